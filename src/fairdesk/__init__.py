@@ -1,0 +1,1 @@
+"""fairdesk: after-sales service, fair by construction."""

@@ -1,0 +1,40 @@
+"""The Ninja API, versioned under /api/v1/: one router per app, one error shape for all."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+
+from fairdesk.areas.api import router as areas_router
+from fairdesk.core.errors import DomainError
+from fairdesk.network.api import router as network_router
+
+api = NinjaAPI(
+    title="fairdesk API",
+    version="1",
+    description="fairdesk: after-sales service, fair by construction. 公平售后服务平台。",
+    urls_namespace="api-v1",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    body = {
+        "error": {
+            "code": "invalid_input",
+            "message": _("The request is not valid."),
+            "details": exc.errors,
+        }
+    }
+    return api.create_response(request, body, status=422)
+
+
+api.add_router("/areas", areas_router, tags=["areas"])
+api.add_router("/", network_router, tags=["network"])

@@ -1,0 +1,162 @@
+"""The ``fairdesk`` command: demo, serve, worker, manage, areas, network."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+DEMO_ADMIN = ("admin", "fairdesk-demo")
+
+
+def _django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fairdesk.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    _django_setup()
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn", "fairdesk.wsgi:application",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--access-logfile", "-",
+        "--graceful-timeout", "10",
+    ]
+
+
+def _run_server_with_worker(host: str, port: int, workers: int, with_worker: bool) -> int:
+    """Run gunicorn in the foreground and, if asked, the Huey consumer beside it."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="fairdesk.settings")
+    children: list[subprocess.Popen[bytes]] = []
+    if with_worker:
+        children.append(subprocess.Popen([sys.executable, "-m", "fairdesk.cli", "worker"], env=env))
+    server = subprocess.Popen(_gunicorn_argv(host, port, workers), env=env)
+    children.append(server)
+
+    def stop(signum: int, frame: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        code = server.wait()
+    finally:
+        stop(signal.SIGTERM, None)
+        for child in children:
+            child.wait(timeout=15)
+    return code
+
+
+def cmd_demo(ns: argparse.Namespace) -> int:
+    os.environ.setdefault("FAIRDESK_DATA_DIR", "var/demo")
+    _django_setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("seed_demo")
+    url = f"http://{ns.host}:{ns.port}/"
+    print()
+    print("=" * 72)
+    print(f"  fairdesk demo 演示  →  {url}")
+    print(f"  admin 管理后台       →  {url}admin/   login 登录: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
+    print("  role logins 角色账号 (same password 密码相同): "
+          "agent, dispatcher, technician, outlet_manager, brand_admin, auditor")
+    print(f"  API docs 接口文档     →  {url}api/v1/docs")
+    print(f"  which outlet serves my address? 查询服务网点 → {url}coverage/")
+    print("=" * 72, flush=True)
+    return _run_server_with_worker(ns.host, ns.port, ns.workers, with_worker=True)
+
+
+def cmd_serve(ns: argparse.Namespace) -> int:
+    _manage("migrate", "--noinput")
+    _manage("collectstatic", "--noinput", "--verbosity", "0")
+    return _run_server_with_worker(ns.host, ns.port, ns.workers, with_worker=ns.with_worker)
+
+
+def cmd_worker(ns: argparse.Namespace) -> int:
+    _manage("run_huey")
+    return 0
+
+
+def cmd_manage(ns: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fairdesk.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["fairdesk manage", *ns.args])
+    return 0
+
+
+def cmd_areas(ns: argparse.Namespace) -> int:
+    from fairdesk.areas import cli as areas_cli
+
+    return areas_cli.run(ns)
+
+
+def cmd_network_import(ns: argparse.Namespace) -> int:
+    _manage("import_coverage", ns.outlet_code, ns.file, *(["--replace"] if ns.replace else []))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fairdesk", description="fairdesk after-sales platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def server_args(p: argparse.ArgumentParser, workers: int) -> None:
+        p.add_argument("--host", default=os.environ.get("FAIRDESK_HOST", "127.0.0.1"))
+        p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        p.add_argument("--workers", type=int, default=workers, help="gunicorn worker processes")
+
+    p = sub.add_parser("demo", help="migrate, seed demo data and serve (SQLite in var/demo)")
+    server_args(p, workers=2)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="production server: gunicorn + whitenoise")
+    server_args(p, workers=(os.cpu_count() or 1) * 2 + 1)
+    p.add_argument("--with-worker", action="store_true", help="also run the background worker")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="background worker (Huey consumer)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("manage", help="Django management commands", add_help=False)
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+
+    from fairdesk.areas import cli as areas_cli
+
+    areas_cli.add_parser(sub).set_defaults(func=cmd_areas)
+
+    p = sub.add_parser("network", help="service network: outlets and coverage")
+    nsub = p.add_subparsers(dest="network_command", required=True)
+    q = nsub.add_parser("import-coverage", help="import an outlet's free-text coverage list")
+    q.add_argument("outlet_code")
+    q.add_argument("file", help="text file, or - for standard input")
+    q.add_argument("--replace", action="store_true",
+                   help="replace the outlet's coverage with this list (default: add to it)")
+    q.set_defaults(func=cmd_network_import)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    return int(ns.func(ns) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The roles of fairdesk, as Django groups with permissions.
+
+A role is a group; its permissions are listed here, in one place, and written by a data migration
+(and re-applied by ``roles_sync`` whenever apps add models). Later issues extend ROLE_PERMISSIONS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+CUSTOMER = "customer"
+AGENT = "agent"
+DISPATCHER = "dispatcher"
+TECHNICIAN = "technician"
+OUTLET_MANAGER = "outlet_manager"
+BRAND_ADMIN = "brand_admin"
+AUDITOR = "auditor"
+
+ROLE_LABELS = {
+    CUSTOMER: _("Customer"),
+    AGENT: _("Hotline / online agent"),
+    DISPATCHER: _("Dispatcher"),
+    TECHNICIAN: _("Technician"),
+    OUTLET_MANAGER: _("Outlet manager"),
+    BRAND_ADMIN: _("Brand administrator"),
+    AUDITOR: _("Auditor"),
+}
+
+# "app_label.codename" per role. view_* for read-only roles; brand admins define the network.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    CUSTOMER: [],
+    AGENT: ["network.view_outlet", "network.view_coverage"],
+    DISPATCHER: ["network.view_outlet", "network.view_coverage"],
+    TECHNICIAN: ["network.view_outlet"],
+    OUTLET_MANAGER: ["network.view_outlet", "network.view_coverage", "network.view_coverageimport"],
+    BRAND_ADMIN: [
+        "network.add_outlet",
+        "network.change_outlet",
+        "network.view_outlet",
+        "network.delete_outlet",
+        "network.add_coverage",
+        "network.change_coverage",
+        "network.delete_coverage",
+        "network.view_coverage",
+        "network.add_coverageimport",
+        "network.view_coverageimport",
+    ],
+    AUDITOR: [
+        "network.view_outlet",
+        "network.view_coverage",
+        "network.view_coverageimport",
+    ],
+}
+
+
+def sync_roles(apps: Any = None, using: str = "default", strict: bool = True) -> None:
+    """Create every role group and give it exactly the permissions listed above.
+
+    ``apps`` is the app registry: a data migration passes its historical one (so this works in a
+    migration, before ``post_migrate`` has created any permission); the default is the real one.
+    Permissions (and content types) that do not exist yet are created first. Idempotent.
+    ``strict=False`` (for migrations) skips permissions of models that do not exist yet at that
+    point of the migration graph, instead of failing; ``roles_sync`` or a later migration that
+    calls this again grants them.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    for app_config in apps.get_app_configs():
+        # A migration's historical app configs have no models module, and create_permissions
+        # skips such apps; it only needs to know the app has models (the well-known recipe).
+        stub = getattr(app_config, "models_module", None) is None
+        if stub:
+            app_config.models_module = True
+        try:
+            create_permissions(app_config, verbosity=0, using=using, apps=apps)
+        finally:
+            if stub:
+                app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    wanted = {
+        tuple(dotted.split(".", 1)) for perms in ROLE_PERMISSIONS.values() for dotted in perms
+    }
+    found = {
+        (app_label, codename): pk
+        for pk, app_label, codename in Permission.objects.using(using)
+        .filter(codename__in={codename for _app, codename in wanted})
+        .values_list("pk", "content_type__app_label", "codename")
+    }
+    missing = sorted(".".join(key) for key in wanted - set(found))
+    if missing and strict:
+        raise LookupError(f"roles: unknown permissions {', '.join(missing)}")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        keys = [tuple(dotted.split(".", 1)) for dotted in perms]
+        group.permissions.set([found[key] for key in keys if key in found])
