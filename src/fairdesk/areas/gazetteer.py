@@ -79,6 +79,7 @@ class Gazetteer:
     history: dict[str, list[HistoricalUnit]] = field(default_factory=dict)
     retired: list[HistoricalUnit] = field(default_factory=list)
     metadata: dict[str, object] = field(default_factory=dict)
+    _names: dict[str, str] = field(default_factory=dict, repr=False)
 
     def get(self, code: str) -> Division | None:
         return self.divisions.get(code)
@@ -94,6 +95,12 @@ class Gazetteer:
         return out
 
     def full_name(self, code: str, sep: str = "/") -> str:
+        """'省/地/县/乡' names from the province down (memoised for the default separator)."""
+        if sep == "/":
+            got = self._names.get(code)
+            if got is None:
+                got = self._names[code] = "/".join(d.name for d in self.path(code))
+            return got
         return sep.join(d.name for d in self.path(code))
 
     def is_ancestor(self, ancestor: str, code: str) -> bool:

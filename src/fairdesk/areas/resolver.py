@@ -10,16 +10,58 @@ Public interface (other apps rely on it):
     Resolution.note: str | None            (zh-hans; Resolution.note_en in English)
     Resolution.as_dict(lang="zh-hans") -> the JSON object of the CLI/API contract
     Resolution.filler: str | None          a trailing whole-area marker such as "全境"
+
+How it reads a text (the rules, in one place)
+--------------------------------------------
+
+1. *Normalise*: Unicode NFKC (full-width letters and digits), drop white space and punctuation,
+   drop a leading 中国 / 中华人民共和国. A 6- or 9-digit code is looked up as it is.
+2. *Read a chain* from the first character: a sequence of names, each inside the one before it
+   (codes are hierarchical, so "inside" is a prefix test). Levels may be skipped (广东南山区), a
+   name may repeat its parent (上海上海市), and fillers may sit between names (直辖县, 省直辖县级
+   行政区划, 市辖区). A chain may end with a whole-area marker (全境, 全域, 全市…).
+3. *Names* a link may use, with a weight (lower is a stronger reading):
+   - 0: the official name (南涧彝族自治县), or a province's short name (广西, 内蒙古, 黑龙江);
+   - 1: an autonomous prefecture's short name with 州 (湘西州, 黔东南州);
+   - 2: any other short name: the name without its suffix (榕江, 南圣, 黔东南, 海西蒙古族,
+     凉山). A short name must be followed by another link, a filler or the end of the text, so a
+     street name that starts like a place (白云路) is never read as that place. A township's
+     short name needs a link before it (五指山市南圣), never on its own;
+   - +4: a short name followed by the wrong suffix (榕江市 for 榕江县): read with a note;
+   - 5: a name that is no longer in use (杭州市下城区): the answer is `retired`, with the
+     current successor.
+4. *Choose*: the readings that cover the most text win; among them, the lowest total weight. If
+   the winners end in more than one division, the answer is `ambiguous` (朝阳区; 大理 = 大理州
+   or 大理市) with the candidates; it never picks one of them silently.
+5. *What is left* after the chain is street detail (科技园路1号) and is reported in the note,
+   unless it looks like a division name we do not know (北京市不存在区): then `not_found`, with
+   the part that was understood as a suggestion.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from fairdesk.areas.gazetteer import LEVEL_NAMES, get_gazetteer
+from fairdesk.areas.gazetteer import (
+    COUNTY,
+    LEVEL_NAMES,
+    PREFECTURE,
+    PROVINCE,
+    TOWNSHIP,
+    Gazetteer,
+    HistoricalUnit,
+    get_gazetteer,
+    level_of_code,
+    significant_prefix,
+)
 
 RESOLVED, AMBIGUOUS, RETIRED, NOT_FOUND = "resolved", "ambiguous", "retired", "not_found"
+MAX_CANDIDATES = 20
+MAX_INPUT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,5 +109,531 @@ def candidate(code: str) -> Candidate:
     return Candidate(code, LEVEL_NAMES[div.level], g.full_name(code))
 
 
+# --------------------------------------------------------------------------------------------
+# Names
+
+# The 56 recognised ethnic groups, as they appear inside autonomous-area names (族 optional).
+ETHNIC = sorted(
+    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
+    "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 "
+    "怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺".split(),
+    key=len,
+    reverse=True,
+)
+PROVINCE_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
+PREFECTURE_SUFFIXES = ("自治州", "地区", "市", "盟", "州")
+COUNTY_SUFFIXES = ("自治县", "自治旗", "县", "区", "市", "旗")
+SUFFIX_CHARS = frozenset("省市区县旗镇乡州盟")
+
+# Fillers: words that name no division of their own and may sit anywhere in a chain.
+FILLERS = ("省直辖县级行政区划", "自治区直辖县级行政区划", "直辖县级行政区划", "省直辖县级",
+           "直辖县级", "省直辖县", "省直辖", "直辖县", "直辖区", "县级市", "市辖区", "辖区")
+# Whole-area markers: only at the very end of a text ("南宁市全境" = all of 南宁市).
+TRAILING_FILLERS = ("全境", "全域", "全市", "全县", "全区", "全旗", "全省", "所辖区域", "行政区域",
+                    "辖区内", "范围内", "范围", "辖区")
+
+W_FULL, W_PROV_SHORT, W_ZHOU, W_SHORT, W_WRONG_SUFFIX, W_RETIRED = 0, 0, 1, 2, 4, 5
+
+# Remainders that are street detail even though they end like a division (…小区, …开发区).
+_STREETISH_ENDINGS = ("小区", "园区", "开发区", "工业区", "景区", "校区", "社区", "厂区", "片区",
+                      "商业区", "新城区", "城区", "高新区", "保税区", "生活区", "住宅区", "花园",
+                      "新村", "村", "组")
+_STREET_MARKERS = frozenset("路街巷弄号栋幢楼室单元园苑院厦场城店村组里坊桥湾门口期座层道大")
+_NOISE_RE = re.compile(r"[\s\u3000,，、;；:：'\"“”‘’()（）\[\]【】<>《》|\\/／·・.。!！?？_\-—–~～#＃*]+")
+_LEADING = ("中华人民共和国", "中国")
+_CODE_RE = re.compile(r"^\d{6}(\d{3})?(\d{3})?$")
+
+
+def _strip_ethnic(base: str) -> list[str]:
+    """'黔东南苗族侗族' -> ['黔东南苗族侗族', '黔东南苗族', '黔东南']: each shorter reading."""
+    out = [base]
+    cur = base
+    while True:
+        for eth in ETHNIC:
+            for token in (eth + "族", eth):
+                if cur.endswith(token) and len(cur) - len(token) >= 2:
+                    cur = cur[: -len(token)]
+                    out.append(cur)
+                    break
+            else:
+                continue
+            break
+        else:
+            return out
+
+
+def _short_names(name: str, level: int) -> list[tuple[str, int]]:
+    """Short readings of an official name with their weights (the full name is not included)."""
+    out: list[tuple[str, int]] = []
+    if level == TOWNSHIP:  # the bulk (38,723): dispatch on the last characters
+        last = name[-1]
+        if last in "镇乡":
+            if name.endswith("民族乡"):
+                return [(b, W_SHORT) for b in _strip_ethnic(name[:-3]) if len(b) >= 2]
+            return [(name[:-1], W_SHORT)] if len(name) >= 3 else []
+        for suf in ("街道", "苏木", "地区", "办事处"):
+            if name.endswith(suf):
+                base = name[: -len(suf)]
+                return [(base, W_SHORT)] if len(base) >= 2 else []
+        return []
+    if level == PROVINCE:
+        for suf in PROVINCE_SUFFIXES:
+            if name.endswith(suf) and len(name) - len(suf) >= 2:
+                out.append((name[: -len(suf)], W_PROV_SHORT))
+                break
+        return out
+    if level == PREFECTURE:
+        if name.endswith("自治州"):
+            for base in _strip_ethnic(name[:-3]):
+                out.append((base + "州", W_ZHOU))
+                out.append((base, W_SHORT))
+                out.append((base + "自治州", W_ZHOU))
+            return [(n, w) for n, w in out if n != name]
+        for suf in PREFECTURE_SUFFIXES:
+            if name.endswith(suf) and len(name) - len(suf) >= 2:
+                out.append((name[: -len(suf)], W_SHORT))
+                break
+        return out
+    for suf in COUNTY_SUFFIXES:
+        if name.endswith(suf) and len(name) - len(suf) >= 2:
+            if suf.startswith("自治"):
+                for base in _strip_ethnic(name[: -len(suf)]):
+                    out.append((base, W_SHORT))
+                    out.append((base + suf[-1], W_SHORT))  # 南涧县, 莫力达瓦旗
+            else:
+                out.append((name[: -len(suf)], W_SHORT))
+            break
+    return [(n, w) for n, w in out if n != name and len(n) >= 2]
+
+
+@dataclass(slots=True, eq=False)
+class _Entry:
+    """One way of naming one division (or a retired unit)."""
+
+    code: str
+    level: int
+    weight: int
+    short: bool  # must be followed by another link, a filler or the end
+    scope: tuple[str, ...]  # code prefixes of what lies inside it
+    retired: HistoricalUnit | None = None
+    successors: tuple[str, ...] = ()
+
+
+
+
+class Index:
+    """Alias table over the gazetteer, built once."""
+
+    def __init__(self, g: Gazetteer) -> None:
+        self.g = g
+        aliases: dict[str, list[_Entry]] = {}
+
+        def add(alias: str, entry: _Entry) -> None:
+            lst = aliases.setdefault(alias, [])
+            for other in lst:
+                if other.code == entry.code and other.retired is entry.retired:
+                    if entry.weight < other.weight:
+                        other.weight, other.short = entry.weight, entry.short
+                    return
+            lst.append(entry)
+
+        for div in g.divisions.values():
+            scope = (div.prefix,)
+            add(div.name, _Entry(div.code, div.level, W_FULL, False, scope))
+            for alias, weight in _short_names(div.name, div.level):
+                add(alias, _Entry(div.code, div.level, weight, weight != W_FULL
+                                  and not (div.level == PROVINCE), scope))
+
+        for unit in g.retired:
+            successors = self._successors(unit)
+            if successors is None:
+                continue
+            scope = (significant_prefix(unit.code, unit.level),) + tuple(
+                g.divisions[c].prefix for c in successors)
+            add(unit.name, _Entry(unit.code, unit.level, W_RETIRED, False, scope, unit, successors))
+            for alias, weight in _short_names(unit.name, unit.level):
+                if weight == W_FULL:
+                    continue
+                add(alias, _Entry(unit.code, unit.level, W_RETIRED + weight, True, scope, unit,
+                                  successors))
+
+        # alias -> (is_filler, entries usable with nothing before them, all entries,
+        #           entries by province code when there are many)
+        self.aliases: dict[str, tuple[bool, tuple[_Entry, ...], tuple[_Entry, ...],
+                                      dict[str, tuple[_Entry, ...]] | None]] = {}
+        for alias, entries in aliases.items():
+            root = tuple(e for e in entries if not (e.short and e.level == TOWNSHIP))
+            by_prov: dict[str, tuple[_Entry, ...]] | None = None
+            if len(entries) > 4:
+                groups: dict[str, list[_Entry]] = {}
+                for e in entries:
+                    groups.setdefault(e.code[:2], []).append(e)
+                by_prov = {k: tuple(v) for k, v in groups.items()}
+            self.aliases[alias] = (False, root, tuple(entries), by_prov)
+        for filler in FILLERS:
+            self.aliases[filler] = (True, (), (), None)
+        # Lengths of the names that start with each pair of characters, longest first.
+        lens: dict[str, set[int]] = {}
+        for alias in self.aliases:
+            lens.setdefault(alias[:2], set()).add(len(alias))
+        self.lens = {k: tuple(sorted(v, reverse=True)) for k, v in lens.items()}
+        self._fuzzy: dict[str, list[str]] | None = None
+
+    def _successors(self, unit: HistoricalUnit) -> tuple[str, ...] | None:
+        """Current successors of a retired unit; None when it is not retired after all."""
+        divs = self.g.divisions
+        cur = divs.get(unit.code)
+        if cur is not None and cur.level == unit.level:
+            if cur.name == unit.name:
+                return None  # the same division, still in use under this name
+            return (unit.code,)  # renamed in place (襄樊市 → 襄阳市)
+        found: list[str] = []
+        seen: set[str] = {unit.code}
+        stack = list(reversed(unit.successors))
+        while stack:
+            code = stack.pop()
+            if code in seen:
+                continue
+            seen.add(code)
+            if code in divs:
+                if code not in found:
+                    found.append(code)
+                continue
+            for older in self.g.history.get(code, ()):
+                stack.extend(reversed(older.successors))
+        same_level = [c for c in found if divs[c].level == unit.level]
+        if same_level:
+            found = same_level
+        if len(found) > 1:
+            # the successor that kept the name is the one (寻甸回族彝族自治县 moved to 昆明市)
+            named = [c for c in found if divs[c].name == unit.name]
+            if len(named) == 1:
+                found = named
+        return tuple(found)
+
+    # ----------------------------------------------------------------------------------------
+    def fuzzy(self, text: str, limit: int = 5) -> list[str]:
+        """Divisions (county level and up) whose names share the most character pairs with text."""
+        if self._fuzzy is None:
+            index: dict[str, list[str]] = {}
+            for div in self.g.divisions.values():
+                if div.level == TOWNSHIP:
+                    continue
+                for bigram in {div.name[i : i + 2] for i in range(len(div.name) - 1)}:
+                    index.setdefault(bigram, []).append(div.code)
+            for common in [k for k, v in index.items() if len(v) > 200]:
+                del index[common]
+            self._fuzzy = index
+        scores: dict[str, int] = {}
+        for bigram in {text[i : i + 2] for i in range(len(text) - 1)}:
+            for code in self._fuzzy.get(bigram, ()):
+                scores[code] = scores.get(code, 0) + 1
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [code for code, score in ranked[:limit] if score >= 1]
+
+
+_index: Index | None = None
+_index_lock = threading.Lock()
+
+
+def get_index() -> Index:
+    global _index
+    if _index is None:
+        with _index_lock:
+            if _index is None:
+                _index = Index(get_gazetteer())
+    return _index
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+def normalize(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text)
+    s = _NOISE_RE.sub("", s)
+    if "办" in s:
+        s = s.replace("街道办事处", "街道").replace("街道办", "街道")
+    for lead in _LEADING:
+        if s.startswith(lead) and len(s) > len(lead):
+            s = s[len(lead) :]
+            break
+    return s
+
+
+# A state is a reading of s[:end] whose last link is ``entry``:
+#   (weight, entry, start, end, need, wrong, back, is_filler)
+# ``need``: the last link is a short name and must be followed by something; ``wrong``: it was
+# read with a wrong suffix; ``back``: the state before it; ``is_filler``: a filler step.
+_State = tuple[int, _Entry, int, int, bool, bool, Any, bool]
+
+
+def _links(state: _State) -> list[_State]:
+    out: list[_State] = []
+    st: _State | None = state
+    while st is not None:
+        if not st[7]:
+            out.append(st)
+        st = st[6]
+    out.reverse()
+    return out
+
+
+def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
+    """All best readings of s from its first character: (covered, final states, trailing filler).
+
+    Forward dynamic programming over positions: the states ending at a position are complete
+    before any name starting there is tried. A state is kept per (end, entry, need) with its
+    lowest weight.
+    """
+    n = len(s)
+    aliases, lens = index.aliases, index.lens
+    at: dict[int, dict[tuple[int, bool], _State]] = {}
+    roots = {0}
+    for pos in range(n):
+        states = at.get(pos)
+        is_root = pos in roots
+        if states is None and not is_root:
+            continue
+        key = s[pos : pos + 2]
+        for length in lens.get(key, ()):
+            end = pos + length
+            if end > n:
+                continue
+            hit = aliases.get(s[pos:end])
+            if hit is None:
+                continue
+            is_filler, root_entries, entries, by_prov = hit
+            if is_filler:
+                if is_root and end < n:
+                    roots.add(end)
+                if states:
+                    bucket = at.setdefault(end, {})
+                    for k, st in states.items():
+                        k2 = (k[0], False)
+                        old = bucket.get(k2)
+                        if old is None or st[0] < old[0]:
+                            bucket[k2] = (st[0], st[1], pos, end, False, False, st, True)
+                continue
+            # For each entry, the lightest state it may follow (or the start of the text).
+            found: dict[int, tuple[int, _Entry, _State | None]] = {}
+            if is_root:
+                for e in root_entries:
+                    found[id(e)] = (0, e, None)
+            if states:
+                for st in states.values():
+                    prev = st[1]
+                    scope = prev.scope
+                    pool = entries if by_prov is None else by_prov.get(prev.code[:2], ())
+                    for e in pool:
+                        code = e.code
+                        if code.startswith(scope) and (code != prev.code or e.level < TOWNSHIP):
+                            got = found.get(id(e))
+                            if got is None or st[0] < got[0]:
+                                found[id(e)] = (st[0], e, st)
+            if not found:
+                continue
+            bucket = at.setdefault(end, {})
+            suffix_next = end < n and s[end] in SUFFIX_CHARS
+            for w, e, back in found.values():
+                w += e.weight
+                k = (id(e), e.short)
+                old = bucket.get(k)
+                if old is None or w < old[0]:
+                    bucket[k] = (w, e, pos, end, e.short, False, back, False)
+                if e.short and suffix_next:
+                    k = (id(e), False)
+                    b2 = at.setdefault(end + 1, {})
+                    old = b2.get(k)
+                    if old is None or w + W_WRONG_SUFFIX < old[0]:
+                        b2[k] = (w + W_WRONG_SUFFIX, e, pos, end + 1, False, True, back, False)
+
+    best_score = (0, 0)
+    finals: list[_State] = []
+    filler: str | None = None
+    for end, states in at.items():
+        rest = s[end:]
+        trailing = rest in TRAILING_FILLERS
+        for st in states.values():
+            if st[4] and end != n and not trailing:
+                continue
+            score = (n if trailing else end, -st[0])
+            if score > best_score:
+                best_score, finals = score, [st]
+                filler = rest if trailing else None
+            elif score == best_score:
+                finals.append(st)
+    return best_score[0], finals, filler
+
+
+def _looks_like_division(rest: str) -> bool:
+    """'不存在区' looks like the name of a division; '科技园路1号' and '金湖小区' do not."""
+    for i, ch in enumerate(rest[:9]):
+        if ch in _STREET_MARKERS or ch.isdigit() or ch.isascii():
+            return False
+        if ch in SUFFIX_CHARS and i >= 1:
+            head = rest[: i + 1]
+            return not head.endswith(_STREETISH_ENDINGS)
+    return False
+
+
+def _effective_code(e: _Entry) -> str | None:
+    if e.retired is None:
+        return e.code
+    return e.successors[0] if len(e.successors) == 1 else None
+
+
 def resolve(text: str) -> Resolution:
-    raise NotImplementedError
+    """Read one place written as people write it (see the module docstring for the rules)."""
+    index = get_index()
+    g = index.g
+    raw = text if isinstance(text, str) else str(text)
+    s = normalize(raw[: MAX_INPUT * 2])[:MAX_INPUT]
+    if not s:
+        return Resolution(raw, NOT_FOUND, note="输入为空", note_en="The input is empty.")
+    if _CODE_RE.match(s):
+        return _resolve_code(raw, s, index)
+
+    covered, states, filler = _read(index, s)
+    if covered <= 0 or not states:
+        return _not_found(raw, s, index)
+
+    # Group the winning readings by the division they end in.
+    finals: dict[str, _State] = {}
+    for st in states:
+        e = st[1]
+        eff = _effective_code(e)
+        key = eff or f"retired:{e.code}:{id(e.retired)}"
+        prev = finals.get(key)
+        if prev is None or (prev[1].retired is not None and e.retired is None):
+            finals[key] = st
+
+    if len(finals) > 1:
+        codes = sorted({(_effective_code(st[1]) or st[1].code) for st in finals.values()})
+        shown = codes[:MAX_CANDIDATES]
+        cands = [candidate(c) if c in g.divisions else _retired_candidate(c, index) for c in shown]
+        more = len(codes) - len(shown)
+        zh = f"「{s[:covered]}」有 {len(codes)} 种可能，请补充上级地名"
+        en = f"'{s[:covered]}' can mean {len(codes)} places; add the province or city."
+        if more:
+            zh += f"（仅列出前 {len(shown)} 个）"
+            en += f" (first {len(shown)} listed)"
+        return Resolution(raw, AMBIGUOUS, candidates=cands, note=zh, note_en=en)
+
+    final = next(iter(finals.values()))
+    last = final[1]
+    notes_zh: list[str] = []
+    notes_en: list[str] = []
+    for link in _links(final):
+        e, start, end, wrong = link[1], link[2], link[3], link[5]
+        if wrong:
+            official = g.divisions[e.code].name if e.retired is None else e.retired.name
+            notes_zh.append(f"「{s[start:end]}」按「{official}」识别")
+            notes_en.append(f"read '{s[start:end]}' as '{official}'")
+        if e.retired is not None and link is not final:
+            succ = "、".join(g.divisions[c].name for c in e.successors) or "—"
+            notes_zh.append(f"「{e.retired.name}」已于 {e.retired.end_year} 年变更为{succ}")
+            notes_en.append(f"'{e.retired.name}' was changed in {e.retired.end_year} ({succ})")
+
+    rest = s[covered:] if filler is None else ""
+    if rest and _looks_like_division(rest):
+        return _not_found(raw, s, index, understood=last, rest=rest)
+    if rest:
+        notes_zh.append(f"未用于定位的部分：「{rest}」")
+        notes_en.append(f"not used to locate: '{rest}'")
+
+    if last.retired is None:
+        div = g.divisions[last.code]
+        return Resolution(raw, RESOLVED, div.code, LEVEL_NAMES[div.level], g.full_name(div.code),
+                          note="；".join(notes_zh) or None, note_en="; ".join(notes_en) or None,
+                          filler=filler)
+    return _retired(raw, last.retired, last.successors, index, notes_zh, notes_en, filler)
+
+
+def _retired_candidate(code: str, index: Index) -> Candidate:
+    for unit in index.g.history.get(code, ()):
+        return Candidate(code, LEVEL_NAMES[unit.level], f"{unit.context}/{unit.name}".strip("/"))
+    return Candidate(code, LEVEL_NAMES[level_of_code(code)], code)
+
+
+def _retired(raw: str, unit: HistoricalUnit, successors: tuple[str, ...], index: Index,
+             notes_zh: list[str], notes_en: list[str], filler: str | None) -> Resolution:
+    g = index.g
+    year = unit.end_year or "?"
+    why = f"（{unit.reason}" + (f"，{unit.source}" if unit.source else "") + "）"
+    if len(successors) == 1:
+        code = successors[0]
+        div = g.divisions[code]
+        notes_zh.insert(0, f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，现为"
+                           f"{g.full_name(code, '')}（{code}）")
+        notes_en.insert(0, f"'{unit.name}' ({unit.code}) is no longer in use since {year}; "
+                           f"today it is {g.full_name(code, '')} ({code})")
+        return Resolution(raw, RETIRED, code, LEVEL_NAMES[div.level], g.full_name(code),
+                          note="；".join(notes_zh), note_en="; ".join(notes_en), filler=filler)
+    if successors:
+        cands = [candidate(c) for c in successors[:MAX_CANDIDATES]]
+        notes_zh.insert(0, f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，"
+                           f"其区域现分属 {len(successors)} 个区划，请选择")
+        notes_en.insert(0, f"'{unit.name}' ({unit.code}) is no longer in use since {year}; its "
+                           f"area now belongs to {len(successors)} divisions: choose one")
+    else:
+        anc = _nearest_current(unit.code, unit.level, g)
+        cands = [candidate(anc)] if anc else []
+        notes_zh.insert(0, f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，"
+                           "资料未载明接替的区划")
+        notes_en.insert(0, f"'{unit.name}' ({unit.code}) is no longer in use since {year}; the "
+                           "sources do not name its successor")
+    return Resolution(raw, RETIRED, candidates=cands, note="；".join(notes_zh),
+                      note_en="; ".join(notes_en), filler=filler)
+
+
+def _nearest_current(code: str, level: int, g: Gazetteer) -> str | None:
+    for lvl in (COUNTY, PREFECTURE, PROVINCE):
+        if lvl >= level:
+            continue
+        probe = significant_prefix(code, lvl).ljust(6, "0")
+        if probe in g.divisions:
+            return probe
+    return None
+
+
+def _resolve_code(raw: str, s: str, index: Index) -> Resolution:
+    g = index.g
+    code = s[:9] if len(s) == 12 and s.endswith("000") else s
+    if len(s) == 12 and code[6:9] == "000":
+        code = code[:6]
+    div = g.divisions.get(code)
+    if div is not None:
+        return Resolution(raw, RESOLVED, code, LEVEL_NAMES[div.level], g.full_name(code))
+    for unit in g.history.get(code, ()):
+        successors = index._successors(unit)
+        if successors is not None:
+            return _retired(raw, unit, successors, index, [], [], None)
+    return Resolution(raw, NOT_FOUND, note=f"区划代码 {code} 不存在",
+                      note_en=f"There is no division with the code {code}.")
+
+
+def _not_found(raw: str, s: str, index: Index, understood: _Entry | None = None,
+               rest: str = "") -> Resolution:
+    g = index.g
+    codes: list[str] = []
+    if understood is not None:
+        base = understood.successors[0] if understood.retired and understood.successors else (
+            understood.code)
+        if base in g.divisions:
+            codes.append(base)
+            kids = g.children.get(base, ())
+            head = rest[:6]
+            scored = sorted(
+                ((sum(ch in head for ch in g.divisions[k].name), k) for k in kids),
+                key=lambda x: (-x[0], x[1]),
+            )
+            codes.extend(k for score, k in scored[:4] if score > 0)
+        zh = f"未能识别「{rest}」；已识别的部分：{g.full_name(base, '') if base in g.divisions else ''}"
+        en = f"Could not read '{rest}'; understood so far: {base}"
+    else:
+        codes = index.fuzzy(s)
+        zh = f"未找到「{s}」对应的行政区划"
+        en = f"No administrative division matches '{s}'."
+    return Resolution(raw, NOT_FOUND, candidates=[candidate(c) for c in codes], note=zh,
+                      note_en=en)
