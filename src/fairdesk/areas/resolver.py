@@ -229,7 +229,10 @@ class Index:
         aliases: dict[str, list[_Entry]] = {}
 
         def add(alias: str, entry: _Entry) -> None:
-            lst = aliases.setdefault(alias, [])
+            lst = aliases.get(alias)
+            if lst is None:
+                aliases[alias] = [entry]
+                return
             for other in lst:
                 if other.code == entry.code and other.retired is entry.retired:
                     if entry.weight < other.weight:
@@ -238,11 +241,11 @@ class Index:
             lst.append(entry)
 
         for div in g.divisions.values():
+            code, level = div.code, div.level
             scope = (div.prefix,)
-            add(div.name, _Entry(div.code, div.level, W_FULL, False, scope))
-            for alias, weight in _short_names(div.name, div.level):
-                add(alias, _Entry(div.code, div.level, weight, weight != W_FULL
-                                  and not (div.level == PROVINCE), scope))
+            add(div.name, _Entry(code, level, W_FULL, False, scope))
+            for alias, weight in _short_names(div.name, level):
+                add(alias, _Entry(code, level, weight, level != PROVINCE, scope))
 
         for unit in g.retired:
             successors = self._successors(unit)
@@ -261,7 +264,13 @@ class Index:
         #           entries by province code when there are many)
         self.aliases: dict[str, tuple[bool, tuple[_Entry, ...], tuple[_Entry, ...],
                                       dict[str, tuple[_Entry, ...]] | None]] = {}
+        table = self.aliases
         for alias, entries in aliases.items():
+            if len(entries) == 1:
+                e = entries[0]
+                one = (e,)
+                table[alias] = (False, () if e.short and e.level == TOWNSHIP else one, one, None)
+                continue
             root = tuple(e for e in entries if not (e.short and e.level == TOWNSHIP))
             by_prov: dict[str, tuple[_Entry, ...]] | None = None
             if len(entries) > 4:
@@ -269,7 +278,7 @@ class Index:
                 for e in entries:
                     groups.setdefault(e.code[:2], []).append(e)
                 by_prov = {k: tuple(v) for k, v in groups.items()}
-            self.aliases[alias] = (False, root, tuple(entries), by_prov)
+            table[alias] = (False, root, tuple(entries), by_prov)
         for filler in FILLERS:
             self.aliases[filler] = (True, (), (), None)
         # Lengths of the names that start with each pair of characters, longest first.
