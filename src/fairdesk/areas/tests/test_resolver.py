@@ -1,0 +1,172 @@
+"""The resolver: the forms of the issue, one by one, and properties over the whole table."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fairdesk.areas.gazetteer import TOWNSHIP, get_gazetteer
+from fairdesk.areas.resolver import AMBIGUOUS, NOT_FOUND, RESOLVED, RETIRED, normalize, resolve
+
+G = get_gazetteer()
+CODES = sorted(G.divisions)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # province in full, short or missing
+        ("广西壮族自治区南宁市良庆区", "450108"),
+        ("广西南宁市良庆区", "450108"),
+        ("南宁市良庆区", "450108"),
+        ("内蒙古阿拉善盟阿拉善左旗", "152921"),
+        ("宁夏银川市兴庆区", "640104"),
+        # autonomous prefectures abbreviated, not mistaken for their seat
+        ("黔东南榕江县", "522632"),
+        ("凉山布拖县", "513429"),
+        ("大理南涧彝族自治县", "532926"),
+        ("湘西州永顺县", "433127"),
+        ("恩施州咸丰县", "422826"),
+        ("海西蒙古族茫崖市", "632803"),
+        # the same short name in two provinces: decided by what follows
+        ("海南共和县", "632521"),
+        # province-governed county-level units
+        ("直辖县天门市", "429006"),
+        ("湖北省直辖县级行政区划天门市", "429006"),
+        ("济源市市辖区", "419001"),
+        # townships directly below a city without counties, suffix missing
+        ("东莞市大朗镇", "441900113"),
+        ("中山市石岐街道", "442000001"),
+        ("嘉峪关市新城镇", "620200101"),
+        ("儋州", "460400"),
+        ("五指山市南圣", "469001101"),
+        # whole street addresses
+        ("广东省深圳市南山区粤海街道科技园路1号", "440305007"),
+        ("广东省深圳市南山区科技园路1号", "440305"),
+        # noise: spaces, full width, wrong or missing suffix, repeated parent
+        (" 广 东 省　深圳市 南山区 ", "440305"),
+        ("广东省深圳市南山区", "440305"),
+        ("榕江市", "522632"),
+        ("黔东南州榕江", "522632"),
+        ("上海上海市浦东新区", "310115"),
+        ("中国广东省深圳市南山区", "440305"),
+        # whole-area markers and codes
+        ("南宁市全境", "450100"),
+        ("440305", "440305"),
+    ],
+)
+def test_resolves(text: str, code: str) -> None:
+    r = resolve(text)
+    assert (r.status, r.code) == (RESOLVED, code), r
+    assert r.name == G.full_name(code)
+    assert r.level == G.divisions[code].level_name
+
+
+def test_filler_and_street_remainder_are_reported() -> None:
+    assert resolve("南宁市全境").filler == "全境"
+    r = resolve("广东省深圳市南山区粤海街道科技园路1号")
+    assert "科技园路1号" in r.note and "科技园路1号" in r.note_en
+    assert "榕江县" in resolve("榕江市").note
+
+
+@pytest.mark.parametrize(
+    ("text", "successor", "year"),
+    [("杭州市下城区", "330105", "2021"), ("中山市东升镇", "442000118", "2021"),
+     ("嘉兴市城区", "330402", "1993")],
+)
+def test_retired_names_give_the_successor(text: str, successor: str, year: str) -> None:
+    r = resolve(text)
+    assert (r.status, r.code) == (RETIRED, successor)
+    assert year in r.note and year in r.note_en
+    assert r.ok
+
+
+def test_renamed_parent_still_resolves_the_child() -> None:
+    r = resolve("襄樊市樊城区")
+    assert (r.status, r.code) == (RESOLVED, "420606")
+    assert "襄樊市" in r.note
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("朝阳区", {"110105", "220104"}), ("大理", {"532900", "532901"})],
+)
+def test_ambiguous_lists_candidates_and_never_picks(text: str, expected: set[str]) -> None:
+    r = resolve(text)
+    assert r.status == AMBIGUOUS and r.code is None and not r.ok
+    assert {c.code for c in r.candidates} == expected
+
+
+def test_many_readings_are_capped_and_counted() -> None:
+    r = resolve("城关镇")
+    assert r.status == AMBIGUOUS
+    assert len(r.candidates) == 20
+    assert "82" in r.note or "种可能" in r.note
+
+
+@pytest.mark.parametrize("text", ["火星市奥林匹斯区", "abc", "", "   ", "北京市不存在区"])
+def test_not_found(text: str) -> None:
+    r = resolve(text)
+    assert r.status == NOT_FOUND and r.code is None and r.note
+
+
+def test_not_found_suggests_what_was_understood() -> None:
+    r = resolve("北京市不存在区")
+    assert r.candidates[0].code == "110000"
+
+
+def test_street_names_that_start_like_places_are_not_places() -> None:
+    # 白云路 is a street; 白云 alone would be 白云区 — a short name must end the text or a link.
+    r = resolve("广州市白云路")
+    assert (r.status, r.code) == (RESOLVED, "440100")
+
+
+def test_contract_dict() -> None:
+    d = resolve("海南共和县").as_dict()
+    assert d == {"input": "海南共和县", "status": "resolved", "code": "632521",
+                 "level": "county", "name": "青海省/海南藏族自治州/共和县", "candidates": [],
+                 "note": None}
+    assert resolve("杭州市下城区").as_dict("en")["note"].startswith("'下城区'")
+
+
+def test_normalize() -> None:
+    assert normalize(" 中国 广东省，深圳市（南山区） ") == "广东省深圳市南山区"
+    assert normalize("ＡＢＣ１２３") == "ABC123"
+    assert normalize("粤海街道办事处") == "粤海街道"
+
+
+def test_every_division_resolves_from_its_full_path() -> None:
+    wrong = []
+    for code in CODES:
+        text = "".join(d.name for d in G.path(code))
+        r = resolve(text)
+        if (r.status, r.code) != (RESOLVED, code):
+            wrong.append((text, r.status, r.code))
+    assert wrong == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(code=st.sampled_from(CODES), data=st.data())
+def test_noise_does_not_change_the_answer(code: str, data: st.DataObject) -> None:
+    text = "".join(d.name for d in G.path(code))
+    noisy = "".join(ch + data.draw(st.sampled_from(["", " ", "\u3000", "，"])) for ch in text)
+    assert resolve(noisy).code == code
+
+
+@settings(max_examples=300, deadline=None)
+@given(code=st.sampled_from([c for c in CODES if G.divisions[c].level == TOWNSHIP]),
+       street=st.sampled_from(["人民路1号", "解放路88号3栋201室", "幸福小区5栋", "工业园区A座"]))
+def test_street_detail_after_a_township_keeps_the_township(code: str, street: str) -> None:
+    text = "".join(d.name for d in G.path(code)) + street
+    r = resolve(text)
+    assert (r.status, r.code) == (RESOLVED, code), r
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=40))
+def test_any_text_gets_an_answer(text: str) -> None:
+    r = resolve(text)
+    assert r.status in {RESOLVED, AMBIGUOUS, RETIRED, NOT_FOUND}
+    if r.status == RESOLVED:
+        assert r.code in G.divisions
