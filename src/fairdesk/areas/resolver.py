@@ -124,6 +124,15 @@ PROVINCE_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区",
 PREFECTURE_SUFFIXES = ("自治州", "地区", "市", "盟", "州")
 COUNTY_SUFFIXES = ("自治县", "自治旗", "县", "区", "市", "旗")
 SUFFIX_CHARS = frozenset("省市区县旗镇乡州盟")
+# The suffixes a short name may wrongly carry, by level (a township is never written 区 or 县).
+WRONG_SUFFIXES = {PROVINCE: frozenset("省市"), PREFECTURE: frozenset("市州盟"),
+                  COUNTY: frozenset("区县市旗"), TOWNSHIP: frozenset("镇乡")}
+# What starts a street name: a short place name right before these is the street's name
+# (白云路, 岳阳大道), not the place.
+_STREET_HEADS = frozenset("路街道巷弄桥")
+_STREET_HEADS2 = frozenset(("大道", "大街", "东路", "西路", "南路", "北路", "中路", "一路", "二路",
+                            "三路", "广场", "公园", "花园", "小区", "新村", "大厦", "商场", "大桥",
+                            "东街", "西街", "南街", "北街", "中街", "港湾", "立交"))
 
 # Fillers: words that name no division of their own and may sit anywhere in a chain.
 FILLERS = ("省直辖县级行政区划", "自治区直辖县级行政区划", "直辖县级行政区划", "省直辖县级",
@@ -133,6 +142,8 @@ TRAILING_FILLERS = ("全境", "全域", "全市", "全县", "全区", "全旗", 
                     "辖区内", "范围内", "范围", "辖区")
 
 W_FULL, W_PROV_SHORT, W_ZHOU, W_SHORT, W_WRONG_SUFFIX, W_RETIRED = 0, 0, 1, 2, 4, 5
+W_STREET_AFTER = 1  # a short name followed by street detail rather than by the end
+W_REPEAT = 6  # a parent written twice (上海上海市): the reading of last resort
 
 # Remainders that are street detail even though they end like a division (…小区, …开发区).
 _STREETISH_ENDINGS = ("小区", "园区", "开发区", "工业区", "景区", "校区", "社区", "厂区", "片区",
@@ -247,7 +258,15 @@ class Index:
             for alias, weight in _short_names(div.name, level):
                 add(alias, _Entry(code, level, weight, level != PROVINCE, scope))
 
+        # A code and name retired more than once (舒兰县 220222: 1981-82 and 1983-92) counts by
+        # its last retirement.
+        latest: dict[tuple[str, str], HistoricalUnit] = {}
         for unit in g.retired:
+            key = (unit.code, unit.name)
+            seen = latest.get(key)
+            if seen is None or (unit.end_year or 0) > (seen.end_year or 0):
+                latest[key] = unit
+        for unit in latest.values():
             successors = self._successors(unit)
             if successors is None:
                 continue
@@ -276,7 +295,8 @@ class Index:
             if len(entries) > 4:
                 groups: dict[str, list[_Entry]] = {}
                 for e in entries:
-                    groups.setdefault(e.code[:2], []).append(e)
+                    for prov in {e.code[:2], *(c[:2] for c in e.successors)}:
+                        groups.setdefault(prov, []).append(e)
                 by_prov = {k: tuple(v) for k, v in groups.items()}
             table[alias] = (False, root, tuple(entries), by_prov)
         for filler in FILLERS:
@@ -436,21 +456,38 @@ def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
                     pool = entries if by_prov is None else by_prov.get(prev.code[:2], ())
                     for e in pool:
                         code = e.code
-                        if code.startswith(scope) and (code != prev.code or e.level < TOWNSHIP):
-                            got = found.get(id(e))
-                            if got is None or st[0] < got[0]:
-                                found[id(e)] = (st[0], e, st)
+                        if not code.startswith(scope) and (e.retired is None or not any(
+                                c.startswith(scope) for c in e.successors)):
+                            continue  # not inside (a retired unit: nor its successors)
+                        w = st[0]
+                        if code == prev.code:
+                            # 上海上海市: a parent written twice, by its full name only
+                            if e.weight != W_FULL or e.level >= COUNTY:
+                                continue
+                            w += W_REPEAT
+                        got = found.get(id(e))
+                        if got is None or w < got[0]:
+                            found[id(e)] = (w, e, st)
             if not found:
                 continue
             bucket = at.setdefault(end, {})
-            suffix_next = end < n and s[end] in SUFFIX_CHARS
+            next_char = s[end] if end < n else ""
+            street_after = end < n and (next_char in _STREET_HEADS
+                                        or s[end : end + 2] in _STREET_HEADS2)
             for w, e, back in found.values():
                 w += e.weight
                 k = (id(e), e.short)
                 old = bucket.get(k)
                 if old is None or w < old[0]:
                     bucket[k] = (w, e, pos, end, e.short, False, back, False)
-                if e.short and suffix_next:
+                if (e.short and back is not None and end < n and e.level < TOWNSHIP
+                        and not street_after and next_char not in SUFFIX_CHARS):
+                    # 宣城市旌德绿地公馆: a short county name after its parent, then street detail
+                    k = (id(e), False)
+                    old = bucket.get(k)
+                    if old is None or w + W_STREET_AFTER < old[0]:
+                        bucket[k] = (w + W_STREET_AFTER, e, pos, end, False, False, back, False)
+                if e.short and next_char in WRONG_SUFFIXES[e.level]:
                     k = (id(e), False)
                     b2 = at.setdefault(end + 1, {})
                     old = b2.get(k)
