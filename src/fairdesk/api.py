@@ -6,12 +6,21 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
 from fairdesk.areas.api import router as areas_router
 from fairdesk.core.errors import DomainError
 from fairdesk.network.api import router as network_router
 
+
+class UTF8JSONRenderer(JSONRenderer):
+    """Chinese names as UTF-8 text, not \\u escapes (the same JSON, smaller and readable)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=UTF8JSONRenderer(),
     title="fairdesk API",
     version="1",
     description="fairdesk: after-sales service, fair by construction. 公平售后服务平台。",

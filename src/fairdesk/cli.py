@@ -28,11 +28,18 @@ def _manage(*args: str) -> None:
 
 def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
     return [
-        sys.executable, "-m", "gunicorn", "fairdesk.wsgi:application",
-        "--bind", f"{host}:{port}",
-        "--workers", str(workers),
-        "--access-logfile", "-",
-        "--graceful-timeout", "10",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "fairdesk.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
     ]
 
 
@@ -74,8 +81,10 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     print("=" * 72)
     print(f"  fairdesk demo 演示  →  {url}")
     print(f"  admin 管理后台       →  {url}admin/   login 登录: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
-    print("  role logins 角色账号 (same password 密码相同): "
-          "agent, dispatcher, technician, outlet_manager, brand_admin, auditor")
+    print(
+        "  role logins 角色账号 (same password 密码相同): "
+        "agent, dispatcher, technician, outlet_manager, brand_admin, auditor"
+    )
     print(f"  API docs 接口文档     →  {url}api/v1/docs")
     print(f"  which outlet serves my address? 查询服务网点 → {url}coverage/")
     print("=" * 72, flush=True)
@@ -146,8 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     q = nsub.add_parser("import-coverage", help="import an outlet's free-text coverage list")
     q.add_argument("outlet_code")
     q.add_argument("file", help="text file, or - for standard input")
-    q.add_argument("--replace", action="store_true",
-                   help="replace the outlet's coverage with this list (default: add to it)")
+    q.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the outlet's coverage with this list (default: add to it)",
+    )
     q.set_defaults(func=cmd_network_import)
     return parser
 

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs' Swagger UI from its own static files, not from a CDN
     "huey.contrib.djhuey",
     "fairdesk.core",
     "fairdesk.areas",
@@ -90,7 +91,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "fairdesk.core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,25 +161,28 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # project-wide assets (site.css); apps ship their own
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing folder before collectstatic
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 if DEBUG or env_bool("FAIRDESK_PLAIN_STATIC", False):
-    STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 LOGIN_URL = "admin:login"
 
 # Background work: Huey. SQLite storage in the data folder by default; Redis when REDIS_URL is set.
 _redis_url = env_str("REDIS_URL")
+_huey_connection = (
+    {"url": _redis_url} if _redis_url else {"filename": str(DATA_DIR / "huey.sqlite3")}
+)
 HUEY = {
     "huey_class": "huey.RedisHuey" if _redis_url else "huey.SqliteHuey",
     "name": "fairdesk",
     "immediate": env_bool("HUEY_IMMEDIATE", False),
-    "connection": {"url": _redis_url} if _redis_url else {"filename": str(DATA_DIR / "huey.sqlite3")},
+    "connection": _huey_connection,
     "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
 }
 

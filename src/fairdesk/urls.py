@@ -1,9 +1,14 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from fairdesk.api import api
 from fairdesk.core import views as core_views
+
+admin.site.site_header = _("fairdesk administration")
+admin.site.site_title = _("fairdesk admin")
+admin.site.index_title = _("Service network and users")
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -14,6 +19,9 @@ urlpatterns = [
     path("", core_views.home, name="home"),
 ]
 
-# Language can also be chosen by URL prefix for sharing links: /en/…
-urlpatterns += i18n_patterns(path("", include("fairdesk.network.urls", namespace="i18n-network")),
-                             prefix_default_language=False)
+# Language: the visitor's choice (switcher cookie, then Accept-Language; see
+# fairdesk.core.middleware), and for sharing links also a URL prefix: /en/coverage/…
+urlpatterns += i18n_patterns(
+    path("", include("fairdesk.network.urls", namespace="i18n-network")),
+    prefix_default_language=False,
+)

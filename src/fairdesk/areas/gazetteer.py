@@ -18,8 +18,12 @@ from importlib import resources
 from pathlib import Path
 
 PROVINCE, PREFECTURE, COUNTY, TOWNSHIP = 1, 2, 3, 4
-LEVEL_NAMES = {PROVINCE: "province", PREFECTURE: "prefecture", COUNTY: "county",
-               TOWNSHIP: "township"}
+LEVEL_NAMES = {
+    PROVINCE: "province",
+    PREFECTURE: "prefecture",
+    COUNTY: "county",
+    TOWNSHIP: "township",
+}
 LEVEL_LABELS_ZH = {PROVINCE: "省级", PREFECTURE: "地级", COUNTY: "县级", TOWNSHIP: "乡级"}
 _SIG = {PROVINCE: 2, PREFECTURE: 4, COUNTY: 6, TOWNSHIP: 9}
 
@@ -151,7 +155,7 @@ def _load_current() -> tuple[dict[str, Division], dict[str, list[str]], dict[str
 
 
 def _parse_successors(raw: str) -> tuple[str, ...]:
-    # "420602[1984];420603" — the bracket marks the year of a boundary change; the code is what counts
+    # "420602[1984];420603" — the bracket marks the year of a boundary change; the code counts
     out = []
     for part in raw.split(";"):
         part = part.split("[", 1)[0].strip()
@@ -160,8 +164,9 @@ def _parse_successors(raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _load_history(divisions: dict[str, Division]) -> tuple[dict[str, list[HistoricalUnit]],
-                                                           list[HistoricalUnit]]:
+def _load_history(
+    divisions: dict[str, Division],
+) -> tuple[dict[str, list[HistoricalUnit]], list[HistoricalUnit]]:
     history: dict[str, list[HistoricalUnit]] = {}
     retired: list[HistoricalUnit] = []
     level_map = {"省级": PROVINCE, "地级": PREFECTURE, "县级": COUNTY}
@@ -179,8 +184,9 @@ def _load_history(divisions: dict[str, Division]) -> tuple[dict[str, list[Histor
                 end_year=int(row["变更/弃用时间"]) if row["变更/弃用时间"] else None,
                 successors=_parse_successors(row["新代码"]),
                 reason="弃用" if status == "弃用" else "变更",
-                context="/".join(x for x in (row["一级行政区"], row["二级行政区"]) if x
-                                 and x != "直辖"),
+                context="/".join(
+                    x for x in (row["一级行政区"], row["二级行政区"]) if x and x != "直辖"
+                ),
             )
             history.setdefault(code, []).append(unit)
             retired.append(unit)
@@ -203,9 +209,15 @@ def _load_history(divisions: dict[str, Division]) -> tuple[dict[str, list[Histor
             if not successors and old_code in supplement:
                 successors, source = (supplement[old_code][0],), supplement[old_code][1]
             unit = HistoricalUnit(
-                code=old_code, level=TOWNSHIP, name=old_name, start_year=None,
-                end_year=int(row["year"]), successors=successors,
-                reason=row["reason"].strip(), source=source, context=row["province"].strip(),
+                code=old_code,
+                level=TOWNSHIP,
+                name=old_name,
+                start_year=None,
+                end_year=int(row["year"]),
+                successors=successors,
+                reason=row["reason"].strip(),
+                source=source,
+                context=row["province"].strip(),
             )
             history.setdefault(old_code, []).append(unit)
             retired.append(unit)

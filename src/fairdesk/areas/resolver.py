@@ -5,8 +5,8 @@ Public interface (other apps rely on it):
     resolve(text: str) -> Resolution
     Resolution.status in {"resolved", "ambiguous", "retired", "not_found"}
     Resolution.code / .level ("province"|"prefecture"|"county"|"township") / .name ("省/地/县/乡")
-    Resolution.candidates: list[Candidate]  (for ambiguous: the readings; for not_found: suggestions;
-                                             for retired with several successors: the successors)
+    Resolution.candidates: list[Candidate]  (ambiguous: the readings; not_found: suggestions;
+                                             retired with several successors: the successors)
     Resolution.note: str | None            (zh-hans; Resolution.note_en in English)
     Resolution.as_dict(lang="zh-hans") -> the JSON object of the CLI/API contract
     Resolution.filler: str | None          a trailing whole-area marker such as "全境"
@@ -114,9 +114,11 @@ def candidate(code: str) -> Candidate:
 
 # The 56 recognised ethnic groups, as they appear inside autonomous-area names (族 optional).
 ETHNIC = sorted(
-    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
-    "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 "
-    "怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺".split(),
+    (
+        "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 "
+        "高山 拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 "
+        "塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
+    ).split(),
     key=len,
     reverse=True,
 )
@@ -125,32 +127,108 @@ PREFECTURE_SUFFIXES = ("自治州", "地区", "市", "盟", "州")
 COUNTY_SUFFIXES = ("自治县", "自治旗", "县", "区", "市", "旗")
 SUFFIX_CHARS = frozenset("省市区县旗镇乡州盟")
 # The suffixes a short name may wrongly carry, by level (a township is never written 区 or 县).
-WRONG_SUFFIXES = {PROVINCE: frozenset("省市"), PREFECTURE: frozenset("市州盟"),
-                  COUNTY: frozenset("区县市旗"), TOWNSHIP: frozenset("镇乡")}
+WRONG_SUFFIXES = {
+    PROVINCE: frozenset("省市"),
+    PREFECTURE: frozenset("市州盟"),
+    COUNTY: frozenset("区县市旗"),
+    TOWNSHIP: frozenset("镇乡"),
+}
 # What starts a street name: a short place name right before these is the street's name
 # (白云路, 岳阳大道), not the place.
 _STREET_HEADS = frozenset("路街道巷弄桥")
-_STREET_HEADS2 = frozenset(("大道", "大街", "东路", "西路", "南路", "北路", "中路", "一路", "二路",
-                            "三路", "广场", "公园", "花园", "小区", "新村", "大厦", "商场", "大桥",
-                            "东街", "西街", "南街", "北街", "中街", "港湾", "立交"))
+_STREET_HEADS2 = frozenset(
+    (
+        "大道",
+        "大街",
+        "东路",
+        "西路",
+        "南路",
+        "北路",
+        "中路",
+        "一路",
+        "二路",
+        "三路",
+        "广场",
+        "公园",
+        "花园",
+        "小区",
+        "新村",
+        "大厦",
+        "商场",
+        "大桥",
+        "东街",
+        "西街",
+        "南街",
+        "北街",
+        "中街",
+        "港湾",
+        "立交",
+    )
+)
 
 # Fillers: words that name no division of their own and may sit anywhere in a chain.
-FILLERS = ("省直辖县级行政区划", "自治区直辖县级行政区划", "直辖县级行政区划", "省直辖县级",
-           "直辖县级", "省直辖县", "省直辖", "直辖县", "直辖区", "县级市", "市辖区", "辖区")
+FILLERS = (
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+    "直辖县级行政区划",
+    "省直辖县级",
+    "直辖县级",
+    "省直辖县",
+    "省直辖",
+    "直辖县",
+    "直辖区",
+    "县级市",
+    "市辖区",
+    "辖区",
+)
 # Whole-area markers: only at the very end of a text ("南宁市全境" = all of 南宁市).
-TRAILING_FILLERS = ("全境", "全域", "全市", "全县", "全区", "全旗", "全省", "所辖区域", "行政区域",
-                    "辖区内", "范围内", "范围", "辖区")
+TRAILING_FILLERS = (
+    "全境",
+    "全域",
+    "全市",
+    "全县",
+    "全区",
+    "全旗",
+    "全省",
+    "所辖区域",
+    "行政区域",
+    "辖区内",
+    "范围内",
+    "范围",
+    "辖区",
+)
 
 W_FULL, W_PROV_SHORT, W_ZHOU, W_SHORT, W_WRONG_SUFFIX, W_RETIRED = 0, 0, 1, 2, 4, 5
 W_STREET_AFTER = 1  # a short name followed by street detail rather than by the end
 W_REPEAT = 6  # a parent written twice (上海上海市): the reading of last resort
 
 # Remainders that are street detail even though they end like a division (…小区, …开发区).
-_STREETISH_ENDINGS = ("小区", "园区", "开发区", "工业区", "景区", "校区", "社区", "厂区", "片区",
-                      "商业区", "新城区", "城区", "高新区", "保税区", "生活区", "住宅区", "花园",
-                      "新村", "村", "组")
+_STREETISH_ENDINGS = (
+    "小区",
+    "园区",
+    "开发区",
+    "工业区",
+    "景区",
+    "校区",
+    "社区",
+    "厂区",
+    "片区",
+    "商业区",
+    "新城区",
+    "城区",
+    "高新区",
+    "保税区",
+    "生活区",
+    "住宅区",
+    "花园",
+    "新村",
+    "村",
+    "组",
+)
 _STREET_MARKERS = frozenset("路街巷弄号栋幢楼室单元园苑院厦场城店村组里坊桥湾门口期座层道大")
-_NOISE_RE = re.compile(r"[\s\u3000,，、;；:：'\"“”‘’()（）\[\]【】<>《》|\\/／·・.。!！?？_\-—–~～#＃*]+")
+_NOISE_RE = re.compile(
+    r"[\s\u3000,，、;；:：'\"“”‘’()（）\[\]【】<>《》|\\/／·・.。!！?？_\-—–~～#＃*]+"
+)
 _LEADING = ("中华人民共和国", "中国")
 _CODE_RE = re.compile(r"^\d{6}(\d{3})?(\d{3})?$")
 
@@ -230,8 +308,6 @@ class _Entry:
     successors: tuple[str, ...] = ()
 
 
-
-
 class Index:
     """Alias table over the gazetteer, built once."""
 
@@ -270,19 +346,29 @@ class Index:
             successors = self._successors(unit)
             if successors is None:
                 continue
-            scope = (significant_prefix(unit.code, unit.level),) + tuple(
-                g.divisions[c].prefix for c in successors)
+            scope = (
+                significant_prefix(unit.code, unit.level),
+                *tuple(g.divisions[c].prefix for c in successors),
+            )
             add(unit.name, _Entry(unit.code, unit.level, W_RETIRED, False, scope, unit, successors))
             for alias, weight in _short_names(unit.name, unit.level):
                 if weight == W_FULL:
                     continue
-                add(alias, _Entry(unit.code, unit.level, W_RETIRED + weight, True, scope, unit,
-                                  successors))
+                add(
+                    alias,
+                    _Entry(
+                        unit.code, unit.level, W_RETIRED + weight, True, scope, unit, successors
+                    ),
+                )
 
         # alias -> (is_filler, entries usable with nothing before them, all entries,
         #           entries by province code when there are many)
-        self.aliases: dict[str, tuple[bool, tuple[_Entry, ...], tuple[_Entry, ...],
-                                      dict[str, tuple[_Entry, ...]] | None]] = {}
+        self.aliases: dict[
+            str,
+            tuple[
+                bool, tuple[_Entry, ...], tuple[_Entry, ...], dict[str, tuple[_Entry, ...]] | None
+            ],
+        ] = {}
         table = self.aliases
         for alias, entries in aliases.items():
             if len(entries) == 1:
@@ -456,8 +542,9 @@ def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
                     pool = entries if by_prov is None else by_prov.get(prev.code[:2], ())
                     for e in pool:
                         code = e.code
-                        if not code.startswith(scope) and (e.retired is None or not any(
-                                c.startswith(scope) for c in e.successors)):
+                        if not code.startswith(scope) and (
+                            e.retired is None or not any(c.startswith(scope) for c in e.successors)
+                        ):
                             continue  # not inside (a retired unit: nor its successors)
                         w = st[0]
                         if code == prev.code:
@@ -472,16 +559,23 @@ def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
                 continue
             bucket = at.setdefault(end, {})
             next_char = s[end] if end < n else ""
-            street_after = end < n and (next_char in _STREET_HEADS
-                                        or s[end : end + 2] in _STREET_HEADS2)
+            street_after = end < n and (
+                next_char in _STREET_HEADS or s[end : end + 2] in _STREET_HEADS2
+            )
             for w, e, back in found.values():
                 w += e.weight
                 k = (id(e), e.short)
                 old = bucket.get(k)
                 if old is None or w < old[0]:
                     bucket[k] = (w, e, pos, end, e.short, False, back, False)
-                if (e.short and back is not None and end < n and e.level < TOWNSHIP
-                        and not street_after and next_char not in SUFFIX_CHARS):
+                if (
+                    e.short
+                    and back is not None
+                    and end < n
+                    and e.level < TOWNSHIP
+                    and not street_after
+                    and next_char not in SUFFIX_CHARS
+                ):
                     # 宣城市旌德绿地公馆: a short county name after its parent, then street detail
                     k = (id(e), False)
                     old = bucket.get(k)
@@ -590,9 +684,16 @@ def resolve(text: str) -> Resolution:
 
     if last.retired is None:
         div = g.divisions[last.code]
-        return Resolution(raw, RESOLVED, div.code, LEVEL_NAMES[div.level], g.full_name(div.code),
-                          note="；".join(notes_zh) or None, note_en="; ".join(notes_en) or None,
-                          filler=filler)
+        return Resolution(
+            raw,
+            RESOLVED,
+            div.code,
+            LEVEL_NAMES[div.level],
+            g.full_name(div.code),
+            note="；".join(notes_zh) or None,
+            note_en="; ".join(notes_en) or None,
+            filler=filler,
+        )
     return _retired(raw, last.retired, last.successors, index, notes_zh, notes_en, filler)
 
 
@@ -602,35 +703,72 @@ def _retired_candidate(code: str, index: Index) -> Candidate:
     return Candidate(code, LEVEL_NAMES[level_of_code(code)], code)
 
 
-def _retired(raw: str, unit: HistoricalUnit, successors: tuple[str, ...], index: Index,
-             notes_zh: list[str], notes_en: list[str], filler: str | None) -> Resolution:
+def _retired(
+    raw: str,
+    unit: HistoricalUnit,
+    successors: tuple[str, ...],
+    index: Index,
+    notes_zh: list[str],
+    notes_en: list[str],
+    filler: str | None,
+) -> Resolution:
     g = index.g
     year = unit.end_year or "?"
     why = f"（{unit.reason}" + (f"，{unit.source}" if unit.source else "") + "）"
     if len(successors) == 1:
         code = successors[0]
         div = g.divisions[code]
-        notes_zh.insert(0, f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，现为"
-                           f"{g.full_name(code, '')}（{code}）")
-        notes_en.insert(0, f"'{unit.name}' ({unit.code}) is no longer in use since {year}; "
-                           f"today it is {g.full_name(code, '')} ({code})")
-        return Resolution(raw, RETIRED, code, LEVEL_NAMES[div.level], g.full_name(code),
-                          note="；".join(notes_zh), note_en="; ".join(notes_en), filler=filler)
+        notes_zh.insert(
+            0,
+            f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，现为"
+            f"{g.full_name(code, '')}（{code}）",
+        )
+        notes_en.insert(
+            0,
+            f"'{unit.name}' ({unit.code}) is no longer in use since {year}; "
+            f"today it is {g.full_name(code, '')} ({code})",
+        )
+        return Resolution(
+            raw,
+            RETIRED,
+            code,
+            LEVEL_NAMES[div.level],
+            g.full_name(code),
+            note="；".join(notes_zh),
+            note_en="; ".join(notes_en),
+            filler=filler,
+        )
     if successors:
         cands = [candidate(c) for c in successors[:MAX_CANDIDATES]]
-        notes_zh.insert(0, f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，"
-                           f"其区域现分属 {len(successors)} 个区划，请选择")
-        notes_en.insert(0, f"'{unit.name}' ({unit.code}) is no longer in use since {year}; its "
-                           f"area now belongs to {len(successors)} divisions: choose one")
+        notes_zh.insert(
+            0,
+            f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，"
+            f"其区域现分属 {len(successors)} 个区划，请选择",
+        )
+        notes_en.insert(
+            0,
+            f"'{unit.name}' ({unit.code}) is no longer in use since {year}; its "
+            f"area now belongs to {len(successors)} divisions: choose one",
+        )
     else:
         anc = _nearest_current(unit.code, unit.level, g)
         cands = [candidate(anc)] if anc else []
-        notes_zh.insert(0, f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，"
-                           "资料未载明接替的区划")
-        notes_en.insert(0, f"'{unit.name}' ({unit.code}) is no longer in use since {year}; the "
-                           "sources do not name its successor")
-    return Resolution(raw, RETIRED, candidates=cands, note="；".join(notes_zh),
-                      note_en="; ".join(notes_en), filler=filler)
+        notes_zh.insert(
+            0, f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，资料未载明接替的区划"
+        )
+        notes_en.insert(
+            0,
+            f"'{unit.name}' ({unit.code}) is no longer in use since {year}; the "
+            "sources do not name its successor",
+        )
+    return Resolution(
+        raw,
+        RETIRED,
+        candidates=cands,
+        note="；".join(notes_zh),
+        note_en="; ".join(notes_en),
+        filler=filler,
+    )
 
 
 def _nearest_current(code: str, level: int, g: Gazetteer) -> str | None:
@@ -655,17 +793,25 @@ def _resolve_code(raw: str, s: str, index: Index) -> Resolution:
         successors = index._successors(unit)
         if successors is not None:
             return _retired(raw, unit, successors, index, [], [], None)
-    return Resolution(raw, NOT_FOUND, note=f"区划代码 {code} 不存在",
-                      note_en=f"There is no division with the code {code}.")
+    return Resolution(
+        raw,
+        NOT_FOUND,
+        note=f"区划代码 {code} 不存在",
+        note_en=f"There is no division with the code {code}.",
+    )
 
 
-def _not_found(raw: str, s: str, index: Index, understood: _Entry | None = None,
-               rest: str = "") -> Resolution:
+def _not_found(
+    raw: str, s: str, index: Index, understood: _Entry | None = None, rest: str = ""
+) -> Resolution:
     g = index.g
     codes: list[str] = []
     if understood is not None:
-        base = understood.successors[0] if understood.retired and understood.successors else (
-            understood.code)
+        base = (
+            understood.successors[0]
+            if understood.retired and understood.successors
+            else (understood.code)
+        )
         if base in g.divisions:
             codes.append(base)
             kids = g.children.get(base, ())
@@ -675,11 +821,11 @@ def _not_found(raw: str, s: str, index: Index, understood: _Entry | None = None,
                 key=lambda x: (-x[0], x[1]),
             )
             codes.extend(k for score, k in scored[:4] if score > 0)
-        zh = f"未能识别「{rest}」；已识别的部分：{g.full_name(base, '') if base in g.divisions else ''}"
+        known = g.full_name(base, "") if base in g.divisions else ""
+        zh = f"未能识别「{rest}」；已识别的部分：{known}"
         en = f"Could not read '{rest}'; understood so far: {base}"
     else:
         codes = index.fuzzy(s)
         zh = f"未找到「{s}」对应的行政区划"
         en = f"No administrative division matches '{s}'."
-    return Resolution(raw, NOT_FOUND, candidates=[candidate(c) for c in codes], note=zh,
-                      note_en=en)
+    return Resolution(raw, NOT_FOUND, candidates=[candidate(c) for c in codes], note=zh, note_en=en)

@@ -11,8 +11,14 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 details: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: Any = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code:

@@ -17,13 +17,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.fetchone()
     except Exception as exc:  # any database failure means "not healthy"
         return JsonResponse(
-            {"status": "error", "database": {"status": "error", "vendor": connection.vendor,
-                                             "error": exc.__class__.__name__}},
+            {
+                "status": "error",
+                "database": {
+                    "status": "error",
+                    "vendor": connection.vendor,
+                    "error": exc.__class__.__name__,
+                },
+            },
             status=503,
         )
-    return JsonResponse(
-        {"status": "ok", "database": {"status": "ok", "vendor": connection.vendor}}
-    )
+    return JsonResponse({"status": "ok", "database": {"status": "ok", "vendor": connection.vendor}})
 
 
 @require_GET

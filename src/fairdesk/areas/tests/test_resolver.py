@@ -72,8 +72,11 @@ def test_filler_and_street_remainder_are_reported() -> None:
 
 @pytest.mark.parametrize(
     ("text", "successor", "year"),
-    [("杭州市下城区", "330105", "2021"), ("中山市东升镇", "442000118", "2021"),
-     ("嘉兴市城区", "330402", "1993")],
+    [
+        ("杭州市下城区", "330105", "2021"),
+        ("中山市东升镇", "442000118", "2021"),
+        ("嘉兴市城区", "330402", "1993"),
+    ],
 )
 def test_retired_names_give_the_successor(text: str, successor: str, year: str) -> None:
     r = resolve(text)
@@ -124,9 +127,15 @@ def test_street_names_that_start_like_places_are_not_places() -> None:
 
 def test_contract_dict() -> None:
     d = resolve("海南共和县").as_dict()
-    assert d == {"input": "海南共和县", "status": "resolved", "code": "632521",
-                 "level": "county", "name": "青海省/海南藏族自治州/共和县", "candidates": [],
-                 "note": None}
+    assert d == {
+        "input": "海南共和县",
+        "status": "resolved",
+        "code": "632521",
+        "level": "county",
+        "name": "青海省/海南藏族自治州/共和县",
+        "candidates": [],
+        "note": None,
+    }
     assert resolve("杭州市下城区").as_dict("en")["note"].startswith("'下城区'")
 
 
@@ -155,8 +164,10 @@ def test_noise_does_not_change_the_answer(code: str, data: st.DataObject) -> Non
 
 
 @settings(max_examples=300, deadline=None)
-@given(code=st.sampled_from([c for c in CODES if G.divisions[c].level == TOWNSHIP]),
-       street=st.sampled_from(["人民路1号", "解放路88号3栋201室", "幸福小区5栋", "工业园区A座"]))
+@given(
+    code=st.sampled_from([c for c in CODES if G.divisions[c].level == TOWNSHIP]),
+    street=st.sampled_from(["人民路1号", "解放路88号3栋201室", "幸福小区5栋", "工业园区A座"]),
+)
 def test_street_detail_after_a_township_keeps_the_township(code: str, street: str) -> None:
     text = "".join(d.name for d in G.path(code)) + street
     r = resolve(text)

@@ -1,0 +1,54 @@
+# fairdesk: the two commands that do everything on a fresh machine.
+#
+#   make demo    install uv if missing, install the locked dependencies, start the demo (SQLite)
+#   make test    the same, then run the whole test suite
+#
+# Also: make lint (ruff), make ci (what CI runs: .ci/run). Variables: PORT=8000 for the demo,
+# ARGS="…" for extra pytest arguments (make test ARGS="-k resolver -x").
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PORT ?= 8000
+ARGS ?=
+
+# uv on PATH if there is one, else the copy that `pip install uv` put beside the Python
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+
+.PHONY: help uv sync demo test lint ci
+
+help:
+	@echo "make demo   start the demo on http://127.0.0.1:$(PORT)/ (SQLite in var/demo)"
+	@echo "make test   run the test suite (SQLite in a temporary folder)"
+	@echo "make lint   ruff check and ruff format --check"
+	@echo "make ci     what CI runs: lint, migrations check, tests on SQLite and PostgreSQL"
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || { \
+	  echo "uv not found: installing it with pip"; \
+	  $(PYTHON) -m pip install --user --quiet uv \
+	  || $(PYTHON) -m pip install --quiet uv \
+	  || $(PYTHON) -m pip install --user --quiet --break-system-packages uv; \
+	}
+
+# --inexact: keep packages of other groups (e.g. `uv sync --all-groups` for bench/) installed
+sync: uv
+	$(UV) sync --locked --inexact
+
+demo: sync
+	$(UV) run fairdesk demo --port $(PORT)
+
+# The suite runs against a throwaway data folder, so it never touches var/ (the demo's data);
+# DATABASE_URL, when set, points it at PostgreSQL instead (CI does both).
+test: sync
+	@data_dir="$$(mktemp -d)"; trap 'rm -rf "$$data_dir"' EXIT; \
+	FAIRDESK_DATA_DIR="$${FAIRDESK_TEST_DATA_DIR:-$$data_dir}" $(UV) run pytest $(ARGS)
+
+lint: sync
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+ci:
+	bash .ci/run

@@ -1,0 +1,502 @@
+"""Benchmark the area resolver (fairdesk) side by side with cpca, on the labelled corpus.
+
+    uv run --group bench python bench/bench_resolver.py            # everything
+    uv run --group bench python bench/bench_resolver.py --no-cpca  # fairdesk only
+
+Measured, each heavy part in a fresh subprocess of the same interpreter:
+  load        time from before ``import`` to the end of the first call (fairdesk: resolve("北京市"),
+              which builds the gazetteer and the resolver index; cpca: transform(["北京市"])),
+              median of --load-runs fresh processes;
+  throughput  entries/s over --n (100,000) mixed entries — the corpus inputs repeated and shuffled —
+              in one process after the load (fairdesk: one resolve() call per entry; cpca: one
+              transform() call on the whole list, its batch API);
+  peak RSS    ru_maxrss of the process that loads and runs everything (load + 100k + corpus pass);
+  accuracy    over the corpus (bench/corpus.jsonl, generated when missing).
+
+Accuracy rules:
+  fairdesk  make_corpus.is_correct: status equal; resolved/retired: code equal; ambiguous: the
+            candidate codes ⊇ expected (extra readings allowed) — or, when the resolver lists its
+            maximum number of candidates (a truncated list), every listed code is an expected one.
+  cpca      has no ambiguous / retired / not_found status and stops at county level, so it is scored
+            on the resolved + retired entries only, at county level: its adcode must equal the
+            expected division's county (for a township: its county, or the prefecture for
+            东莞/中山-like cities without counties; for a prefecture / province: that code). For a
+            like-for-like line fairdesk is scored the same way too. On the ambiguous part we count
+            how often cpca returns an answer (a non-empty adcode) — a confident single answer.
+  "wrong resolved" = status resolved while the expected status is not resolved, or resolved to
+            another code; counted on the ambiguous part and over the whole corpus.
+Outputs: a markdown table on stdout, bench/results/resolver.json and
+bench/results/resolver_failures.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+CORPUS = HERE / "corpus.jsonl"
+THROUGHPUT_SEED = 7
+
+
+def _load_make_corpus():
+    spec = importlib.util.spec_from_file_location("make_corpus", HERE / "make_corpus.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["make_corpus"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _cpca_compat() -> None:
+    """cpca 0.5.5 reads its data with pkg_resources (setuptools), absent from modern venvs."""
+    try:
+        import pkg_resources  # noqa: F401
+    except ImportError:
+        import importlib.resources as ir
+        import types
+
+        mod = types.ModuleType("pkg_resources")
+        mod.resource_stream = lambda pkg, name: ir.files(pkg).joinpath(name).open("rb")
+        sys.modules["pkg_resources"] = mod
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _mixed(inputs: list[str], n: int) -> list[str]:
+    out: list[str] = []
+    while len(out) < n:
+        out.extend(inputs)
+    out = out[:n]
+    random.Random(THROUGHPUT_SEED).shuffle(out)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# children (run in fresh processes)
+# ------------------------------------------------------------------------------------------------
+
+
+def child(engine: str, what: str, corpus: Path, n: int) -> dict:
+    t0 = time.perf_counter()
+    if engine == "fairdesk":
+        from fairdesk.areas.resolver import resolve
+
+        first = resolve("北京市")
+        assert first.code == "110000", first
+    else:
+        _cpca_compat()
+        import cpca
+
+        cpca.transform(["北京市"])
+    load_s = time.perf_counter() - t0
+    out: dict = {"load_s": load_s, "rss_after_load_mb": _maxrss_mb()}
+    if what == "load":
+        return out
+    with corpus.open(encoding="utf-8") as fh:
+        inputs = [json.loads(line)["input"] for line in fh if line.strip()]
+    mixed = _mixed(inputs, n)
+    if engine == "fairdesk":
+        t = time.perf_counter()
+        for s in mixed:
+            resolve(s)
+        dt = time.perf_counter() - t
+        results = {}
+        for s in inputs:
+            r = resolve(s)
+            results[s] = [r.status, r.code, [c.code for c in r.candidates], r.name, r.note]
+    else:
+        t = time.perf_counter()
+        cpca.transform(mixed)
+        dt = time.perf_counter() - t
+        df = cpca.transform(inputs)
+        results = {}
+        for s, code, p, c, a in zip(
+            inputs, df["adcode"], df["省"], df["市"], df["区"], strict=True
+        ):
+            code = code if isinstance(code, str) and code else None
+            name = "/".join(x for x in (p, c, a) if isinstance(x, str) and x)
+            results[s] = [code, name]
+    out.update(
+        n=len(mixed), seconds=dt, per_s=len(mixed) / dt, peak_rss_mb=_maxrss_mb(), results=results
+    )
+    return out
+
+
+def run_child(engine: str, what: str, corpus: Path, n: int) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        engine,
+        what,
+        "--corpus",
+        str(corpus),
+        "--n",
+        str(n),
+    ]
+    t = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr)
+        raise SystemExit(f"child {engine} {what} failed")
+    out = json.loads(p.stdout)
+    out["process_wall_s"] = wall
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# scoring
+# ------------------------------------------------------------------------------------------------
+
+
+class Scorer:
+    def __init__(self, mc, entries):
+        from fairdesk.areas.gazetteer import COUNTY, get_gazetteer
+
+        self.mc = mc
+        self.g = get_gazetteer()
+        self.COUNTY = COUNTY
+        self.entries = entries
+        try:
+            from fairdesk.areas.resolver import MAX_CANDIDATES
+        except ImportError:
+            MAX_CANDIDATES = None
+        self.cap = MAX_CANDIDATES
+
+    def county_code(self, code: str) -> str | None:
+        """The expected division at cpca's depth: itself down to county level, else its county."""
+        path = self.g.path(code)
+        best = None
+        for d in path:
+            if d.level <= self.COUNTY:
+                best = d.code
+        return best
+
+    def fairdesk_ok(self, e, got) -> bool:
+        status, code, cands = got[0], got[1], got[2]
+        if self.mc.is_correct(e, status, code, cands):
+            return True
+        # a truncated candidate list, all from the expected set
+        return bool(
+            e["expect_status"] == "ambiguous"
+            and status == "ambiguous"
+            and self.cap
+            and len(cands) >= self.cap
+            and set(cands) <= set(e["expect_candidates"])
+        )
+
+    def score_fairdesk(self, results: dict) -> dict:
+        per_form: dict[str, Counter] = defaultdict(Counter)
+        per_variant: dict[str, Counter] = defaultdict(Counter)
+        failures: dict[str, list] = defaultdict(list)
+        wrong_resolved_amb = wrong_resolved_all = 0
+        county_ok = county_n = 0
+        for e in self.entries:
+            got = results[e["input"]]
+            ok = self.fairdesk_ok(e, got)
+            per_form[e["form"]]["n"] += 1
+            per_form[e["form"]]["ok"] += ok
+            per_variant[e["form"] + "/" + e["variant"]]["n"] += 1
+            per_variant[e["form"] + "/" + e["variant"]]["ok"] += ok
+            if not ok:
+                failures[e["form"]].append((e, got))
+            if got[0] == "resolved" and (
+                e["expect_status"] != "resolved" or got[1] != e.get("expect_code")
+            ):
+                wrong_resolved_all += 1
+                if e["expect_status"] == "ambiguous":
+                    wrong_resolved_amb += 1
+            if e["expect_status"] in ("resolved", "retired"):
+                county_n += 1
+                want = self.county_code(e["expect_code"])
+                have = self.county_code(got[1]) if got[1] and got[1] in self.g.divisions else None
+                county_ok += have == want and got[0] in ("resolved", "retired")
+        n = len(self.entries)
+        ok = sum(c["ok"] for c in per_form.values())
+        return {
+            "n": n,
+            "correct": ok,
+            "accuracy": ok / n,
+            "per_form": {
+                f: {"n": c["n"], "correct": c["ok"], "accuracy": c["ok"] / c["n"]}
+                for f, c in per_form.items()
+            },
+            "per_variant": {
+                f: {"n": c["n"], "correct": c["ok"]} for f, c in sorted(per_variant.items())
+            },
+            "ambiguous_part": sum(1 for e in self.entries if e["expect_status"] == "ambiguous"),
+            "wrong_resolved_on_ambiguous": wrong_resolved_amb,
+            "wrong_resolved_total": wrong_resolved_all,
+            "county_level": {
+                "n": county_n,
+                "correct": county_ok,
+                "accuracy": county_ok / county_n if county_n else None,
+            },
+            "_failures": failures,
+        }
+
+    def score_cpca(self, results: dict) -> dict:
+        per_form: dict[str, Counter] = defaultdict(Counter)
+        amb_n = amb_answered = amb_pick = nf_n = nf_ok = 0
+        failures: dict[str, list] = defaultdict(list)
+        for e in self.entries:
+            code, name = results[e["input"]]
+            st = e["expect_status"]
+            if st in ("resolved", "retired"):
+                want = self.county_code(e["expect_code"])
+                ok = code == want
+                per_form[e["form"]]["n"] += 1
+                per_form[e["form"]]["ok"] += ok
+                if not ok:
+                    failures[e["form"]].append((e, want, code, name))
+            elif st == "ambiguous":
+                amb_n += 1
+                if code:
+                    amb_answered += 1
+                    wants = {self.county_code(c) for c in e["expect_candidates"]}
+                    amb_pick += code in wants and len(wants) > 1
+            else:
+                nf_n += 1
+                nf_ok += code is None
+        n = sum(c["n"] for c in per_form.values())
+        ok = sum(c["ok"] for c in per_form.values())
+        return {
+            "scored": n,
+            "correct": ok,
+            "accuracy_county_level": ok / n if n else None,
+            "per_form": {
+                f: {"n": c["n"], "correct": c["ok"], "accuracy": c["ok"] / c["n"]}
+                for f, c in per_form.items()
+            },
+            "ambiguous_part": amb_n,
+            "ambiguous_answered": amb_answered,
+            "ambiguous_picked_one_of_the_candidates": amb_pick,
+            "not_found_part": nf_n,
+            "not_found_no_answer": nf_ok,
+            "_failures": failures,
+        }
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+    }
+
+
+def fmt_pct(x):
+    return "—" if x is None else f"{100 * x:.2f} %"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="resolver benchmark (fairdesk vs cpca)")
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--n", type=int, default=100_000, help="entries for the throughput run")
+    ap.add_argument("--load-runs", type=int, default=3)
+    ap.add_argument("--no-cpca", action="store_true")
+    ap.add_argument("--child", nargs=2, metavar=("ENGINE", "WHAT"), help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+
+    if a.child:
+        print(json.dumps(child(a.child[0], a.child[1], a.corpus, a.n), ensure_ascii=False))
+        return 0
+
+    mc = _load_make_corpus()
+    if not a.corpus.exists():
+        print(f"generating {a.corpus} …", file=sys.stderr)
+        mc.write(mc.generate(), a.corpus)
+    entries = mc.load(a.corpus)
+    # the same input may not appear twice with different labels
+    assert len({e["input"] for e in entries}) == len(entries)
+
+    engines = ["fairdesk"] + ([] if a.no_cpca else ["cpca"])
+    measured: dict[str, dict] = {}
+    for eng in engines:
+        loads = [run_child(eng, "load", a.corpus, a.n) for _ in range(a.load_runs)]
+        run = run_child(eng, "run", a.corpus, a.n)
+        measured[eng] = {
+            "load_s": statistics.median(x["load_s"] for x in loads),
+            "load_process_wall_s": statistics.median(x["process_wall_s"] for x in loads),
+            "rss_after_load_mb": statistics.median(x["rss_after_load_mb"] for x in loads),
+            "throughput_n": run["n"],
+            "throughput_s": run["seconds"],
+            "per_s": run["per_s"],
+            "peak_rss_mb": run["peak_rss_mb"],
+            "results": run["results"],
+        }
+        print(
+            f"{eng}: load {measured[eng]['load_s']:.3f} s, {run['per_s']:,.0f} entries/s, "
+            f"peak {run['peak_rss_mb']:.0f} MB",
+            file=sys.stderr,
+        )
+
+    sc = Scorer(mc, entries)
+    fd = sc.score_fairdesk(measured["fairdesk"].pop("results"))
+    cp = sc.score_cpca(measured["cpca"].pop("results")) if "cpca" in measured else None
+
+    comp = mc.composition(entries)
+    forms = list(mc.QUOTAS)
+    lines = []
+    lines.append(
+        f"Corpus: {len(entries):,} entries ({a.corpus.name}); throughput on "
+        f"{a.n:,} mixed entries; machine: {machine()['cpus']} CPUs, "
+        f"Python {machine()['python']}"
+    )
+    lines.append("")
+    lines.append("| | fairdesk | cpca | target |")
+    lines.append("|---|---:|---:|---|")
+    f, c = measured["fairdesk"], measured.get("cpca")
+
+    def col(key, fmt):
+        return fmt(c[key]) if c else "—"
+
+    lines.append(
+        f"| index load (import + first call) | {f['load_s']:.2f} s | "
+        f"{col('load_s', lambda x: f'{x:.2f} s')} | ≤ 1 s |"
+    )
+    lines.append(
+        f"| throughput, {a.n:,} mixed entries | {f['per_s']:,.0f} /s | "
+        f"{col('per_s', lambda x: f'{x:,.0f} /s')} | ≥ 50,000 /s |"
+    )
+    lines.append(
+        f"| peak RSS (load + all runs) | {f['peak_rss_mb']:.0f} MB | "
+        f"{col('peak_rss_mb', lambda x: f'{x:.0f} MB')} | ≤ 150 MB |"
+    )
+    lines.append(
+        f"| accuracy, whole corpus (status + code) | {fmt_pct(fd['accuracy'])} | "
+        f"n/a (no status) | ≥ 99.9 % |"
+    )
+    lines.append(
+        f"| accuracy, resolved + retired part, county level | "
+        f"{fmt_pct(fd['county_level']['accuracy'])} | "
+        f"{fmt_pct(cp['accuracy_county_level']) if cp else '—'} | |"
+    )
+    amb = fd["ambiguous_part"]
+    lines.append(
+        f"| ambiguous part ({amb:,}): wrong `resolved` / single answer | "
+        f"{fd['wrong_resolved_on_ambiguous']} | "
+        f"{cp['ambiguous_answered'] if cp else '—'} | 0 |"
+    )
+    lines.append(f"| wrong `resolved` answers, whole corpus | {fd['wrong_resolved_total']} | — | |")
+    if cp:
+        lines.append(
+            f"| not_found part ({cp['not_found_part']}): no answer | "
+            f"{fd['per_form'].get('not_found', {}).get('correct', 0)} | "
+            f"{cp['not_found_no_answer']} | |"
+        )
+    lines.append("")
+    lines.append(
+        "| form | entries | resolved / ambiguous / retired / not_found | fairdesk | "
+        "cpca (county level, resolved + retired) |"
+    )
+    lines.append("|---|---:|---|---:|---:|")
+    for form in forms:
+        cc = comp.get(form, {})
+        mix = " / ".join(
+            str(cc.get(s, 0)) for s in ("resolved", "ambiguous", "retired", "not_found")
+        )
+        fa = fd["per_form"].get(form)
+        ca = cp["per_form"].get(form) if cp else None
+        lines.append(
+            f"| {form} | {sum(cc.values()):,} | {mix} | "
+            f"{fmt_pct(fa['accuracy']) if fa else '—'} | "
+            f"{fmt_pct(ca['accuracy']) if ca else '—'} |"
+        )
+    table = "\n".join(lines)
+    print(table)
+
+    RESULTS.mkdir(exist_ok=True)
+    fd_fail, cp_fail = fd.pop("_failures"), (cp.pop("_failures") if cp else {})
+    out = {
+        "machine": machine(),
+        "command": "uv run --group bench python bench/bench_resolver.py",
+        "corpus": {
+            "path": str(a.corpus.relative_to(HERE.parent))
+            if a.corpus.is_relative_to(HERE.parent)
+            else str(a.corpus),
+            "entries": len(entries),
+            "composition": comp,
+        },
+        "throughput_entries": a.n,
+        "fairdesk": {**measured["fairdesk"], "accuracy": fd},
+        "cpca": ({**measured["cpca"], "accuracy": cp} if cp else None),
+        "table_md": table,
+    }
+    (RESULTS / "resolver.json").write_text(
+        json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    with (RESULTS / "resolver_failures.txt").open("w", encoding="utf-8") as fh:
+        fh.write("fairdesk failures (up to 50 per form): input | expected | got\n")
+        for form in forms:
+            fl = fd_fail.get(form, [])
+            fh.write(
+                f"\n## {form}: {len(fl)} failing of {fd['per_form'].get(form, {}).get('n', 0)}\n"
+            )
+            by_variant = Counter(e["variant"] for e, _ in fl)
+            if by_variant:
+                fh.write(
+                    "   by variant: "
+                    + ", ".join(f"{k} {v}" for k, v in by_variant.most_common())
+                    + "\n"
+                )
+            for e, got in fl[:50]:
+                exp = e["expect_status"] + (" " + e["expect_code"] if e.get("expect_code") else "")
+                if e.get("expect_candidates"):
+                    exp += (
+                        " "
+                        + ",".join(e["expect_candidates"][:8])
+                        + ("…" if len(e["expect_candidates"]) > 8 else "")
+                    )
+                want_name = sc.g.full_name(e["expect_code"]) if e.get("expect_code") else ""
+                cands = ",".join(got[2][:6]) + ("…" if len(got[2]) > 6 else "")
+                fh.write(
+                    f"{e['input']!r} [{e['variant']}] | {exp} {want_name} | {got[0]} "
+                    f"{got[1] or ''} {got[3] or ''} [{cands}] note={got[4]!r}\n"
+                )
+        if cp_fail:
+            fh.write(
+                "\n\ncpca misses (first 15 per form): input | expected county-level code | "
+                "cpca adcode name\n"
+            )
+            for form in forms:
+                fl = cp_fail.get(form, [])
+                fh.write(f"\n## {form}: {len(fl)}\n")
+                for e, want, code, name in fl[:15]:
+                    fh.write(f"{e['input']!r} | {want} | {code} {name}\n")
+    print(
+        f"\nwrote {RESULTS / 'resolver.json'} and {RESULTS / 'resolver_failures.txt'}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,446 @@
+"""``fairdesk areas``: resolve place names and show divisions from the command line.
+
+Pure Python: importing this module (and running its commands) needs no Django setup and no
+database, so the commands start in the time it takes to load the gazetteer.
+
+``fairdesk areas resolve [FILE]``
+    One entry per line from FILE (standard input when FILE is absent or ``-``), one JSON object per
+    line on standard output, in input order, each written and flushed as soon as its line is read
+    (so the command can sit at the end of a pipe). The object is the resolver's contract::
+
+        {"input": …, "status": "resolved|ambiguous|retired|not_found", "code": …, "level": …,
+         "name": "省/地/县/乡", "candidates": [{"code", "level", "name"}, …], "note": …}
+
+    A blank line still yields an object (``status: not_found``, ``code: null``) so that output line
+    N always answers input line N. ``--format table`` prints aligned columns for humans instead
+    (it reads all the input first, to size the columns). ``--lang en`` writes notes in English.
+
+``fairdesk areas show CODE``
+    A division: its path from the province down, its level, its children by level, and its
+    history (former names or uses of the code, and retired codes that it took over). A retired code
+    shows its history and its current successors. An unknown code is an error (exit status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
+
+from fairdesk.areas.gazetteer import (
+    LEVEL_LABELS_ZH,
+    LEVEL_NAMES,
+    Gazetteer,
+    HistoricalUnit,
+    get_gazetteer,
+    level_of_code,
+)
+
+LANGS = ("zh-hans", "en")
+
+BLANK_NOTE = "空行"
+BLANK_NOTE_EN = "blank line"
+
+
+# --------------------------------------------------------------------------- argument parsing
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``areas`` (with ``resolve`` and ``show``) to the ``fairdesk`` command's subparsers."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "areas",
+        help="administrative divisions: resolve place names, show a division",
+        description="Administrative divisions of the PRC (MCA codes): resolve free-text place "
+        "names, show a division with its parents, children and history. No database needed.",
+    )
+    sub = parser.add_subparsers(dest="areas_command", required=True, metavar="{resolve,show}")
+
+    p = sub.add_parser(
+        "resolve",
+        help="resolve place names, one per line, to JSON lines",
+        description="Read one place name or address per line (standard input when FILE is "
+        "absent or '-') and write one JSON object per line, in input order. A blank line yields "
+        'an object with status "not_found", so output line N answers input line N.',
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        default="-",
+        metavar="FILE",
+        help="UTF-8 text file, one entry per line; '-' or absent: standard input",
+    )
+    p.add_argument(
+        "--format",
+        choices=("json", "table"),
+        default="json",
+        help="json: one JSON object per line (default); table: aligned columns",
+    )
+    p.add_argument(
+        "--lang", choices=LANGS, default="zh-hans", help="language of the notes (default zh-hans)"
+    )
+
+    p = sub.add_parser(
+        "show",
+        help="show a division: parents, children and history",
+        description="Show a division by its MCA code (2, 4, 6 or 9 digits; 44 and 4403 are "
+        "read as 440000 and 440300): its path, level, children by level and history.",
+    )
+    p.add_argument("code", metavar="CODE")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for humans (default) or one JSON object",
+    )
+    return parser
+
+
+def run(ns: argparse.Namespace) -> int:
+    """Run the ``areas`` subcommand chosen in ``ns``; return the exit status."""
+    command = {"resolve": cmd_resolve, "show": cmd_show}[ns.areas_command]
+    try:
+        return command(ns)
+    except BrokenPipeError:  # `… | head`: the reader has gone, which is not an error
+        _silence_stdout()
+        return 0
+
+
+# --------------------------------------------------------------------------- I/O helpers
+
+
+def _utf8_out(stream: TextIO) -> TextIO:
+    """Write UTF-8 whatever the locale says (a C locale would choke on Chinese names)."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if encoding != "utf8" and hasattr(stream, "reconfigure"):
+        with contextlib.suppress(ValueError, io.UnsupportedOperation):
+            stream.reconfigure(encoding="utf-8")
+    return stream
+
+
+def _open_input(path: str) -> TextIO:
+    if path == "-":
+        stdin = sys.stdin
+        buffer = getattr(stdin, "buffer", None)
+        if buffer is None:  # already text (tests, embedding)
+            return stdin
+        return io.TextIOWrapper(buffer, encoding="utf-8-sig", errors="replace", newline=None)
+    return open(path, encoding="utf-8-sig", errors="replace", newline=None)
+
+
+def _lines(stream: TextIO) -> Iterator[str]:
+    """Lines without their line ending, read one at a time (no read-ahead of the whole input)."""
+    while True:
+        line = stream.readline()
+        if not line:
+            return
+        yield line.rstrip("\r\n")
+
+
+# --------------------------------------------------------------------------- resolve
+
+
+def resolve_line(line: str, lang: str = "zh-hans") -> dict[str, Any]:
+    """The contract object for one input line (blank lines included)."""
+    if not line.strip():
+        return {
+            "input": line,
+            "status": "not_found",
+            "code": None,
+            "level": None,
+            "name": None,
+            "candidates": [],
+            "note": BLANK_NOTE_EN if lang.startswith("en") else BLANK_NOTE,
+        }
+    from fairdesk.areas.resolver import resolve
+
+    return resolve(line).as_dict(lang)
+
+
+def resolve_stream(lines: Iterable[str], lang: str = "zh-hans") -> Iterator[dict[str, Any]]:
+    for line in lines:
+        yield resolve_line(line, lang)
+
+
+def cmd_resolve(ns: argparse.Namespace) -> int:
+    out = _utf8_out(sys.stdout)
+    try:
+        stream = _open_input(ns.file)
+    except OSError as exc:
+        print(
+            f"fairdesk areas resolve: 无法读取文件 cannot read {ns.file}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        results = resolve_stream(_lines(stream), ns.lang)
+        if ns.format == "table":
+            write_table(list(results), out)
+        else:
+            for obj in results:
+                out.write(json.dumps(obj, ensure_ascii=False))
+                out.write("\n")
+                out.flush()
+    finally:
+        if stream is not sys.stdin:
+            # closing a wrapper of stdin's buffer would close stdin itself; detach instead
+            if ns.file == "-" and isinstance(stream, io.TextIOWrapper):
+                stream.detach()
+            else:
+                stream.close()
+    return 0
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush is quiet."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def display_width(text: str) -> int:
+    """Terminal columns taken by ``text`` (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+TABLE_COLUMNS = ("input", "status", "code", "level", "name", "note")
+
+
+def write_table(rows: list[dict[str, Any]], out: TextIO) -> None:
+    """Aligned columns; the candidates of an entry follow it, indented, one per line."""
+    cells = [[str(row.get(col) or "") for col in TABLE_COLUMNS] for row in rows]
+    widths = [
+        max([display_width(col), *(display_width(c[i]) for c in cells)])
+        for i, col in enumerate(TABLE_COLUMNS)
+    ]
+
+    def emit(values: list[str]) -> None:
+        head = [_pad(v, w) for v, w in zip(values[:-1], widths[:-1], strict=True)]
+        out.write("  ".join([*head, values[-1]]).rstrip() + "\n")
+
+    emit(list(TABLE_COLUMNS))
+    emit(["-" * w for w in widths])
+    for row, values in zip(rows, cells, strict=True):
+        emit(values)
+        for cand in row.get("candidates") or ():
+            out.write(f"    → {cand['code']}  {cand['level']}  {cand['name']}\n")
+    out.flush()
+
+
+# --------------------------------------------------------------------------- show
+
+
+def normalise_code(raw: str) -> str | None:
+    """An MCA code from what was typed: 44 → 440000, 4403 → 440300; None if not a code."""
+    code = raw.strip()
+    if not code.isascii() or not code.isdigit():
+        return None
+    if len(code) == 2:
+        return code + "0000"
+    if len(code) == 4:
+        return code + "00"
+    if len(code) in (6, 9):
+        return code
+    return None
+
+
+def _level_label(level: int) -> str:
+    return f"{LEVEL_NAMES[level]} {LEVEL_LABELS_ZH[level]}"
+
+
+def _years(unit: HistoricalUnit) -> str:
+    start = str(unit.start_year) if unit.start_year else "…"
+    end = str(unit.end_year) if unit.end_year else "…"
+    return f"{start}–{end}"
+
+
+def _describe_code(g: Gazetteer, code: str) -> str:
+    """A code with its current full name, or its last historical name."""
+    if code in g.divisions:
+        return f"{code} {g.full_name(code)}"
+    units = g.history.get(code)
+    if units:
+        return f"{code} {units[-1].name} (retired 已撤销)"
+    return code
+
+
+def history_of(g: Gazetteer, code: str) -> dict[str, list[HistoricalUnit]]:
+    """Former names/uses of ``code`` and the retired codes that name it as a successor."""
+    former = list(g.history.get(code, ()))
+    predecessors = [u for u in g.retired if code in u.successors and u.code != code]
+    predecessors.sort(key=lambda u: (u.end_year or 0, u.code))
+    return {"former": former, "predecessors": predecessors}
+
+
+def _unit_dict(g: Gazetteer, unit: HistoricalUnit) -> dict[str, Any]:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "level": LEVEL_NAMES.get(unit.level),
+        "start_year": unit.start_year,
+        "end_year": unit.end_year,
+        "reason": unit.reason,
+        "context": unit.context,
+        "source": unit.source,
+        "successors": list(unit.successors),
+        "current_successors": g.current_successors(unit.code) if unit.successors else [],
+    }
+
+
+def show_data(g: Gazetteer, code: str) -> dict[str, Any] | None:
+    """Everything ``show`` prints, as data; None when the code is neither current nor retired."""
+    div = g.get(code)
+    hist = history_of(g, code)
+    if div is None:
+        if not hist["former"]:
+            return None
+        return {
+            "code": code,
+            "status": "retired",
+            "name": hist["former"][-1].name,
+            "level": LEVEL_NAMES.get(level_of_code(code)),
+            "history": [_unit_dict(g, u) for u in hist["former"]],
+            "predecessors": [_unit_dict(g, u) for u in hist["predecessors"]],
+            "current_successors": [
+                {"code": c, "level": g.divisions[c].level_name, "name": g.full_name(c)}
+                for c in g.current_successors(code)
+            ],
+        }
+    children = g.children.get(code, [])
+    by_level = Counter(g.divisions[c].level_name for c in children)
+    descendants = Counter(g.divisions[c].level_name for c in g.descendants(code))
+    return {
+        "code": code,
+        "status": "current",
+        "name": div.name,
+        "full_name": g.full_name(code),
+        "level": div.level_name,
+        "path": [{"code": d.code, "name": d.name, "level": d.level_name} for d in g.path(code)],
+        "children_count": len(children),
+        "children_by_level": dict(by_level),
+        "descendants_by_level": dict(descendants),
+        "children": [
+            {"code": c, "name": g.divisions[c].name, "level": g.divisions[c].level_name}
+            for c in children
+        ],
+        "history": [_unit_dict(g, u) for u in hist["former"]],
+        "predecessors": [_unit_dict(g, u) for u in hist["predecessors"]],
+    }
+
+
+def _write_units(g: Gazetteer, units: list[HistoricalUnit], out: TextIO, *, arrow: bool) -> None:
+    for u in units:
+        line = f"  {u.code}  {u.name}  {_years(u)}"
+        extra = [x for x in (u.reason, u.context) if x]
+        if extra:
+            line += f"  ({', '.join(extra)})"
+        if arrow and u.successors:
+            line += "  → " + "; ".join(_describe_code(g, s) for s in u.successors)
+        out.write(line + "\n")
+        if u.source:
+            out.write(f"      source 依据: {u.source}\n")
+
+
+def write_show(g: Gazetteer, code: str, out: TextIO) -> None:
+    div = g.get(code)
+    hist = history_of(g, code)
+    if div is None:
+        level = level_of_code(code)
+        name = hist["former"][-1].name
+        out.write(f"{code}  {name}  retired code 已撤销的代码  ({_level_label(level)})\n")
+        out.write("history 沿革:\n")
+        _write_units(g, hist["former"], out, arrow=True)
+        successors = g.current_successors(code)
+        out.write("current successors 现行区划:\n")
+        if successors:
+            for c in successors:
+                out.write(f"  {c}  {g.full_name(c)}  ({g.divisions[c].level_name})\n")
+        else:
+            out.write("  (none recorded 无记载)\n")
+        if hist["predecessors"]:
+            out.write("took over 承接的旧区划:\n")
+            _write_units(g, hist["predecessors"], out, arrow=False)
+        return
+
+    out.write(f"{code}  {div.name}  ({_level_label(div.level)})\n")
+    path = " / ".join(f"{d.code} {d.name}" for d in g.path(code))
+    out.write(f"path 路径: {path}\n")
+    children = g.children.get(code, [])
+    by_level = Counter(g.divisions[c].level for c in children)
+    summary = ", ".join(f"{_level_label(lv)} {n}" for lv, n in sorted(by_level.items()))
+    out.write(f"children 下级: {len(children)}" + (f" ({summary})" if summary else "") + "\n")
+    descendants = Counter(g.divisions[c].level for c in g.descendants(code))
+    if descendants and descendants != by_level:
+        summary = ", ".join(f"{_level_label(lv)} {n}" for lv, n in sorted(descendants.items()))
+        out.write(f"all below 全部下辖: {summary}\n")
+    if children:
+        _write_wrapped([f"{c} {g.divisions[c].name}" for c in children], out)
+    out.write("history 沿革:")
+    if not hist["former"] and not hist["predecessors"]:
+        out.write(" none recorded 无记载\n")
+        return
+    out.write("\n")
+    if hist["former"]:
+        out.write(" former names or uses of this code 本代码的旧名称或旧用途:\n")
+        _write_units(g, hist["former"], out, arrow=True)
+    if hist["predecessors"]:
+        out.write(" retired divisions taken over 承接的已撤销区划:\n")
+        _write_units(g, hist["predecessors"], out, arrow=False)
+
+
+def _write_wrapped(items: list[str], out: TextIO, width: int = 96) -> None:
+    line = " "
+    for item in items:
+        if display_width(line) + display_width(item) + 2 > width and line.strip():
+            out.write(line.rstrip() + "\n")
+            line = " "
+        line += " " + item + " "
+    if line.strip():
+        out.write(line.rstrip() + "\n")
+
+
+def cmd_show(ns: argparse.Namespace) -> int:
+    out = _utf8_out(sys.stdout)
+    code = normalise_code(ns.code)
+    if code is None:
+        _utf8_out(sys.stderr).write(
+            f"fairdesk areas show: {ns.code!r} 不是区划代码 is not a division code "
+            "(MCA codes have 6 digits, townships 9 民政部代码为6位，乡级9位)\n"
+        )
+        return 1
+    g = get_gazetteer()
+    data = show_data(g, code)
+    if data is None:
+        _utf8_out(sys.stderr).write(
+            f"fairdesk areas show: 未知的区划代码 unknown division code {code} "
+            f"(not in the {g.metadata.get('data_as_of', 'current')} table nor in the history "
+            "现行表和沿革中均无此代码)\n"
+        )
+        return 1
+    if ns.format == "json":
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        write_show(g, code, out)
+    out.flush()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m fairdesk.areas.cli resolve …``: the same commands, without ``fairdesk``."""
+    parser = argparse.ArgumentParser(prog="fairdesk")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = sys.argv[1:] if argv is None else argv
+    return run(parser.parse_args(["areas", *args]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
