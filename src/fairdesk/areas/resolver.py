@@ -36,10 +36,14 @@ How it reads a text (the rules, in one place)
 5. *What is left* after the chain is street detail (科技园路1号) and is reported in the note,
    unless it looks like a division name we do not know (北京市不存在区): then `not_found`, with
    the part that was understood as a suggestion.
+
+Answers are kept in a bounded cache per normalised text (``CACHE_SIZE``); each call still returns
+its own ``Resolution`` with the caller's input.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -531,10 +535,10 @@ def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
                             bucket[k2] = (st[0], st[1], pos, end, False, False, st, True)
                 continue
             # For each entry, the lightest state it may follow (or the start of the text).
-            found: dict[int, tuple[int, _Entry, _State | None]] = {}
+            found: dict[_Entry, tuple[int, _Entry, _State | None]] = {}
             if is_root:
                 for e in root_entries:
-                    found[id(e)] = (0, e, None)
+                    found[e] = (0, e, None)
             if states:
                 for st in states.values():
                     prev = st[1]
@@ -552,9 +556,9 @@ def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
                             if e.weight != W_FULL or e.level >= COUNTY:
                                 continue
                             w += W_REPEAT
-                        got = found.get(id(e))
+                        got = found.get(e)
                         if got is None or w < got[0]:
-                            found[id(e)] = (w, e, st)
+                            found[e] = (w, e, st)
             if not found:
                 continue
             bucket = at.setdefault(end, {})
@@ -564,7 +568,7 @@ def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
             )
             for w, e, back in found.values():
                 w += e.weight
-                k = (id(e), e.short)
+                k = (e, e.short)
                 old = bucket.get(k)
                 if old is None or w < old[0]:
                     bucket[k] = (w, e, pos, end, e.short, False, back, False)
@@ -577,12 +581,12 @@ def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
                     and next_char not in SUFFIX_CHARS
                 ):
                     # 宣城市旌德绿地公馆: a short county name after its parent, then street detail
-                    k = (id(e), False)
+                    k = (e, False)
                     old = bucket.get(k)
                     if old is None or w + W_STREET_AFTER < old[0]:
                         bucket[k] = (w + W_STREET_AFTER, e, pos, end, False, False, back, False)
                 if e.short and next_char in WRONG_SUFFIXES[e.level]:
-                    k = (id(e), False)
+                    k = (e, False)
                     b2 = at.setdefault(end + 1, {})
                     old = b2.get(k)
                     if old is None or w + W_WRONG_SUFFIX < old[0]:
@@ -625,10 +629,24 @@ def _effective_code(e: _Entry) -> str | None:
 
 def resolve(text: str) -> Resolution:
     """Read one place written as people write it (see the module docstring for the rules)."""
+    raw = text if isinstance(text, str) else str(text)
+    r = _resolve_normalized(normalize(raw[: MAX_INPUT * 2])[:MAX_INPUT])
+    # a fresh object: callers may change what they get without touching the cached answer
+    return Resolution(
+        raw, r.status, r.code, r.level, r.name, list(r.candidates), r.note, r.note_en, r.filler
+    )
+
+
+# Lists of addresses repeat the same places over and over (a coverage list, a day's requests):
+# answers are kept per normalised text. About 0.5 KB an entry, so at most ~16 MB.
+CACHE_SIZE = 32_768
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _resolve_normalized(s: str) -> Resolution:
     index = get_index()
     g = index.g
-    raw = text if isinstance(text, str) else str(text)
-    s = normalize(raw[: MAX_INPUT * 2])[:MAX_INPUT]
+    raw = s  # resolve() puts the caller's own text back
     if not s:
         return Resolution(raw, NOT_FOUND, note="输入为空", note_en="The input is empty.")
     if _CODE_RE.match(s):

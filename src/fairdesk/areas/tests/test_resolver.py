@@ -181,3 +181,12 @@ def test_any_text_gets_an_answer(text: str) -> None:
     assert r.status in {RESOLVED, AMBIGUOUS, RETIRED, NOT_FOUND}
     if r.status == RESOLVED:
         assert r.code in G.divisions
+
+
+def test_cached_answers_are_independent_and_keep_each_input() -> None:
+    first = resolve("朝阳区")
+    first.candidates.clear()
+    first.status = "resolved"
+    again = resolve(" 朝阳区 ")
+    assert again.status == "ambiguous" and len(again.candidates) == 2
+    assert again.input == " 朝阳区 "
