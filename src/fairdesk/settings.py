@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "fairdesk.core",
     "fairdesk.areas",
     "fairdesk.network",
+    "fairdesk.customers",
+    "fairdesk.notifications",
+    "fairdesk.service_requests",
 ]
 
 MIDDLEWARE = [

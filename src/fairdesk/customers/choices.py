@@ -1,0 +1,15 @@
+"""Enumerations of customers and devices (values are stable API strings; labels translated)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AddressStatus(models.TextChoices):
+    """How the resolver read an address (mirrors fairdesk.areas.resolver)."""
+
+    RESOLVED = "resolved", _("Resolved")
+    AMBIGUOUS = "ambiguous", _("Ambiguous")
+    RETIRED = "retired", _("Retired division")
+    NOT_FOUND = "not_found", _("Not found")

@@ -1,0 +1,64 @@
+"""The outbox: every message fairdesk sends, kept whether or not a gateway delivered it.
+
+A message is written in the same transaction as the change it reports; a sender (``senders.py``)
+delivers it afterwards. No logic here: writes go through ``services.py``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fairdesk.notifications.choices import Channel, MessageStatus
+
+
+class Message(models.Model):
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    # a phone number (sms), an e-mail address (email) or empty (portal: the customer's inbox)
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("customer"),
+    )
+    user = models.ForeignKey(
+        "auth.User",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    # what the message is about, e.g. a service request number
+    reference = models.CharField(_("reference"), max_length=64, blank=True, db_index=True)
+    # sending twice with the same key is a no-op (exactly-once escalations, reminders)
+    dedupe_key = models.CharField(
+        _("deduplication key"), max_length=200, null=True, blank=True, unique=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=MessageStatus.choices,
+        default=MessageStatus.QUEUED,
+        db_index=True,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sender = models.CharField(_("sent by"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.kind} → {self.recipient or self.customer_id}"
