@@ -17,11 +17,12 @@ ARGS ?=
 # uv on PATH if there is one, else the copy that `pip install uv` put beside the Python
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: help uv sync demo test lint ci
+.PHONY: help uv sync chromium demo test lint ci
 
 help:
 	@echo "make demo   start the demo on http://127.0.0.1:$(PORT)/ (SQLite in var/demo)"
 	@echo "make test   run the test suite (SQLite in a temporary folder)"
+	@echo "make chromium  install Debian's chromium for the browser tests, if it is missing"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make ci     what CI runs: lint, migrations check, tests on SQLite and PostgreSQL"
 
@@ -40,9 +41,23 @@ sync: uv
 demo: sync
 	$(UV) run fairdesk demo --port $(PORT)
 
+# The browser tests (tests/e2e) drive Debian's Chromium at /usr/bin/chromium; install it when it
+# is missing (as root, or with password-less sudo). Never `playwright install`: no test downloads
+# a browser. Without it the browser tests fail and say how to install it.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "Chromium not found at $(CHROMIUM): installing Debian's chromium package"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "not root and no sudo: run 'apt-get install -y chromium' as root" >&2; exit 0; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	  || { $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
+	fi
+
 # The suite runs against a throwaway data folder, so it never touches var/ (the demo's data);
 # DATABASE_URL, when set, points it at PostgreSQL instead (CI does both).
-test: sync
+test: sync chromium
 	@data_dir="$$(mktemp -d)"; trap 'rm -rf "$$data_dir"' EXIT; \
 	FAIRDESK_DATA_DIR="$${FAIRDESK_TEST_DATA_DIR:-$$data_dir}" $(UV) run pytest $(ARGS)
 

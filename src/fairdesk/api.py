@@ -10,7 +10,9 @@ from ninja.renderers import JSONRenderer
 
 from fairdesk.areas.api import router as areas_router
 from fairdesk.core.errors import DomainError
+from fairdesk.customers.api import router as customers_router
 from fairdesk.network.api import router as network_router
+from fairdesk.service_requests.api import router as service_requests_router
 
 
 class UTF8JSONRenderer(JSONRenderer):
@@ -47,3 +49,5 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 
 api.add_router("/areas", areas_router, tags=["areas"])
 api.add_router("/", network_router, tags=["network"])
+api.add_router("/", customers_router)
+api.add_router("/service-requests", service_requests_router, tags=["service requests"])

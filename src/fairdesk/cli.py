@@ -85,6 +85,10 @@ def cmd_demo(ns: argparse.Namespace) -> int:
         "  role logins 角色账号 (same password 密码相同): "
         "agent, dispatcher, technician, outlet_manager, brand_admin, auditor"
     )
+    print(
+        f"  customer 客户登录     →  {url}login/   13800000001 (张三); "
+        f"the code 验证码 → {url}outbox/ (as a staff user 员工账号)"
+    )
     print(f"  API docs 接口文档     →  {url}api/v1/docs")
     print(f"  which outlet serves my address? 查询服务网点 → {url}coverage/")
     print("=" * 72, flush=True)

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "fairdesk.customers",
     "fairdesk.notifications",
     "fairdesk.service_requests",
+    "fairdesk.portal",
+    "fairdesk.console",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +190,9 @@ HUEY = {
     "connection": _huey_connection,
     "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
 }
+
+# SLA escalation: level 2 (to the brand's administrators) once a clock is this many hours overdue.
+SLA_ESCALATION_LEVEL2_HOURS = env_int("SLA_ESCALATION_LEVEL2_HOURS", 4)
 
 LOGGING = {
     "version": 1,

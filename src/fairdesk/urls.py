@@ -16,6 +16,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("fairdesk.network.urls")),
+    path("", include("fairdesk.customers.urls")),
+    path("", include("fairdesk.notifications.urls")),
+    path("portal/", include("fairdesk.portal.urls")),
+    path("console/", include("fairdesk.console.urls")),
     path("", core_views.home, name="home"),
 ]
 

@@ -54,6 +54,73 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
+# Customers, devices, the product catalog and the outbox (fairdesk.customers, .notifications).
+# Customers themselves need no model permission: they reach only their own rows, through the
+# customers selectors. Agents look callers up and file for them; brand admins keep the catalog.
+_CUSTOMERS_READ = [
+    "customers.view_customer",
+    "customers.view_address",
+    "customers.view_device",
+    "customers.view_productmodel",
+]
+_CUSTOMERS_PERMISSIONS: dict[str, list[str]] = {
+    AGENT: [
+        *_CUSTOMERS_READ,
+        "customers.add_customer",
+        "customers.change_customer",
+        "notifications.view_message",
+    ],
+    DISPATCHER: list(_CUSTOMERS_READ),
+    TECHNICIAN: ["customers.view_device", "customers.view_productmodel"],
+    OUTLET_MANAGER: list(_CUSTOMERS_READ),
+    BRAND_ADMIN: [
+        *_CUSTOMERS_READ,
+        "customers.add_productmodel",
+        "customers.change_productmodel",
+        "notifications.view_message",
+    ],
+    AUDITOR: [*_CUSTOMERS_READ, "notifications.view_message"],
+}
+for _role, _perms in _CUSTOMERS_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] + _perms
+
+# Service requests (fairdesk.service_requests) and outlet staff (network.OutletMember). These are
+# the admin's model permissions; which requests a user sees and may change is decided per request
+# by fairdesk.service_requests.selectors (outlet staff: their outlets' requests only), and
+# requests change only through the services, never through the admin.
+_SR_READ = [
+    "service_requests.view_servicerequest",
+    "service_requests.view_timelineevent",
+    "service_requests.view_slaclock",
+    "service_requests.view_slapolicy",
+    "service_requests.view_businesscalendar",
+]
+_SR_PERMISSIONS: dict[str, list[str]] = {
+    AGENT: list(_SR_READ),
+    DISPATCHER: [*_SR_READ, "network.view_outletmember"],
+    TECHNICIAN: ["service_requests.view_servicerequest", "service_requests.view_timelineevent"],
+    OUTLET_MANAGER: [*_SR_READ, "network.view_outletmember"],
+    BRAND_ADMIN: [
+        *_SR_READ,
+        "service_requests.add_slapolicy",
+        "service_requests.change_slapolicy",
+        "service_requests.add_businesscalendar",
+        "service_requests.change_businesscalendar",
+        "service_requests.view_apiclient",
+        "service_requests.add_apiclient",
+        "service_requests.change_apiclient",
+        "service_requests.view_apitoken",
+        "service_requests.change_apitoken",
+        "network.view_outletmember",
+        "network.add_outletmember",
+        "network.change_outletmember",
+        "network.delete_outletmember",
+    ],
+    AUDITOR: [*_SR_READ, "network.view_outletmember"],
+}
+for _role, _perms in _SR_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] + _perms
+
 
 def sync_roles(apps: Any = None, using: str = "default", strict: bool = True) -> None:
     """Create every role group and give it exactly the permissions listed above.

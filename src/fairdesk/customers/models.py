@@ -50,6 +50,8 @@ class LoginCode(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    # when the last wrong code was entered: failures count towards the number's lockout by it
+    last_failed_at = models.DateTimeField(_("last failed attempt"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("sign-in code")
@@ -84,6 +86,14 @@ class Address(models.Model):
         verbose_name = _("address")
         verbose_name_plural = _("addresses")
         ordering = ["-is_default", "-created_at", "-id"]
+        constraints = [
+            # at most one default address per customer (the service keeps it so; this guards it)
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(is_default=True),
+                name="customers_address_one_default",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text

@@ -22,7 +22,13 @@ from django.utils.translation import gettext_lazy
 from fairdesk.core.errors import DomainError
 from fairdesk.network.choices import LineOutcome, ProductLine
 from fairdesk.network.forms import CoverageImportForm, OutletAdminForm
-from fairdesk.network.models import Coverage, CoverageImport, CoverageImportLine, Outlet
+from fairdesk.network.models import (
+    Coverage,
+    CoverageImport,
+    CoverageImportLine,
+    Outlet,
+    OutletMember,
+)
 from fairdesk.network.services import (
     coverage_import_apply,
     coverage_import_preview,
@@ -294,3 +300,16 @@ class CoverageImportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(OutletMember)
+class OutletMemberAdmin(admin.ModelAdmin):
+    """Who works at which outlet, and as what: outlet staff see only their outlets' requests."""
+
+    list_display = ["outlet", "user", "role", "active", "created_at"]
+    list_filter = ["role", "active"]
+    list_select_related = ["outlet", "user"]
+    search_fields = ["outlet__code", "outlet__name", "user__username"]
+    autocomplete_fields = ["outlet"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_at"]

@@ -24,6 +24,14 @@ class OutletStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class MemberRole(models.TextChoices):
+    """A person's role at an outlet (OutletMember): what they may do with its service requests."""
+
+    MANAGER = "manager", _("Outlet manager")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    TECHNICIAN = "technician", _("Technician")
+
+
 class ResolutionStatus(models.TextChoices):
     """How the resolver read a piece of text (mirrors fairdesk.areas.resolver)."""
 

@@ -16,6 +16,7 @@ from fairdesk.network.choices import (
     DivisionLevel,
     ImportMode,
     LineOutcome,
+    MemberRole,
     OutletStatus,
     ResolutionStatus,
 )
@@ -185,3 +186,36 @@ class Coverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outlet.code} → {self.division_name} ({self.division_code})"
+
+
+class OutletMember(models.Model):
+    """A staff user working at an outlet, with one role there (manager, dispatcher, technician).
+
+    Membership is what makes a user *outlet staff*: they see and act on the service requests of
+    their outlets only (``fairdesk.service_requests.selectors``). Managers also receive the
+    outlet's SLA escalations.
+    """
+
+    outlet = models.ForeignKey(
+        Outlet, on_delete=models.CASCADE, related_name="members", verbose_name=_("outlet")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="outlet_memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outlet member")
+        verbose_name_plural = _("outlet members")
+        ordering = ["outlet", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "user"], name="network_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outlet.code}: {self.user} ({self.role})"

@@ -20,7 +20,7 @@ from fairdesk.areas.gazetteer import COUNTY, PROVINCE, TOWNSHIP, get_gazetteer
 from fairdesk.areas.resolver import Resolution, resolve
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.network.choices import LEVEL_NAME, OutletStatus
-from fairdesk.network.models import Coverage, Outlet
+from fairdesk.network.models import Coverage, Outlet, OutletMember
 
 NEAREST_LIMIT = 5
 
@@ -258,3 +258,29 @@ def network_summary() -> dict[str, int]:
         "provinces_covered": sum(1 for p in provinces if p.prefix in province_prefixes),
         "provinces_total": len(provinces),
     }
+
+
+def outlet_roles_of(*, user: Any) -> dict[int, str]:
+    """The outlets a user works at, ``{outlet_id: role}`` (active memberships; one query).
+
+    An anonymous or inactive user works nowhere.
+    """
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return {}
+    return dict(
+        OutletMember.objects.filter(user_id=user.pk, active=True).values_list("outlet_id", "role")
+    )
+
+
+def outlet_members(*, outlet: Outlet, roles: list[str] | None = None) -> QuerySet[Any]:
+    """The active users working at an outlet (optionally only those with one of ``roles``)."""
+    from django.contrib.auth import get_user_model
+
+    members = OutletMember.objects.filter(outlet=outlet, active=True)
+    if roles is not None:
+        members = members.filter(role__in=roles)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=members.values("user_id"))
+        .order_by("pk")
+    )

@@ -29,10 +29,17 @@ from fairdesk.network.choices import (
     LEVEL_NAME,
     ImportMode,
     LineOutcome,
+    MemberRole,
     OutletStatus,
     ProductLine,
 )
-from fairdesk.network.models import Coverage, CoverageImport, CoverageImportLine, Outlet
+from fairdesk.network.models import (
+    Coverage,
+    CoverageImport,
+    CoverageImportLine,
+    Outlet,
+    OutletMember,
+)
 
 # --------------------------------------------------------------------------------------------
 # Parsing
@@ -625,3 +632,30 @@ def outlet_update(
         setattr(outlet, key, value)
     outlet.updated_at = locked.updated_at
     return locked
+
+
+# --------------------------------------------------------------------------------------------
+# Outlet staff
+# --------------------------------------------------------------------------------------------
+
+
+def outlet_member_set(*, outlet: Outlet, user: Any, role: str, active: bool = True) -> OutletMember:
+    """Make ``user`` a member of ``outlet`` with ``role`` (or change their role there).
+
+    A user has one role per outlet; ``active=False`` ends the membership (the row is kept).
+    """
+    if role not in MemberRole.values:
+        raise DomainError(
+            _("Unknown outlet role: %(role)s.") % {"role": role},
+            code="invalid_role",
+            status=422,
+            details={"role": role, "allowed": list(MemberRole.values)},
+        )
+    with transaction.atomic():
+        member, _created = OutletMember.objects.select_for_update().get_or_create(
+            outlet=outlet, user=user, defaults={"role": role, "active": active}
+        )
+        if member.role != role or member.active != active:
+            member.role, member.active = role, active
+            member.save(update_fields=["role", "active"])
+    return member

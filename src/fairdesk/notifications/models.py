@@ -51,6 +51,9 @@ class Message(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     sender = models.CharField(_("sent by"), max_length=100, blank=True)
+    # when a delivery attempt claimed the message (status sending); a claim older than the
+    # lease is considered abandoned by a crashed worker and may be taken again
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 

@@ -8,11 +8,11 @@ at most once by ``message_deliver``, which claims it with a conditional update.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from fairdesk.notifications.choices import Channel, MessageStatus
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from fairdesk.customers.models import Customer
 
 MAX_ATTEMPTS = 5
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 def message_send(
@@ -78,11 +79,20 @@ def _enqueue(message_id: int) -> None:
     deliver_message(message_id)
 
 
-def message_deliver(*, message_id: int) -> Message | None:
-    """Hand one queued message to its channel's sender; None if it is not (or no longer) queued."""
-    claimed = Message.objects.filter(
-        pk=message_id, status=MessageStatus.QUEUED, attempts__lt=MAX_ATTEMPTS
-    ).update(attempts=F("attempts") + 1)
+def message_deliver(*, message_id: int, now: datetime | None = None) -> Message | None:
+    """Hand one queued message to its channel's sender; None if it is not (or no longer) queued.
+
+    The message is claimed first with one conditional UPDATE (queued → sending), so two workers
+    that try the same message at the same moment send it once. A claim is a lease: if the worker
+    dies while sending, the message may be taken again after ``CLAIM_LEASE``.
+    """
+    now = now or timezone.now()
+    claimable = Q(status=MessageStatus.QUEUED) | Q(
+        status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
+    )
+    claimed = Message.objects.filter(claimable, pk=message_id, attempts__lt=MAX_ATTEMPTS).update(
+        status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
     if not claimed:
         return None
     message = Message.objects.get(pk=message_id)
@@ -95,6 +105,7 @@ def message_deliver(*, message_id: int) -> Message | None:
             last_error=str(exc)[:2000],
             sender=sender.name,
             status=MessageStatus.FAILED if failed else MessageStatus.QUEUED,
+            claimed_at=None,
         )
     else:
         Message.objects.filter(pk=message_id).update(
@@ -105,15 +116,19 @@ def message_deliver(*, message_id: int) -> Message | None:
 
 
 def messages_retry_queued(*, older_than: timedelta = timedelta(minutes=2)) -> int:
-    """Deliver every message still queued (after a worker outage, or a failed attempt).
+    """Deliver every message still queued (after a worker outage, or a failed attempt), and those
+    whose delivery claim was abandoned.
 
     Only messages older than ``older_than``, so a delivery task still in flight is not raced.
     """
-    cutoff = timezone.now() - older_than
+    now = timezone.now()
+    waiting = Q(status=MessageStatus.QUEUED, created_at__lt=now - older_than) | Q(
+        status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
+    )
     ids = list(
-        Message.objects.filter(
-            status=MessageStatus.QUEUED, attempts__lt=MAX_ATTEMPTS, created_at__lt=cutoff
-        ).values_list("pk", flat=True)[:1000]
+        Message.objects.filter(waiting, attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True)[
+            :1000
+        ]
     )
     for pk in ids:
         message_deliver(message_id=pk)

@@ -279,6 +279,12 @@ class Command(BaseCommand):
         roles.sync_roles()
         self.seed_users()
         self.seed_network()
+        self.seed_customers()
+
+    def seed_customers(self) -> None:
+        from fairdesk.customers.demo import seed_customers_demo
+
+        self.stdout.write(seed_customers_demo())
 
     def seed_users(self) -> None:
         User = get_user_model()

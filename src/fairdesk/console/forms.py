@@ -1,0 +1,61 @@
+"""Forms of the console (parsing only; the services decide)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Phone number, request number or device serial"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autofocus": True,
+                "autocomplete": "off",
+                "enterkeyhint": "search",
+                "placeholder": _("e.g. 138 0013 8000, SR-…, or a serial number"),
+            }
+        ),
+    )
+
+
+class NewCallerForm(forms.Form):
+    phone = forms.CharField(label=_("Mobile number"), max_length=32, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Caller's name"), max_length=100, required=False)
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters (unknown values are ignored, never an error page)."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    outlet = forms.ChoiceField(label=_("Outlet"), required=False)
+    breached = forms.BooleanField(label=_("Missed deadlines only"), required=False)
+    coverage = forms.ChoiceField(
+        label=_("Coverage"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("out", _("Out of coverage (central queue)")),
+            ("in", _("In an outlet's coverage")),
+        ],
+    )
+
+    def __init__(self, *args: object, outlets: list[tuple[str, str]], **kwargs: object) -> None:
+        from fairdesk.service_requests.choices import Status
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["status"].choices = [("", _("All")), *Status.choices]
+        self.fields["outlet"].choices = [("", _("All")), *outlets]
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
+
+
+class AssignOutletForm(forms.Form):
+    outlet = forms.CharField(label=_("Outlet code"), max_length=32)
+    reason = forms.CharField(label=_("Reason"), max_length=2000)

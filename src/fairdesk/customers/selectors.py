@@ -1,0 +1,228 @@
+"""Reads of customers, addresses, devices and the catalog.
+
+A customer reaches only their own rows: every read for a customer takes the customer and filters
+by it, and a row of someone else is "not found" (the same answer as a row that does not exist).
+Staff reads (``customer_search``) show mobile numbers masked.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fairdesk.core.errors import DomainError, NotFound
+from fairdesk.core.phones import mask_phone, normalize_mobile
+from fairdesk.customers.choices import AddressStatus
+from fairdesk.customers.models import Address, Customer, Device, ProductModel
+
+SEARCH_LIMIT = 20
+
+
+def customer_for_user(user: Any) -> Customer | None:
+    """The customer signed in as ``user``, or None (anonymous, staff)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Customer.objects.filter(user=user).first()
+
+
+# --------------------------------------------------------------------------------------------
+# Catalog
+# --------------------------------------------------------------------------------------------
+
+
+def product_model_list(
+    *, product_line: str | None = None, include_inactive: bool = False
+) -> QuerySet[ProductModel]:
+    qs = ProductModel.objects.order_by("product_line", "brand", "model_code")
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    if product_line:
+        qs = qs.filter(product_line=product_line)
+    return qs
+
+
+def product_model_get(*, pk: int) -> ProductModel:
+    """A catalog model by id (also discontinued ones: devices are registered years later)."""
+    model = ProductModel.objects.filter(pk=pk).first()
+    if model is None:
+        raise DomainError(
+            _("There is no product model with id %(id)s in the catalog.") % {"id": pk},
+            code="unknown_product_model",
+            status=422,
+            details={"product_model_id": pk},
+        )
+    return model
+
+
+# --------------------------------------------------------------------------------------------
+# A customer's own addresses and devices
+# --------------------------------------------------------------------------------------------
+
+
+def customer_addresses(*, customer: Customer) -> QuerySet[Address]:
+    """The customer's addresses, the default first, then the newest."""
+    return Address.objects.filter(customer=customer).order_by("-is_default", "-created_at", "-id")
+
+
+def address_get(*, customer: Customer, pk: int) -> Address:
+    address = Address.objects.filter(customer=customer, pk=pk).select_related("customer").first()
+    if address is None:
+        raise NotFound(_("You have no address with id %(id)s.") % {"id": pk}, code="not_found")
+    return address
+
+
+def address_warning(address: Address) -> str | None:
+    """The warning to show with an address the resolver could not place, in the active language.
+
+    None for an address that resolved (a renamed division with one successor counts as placed).
+    """
+    if address.division_code:
+        return None
+    if address.division_status == AddressStatus.AMBIGUOUS:
+        return _(
+            "This address can be read as more than one place. It is saved and can be used, but "
+            "requests to it are routed by hand; adding the province or city avoids that."
+        )
+    return _(
+        "We could not find this address in the official list of divisions. It is saved and can "
+        "be used, but requests to it are routed by hand; please check the province, city and "
+        "district."
+    )
+
+
+def customer_devices(*, customer: Customer) -> QuerySet[Device]:
+    return (
+        Device.objects.filter(customer=customer)
+        .select_related("product_model")
+        .order_by("-created_at", "-id")
+    )
+
+
+def device_get(*, customer: Customer, pk: int) -> Device:
+    device = Device.objects.filter(customer=customer, pk=pk).select_related("product_model").first()
+    if device is None:
+        raise NotFound(_("You have no device with id %(id)s.") % {"id": pk}, code="not_found")
+    return device
+
+
+@dataclass(frozen=True, slots=True)
+class WarrantyStatus:
+    in_warranty: bool
+    until: date
+    days_left: int  # days after today the warranty still covers (0 on its last day)
+    days_expired: int  # days since it ended (0 while it runs)
+
+    @property
+    def label(self) -> str:
+        if self.in_warranty:
+            if self.days_left == 0:
+                return _("In warranty: today is the last day")
+            return ngettext(
+                "In warranty: %(n)d day left", "In warranty: %(n)d days left", self.days_left
+            ) % {"n": self.days_left}
+        return ngettext(
+            "Warranty ended %(n)d day ago", "Warranty ended %(n)d days ago", self.days_expired
+        ) % {"n": self.days_expired}
+
+    @property
+    def status(self) -> str:
+        return "in_warranty" if self.in_warranty else "expired"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "until": self.until,
+            "days_left": self.days_left,
+            "days_expired": self.days_expired,
+            "label": self.label,
+        }
+
+
+def device_warranty_status(device: Device, today: date | None = None) -> WarrantyStatus:
+    """In warranty (through ``warranty_until``, inclusive) or expired, with days; today is local."""
+    today = today or timezone.localdate()
+    delta = (device.warranty_until - today).days
+    return WarrantyStatus(delta >= 0, device.warranty_until, max(delta, 0), max(-delta, 0))
+
+
+def customer_messages(*, customer: Customer, limit: int = 100) -> QuerySet[Any]:
+    """The customer's own messages from the outbox, newest first."""
+    from fairdesk.notifications.models import Message
+
+    return Message.objects.filter(customer=customer).order_by("-created_at", "-id")[:limit]
+
+
+# --------------------------------------------------------------------------------------------
+# Staff: find a caller
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CustomerMatch:
+    """A customer found by a search, and why (for the agent console)."""
+
+    customer: Customer
+    matched_by: str  # "phone" | "phone_tail" | "serial"
+    devices: list[Device] = field(default_factory=list)  # the devices whose serial matched
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.customer.phone)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.customer.pk,
+            "name": self.customer.name,
+            "phone_masked": self.phone_masked,
+            "matched_by": self.matched_by,
+            "devices": [
+                {"id": d.pk, "model": d.product_model.model_code, "serial": d.serial}
+                for d in self.devices
+            ],
+        }
+
+
+def customer_search(*, q: str, limit: int = SEARCH_LIMIT) -> list[CustomerMatch]:
+    """Find customers by mobile number (whole, or its last 4+ digits) or by device serial.
+
+    Digits only: a whole mobile number matches exactly; 4 to 10 digits match the end of the
+    number; digits also match a serial number. Anything else is read as a serial number (whole,
+    or its start when 6 characters or more). Fewer than 4 characters: 422 ``query_too_short``.
+    """
+    text = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", q or "")).upper()
+    if len(text) < 4:
+        raise DomainError(
+            _("Enter at least 4 digits of a mobile number, or a serial number."),
+            code="query_too_short",
+            status=422,
+        )
+    found: dict[int, CustomerMatch] = {}
+    mobile = normalize_mobile(q or "")
+    if mobile:
+        for c in Customer.objects.filter(phone=mobile)[:limit]:
+            found[c.pk] = CustomerMatch(c, "phone")
+    elif text.isdigit() and len(text) <= 10:
+        for c in Customer.objects.filter(phone__endswith=text).order_by("phone")[:limit]:
+            found[c.pk] = CustomerMatch(c, "phone_tail")
+    serial_q = Q(serial=text) | (Q(serial__startswith=text) if len(text) >= 6 else Q(pk__in=[]))
+    devices = (
+        Device.objects.filter(serial_q)
+        .select_related("customer", "product_model")
+        .order_by("serial", "id")[: limit * 2]
+    )
+    for device in devices:
+        match = found.get(device.customer_id)
+        if match is None:
+            if len(found) >= limit:
+                continue
+            match = found[device.customer_id] = CustomerMatch(device.customer, "serial")
+        match.devices.append(device)
+    return list(found.values())

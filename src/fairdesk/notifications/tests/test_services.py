@@ -1,0 +1,166 @@
+"""The outbox: message_send (dedupe key, after-commit delivery), message_deliver (claim once,
+failures recorded), and the retry of queued messages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from fairdesk.notifications.models import Message
+from fairdesk.notifications.services import (
+    MAX_ATTEMPTS,
+    message_deliver,
+    message_send,
+    messages_retry_queued,
+)
+from fairdesk.notifications.tests import senders_for_tests
+
+pytestmark = pytest.mark.django_db
+
+RECORDING = "fairdesk.notifications.tests.senders_for_tests.RecordingSender"
+FAILING = "fairdesk.notifications.tests.senders_for_tests.FailingSender"
+
+
+@pytest.fixture(autouse=True)
+def _recorded() -> None:
+    senders_for_tests.SENT.clear()
+
+
+def send(**fields: Any) -> Message:
+    fields.setdefault("channel", "sms")
+    fields.setdefault("kind", "test")
+    fields.setdefault("recipient", "13800138000")
+    fields.setdefault("body", "你好")
+    return message_send(**fields)
+
+
+def test_send_writes_a_queued_message() -> None:
+    message = send(reference="SR1")
+    message.refresh_from_db()
+    assert message.status == "queued" and message.attempts == 0 and message.sent_at is None
+    assert message.reference == "SR1" and message.dedupe_key is None
+
+
+def test_unknown_channel_is_refused() -> None:
+    with pytest.raises(ValueError, match="carrier pigeon"):
+        send(channel="carrier pigeon")
+    assert not Message.objects.exists()
+
+
+def test_dedupe_key_sends_once() -> None:
+    first = send(dedupe_key="sla:SR1:onsite:breach")
+    second = send(dedupe_key="sla:SR1:onsite:breach", body="another text")
+    assert first.pk == second.pk
+    assert Message.objects.count() == 1 and Message.objects.get().body == "你好"
+    # messages without a key are never merged
+    send()
+    send()
+    assert Message.objects.count() == 3
+
+
+def test_delivery_is_enqueued_only_after_commit(
+    django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    from huey.contrib.djhuey import HUEY
+
+    immediate = HUEY.immediate
+    HUEY.immediate = True  # the task runs in-process, as with HUEY_IMMEDIATE=true
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            message = send()
+            assert senders_for_tests.SENT == []  # nothing before the commit
+        assert len(callbacks) == 1
+    finally:
+        HUEY.immediate = immediate
+    message.refresh_from_db()
+    assert [message.pk] == senders_for_tests.SENT and message.status == "sent"
+
+
+def test_rolled_back_change_sends_nothing(django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                send()
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+    assert callbacks == [] and not Message.objects.exists()
+
+
+def test_deliver_twice_sends_once(settings: Any) -> None:
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    message = send()
+    delivered = message_deliver(message_id=message.pk)
+    assert delivered is not None and delivered.status == "sent"
+    assert delivered.sender == "recording" and delivered.sent_at is not None
+    assert delivered.attempts == 1 and delivered.last_error == ""
+    assert message_deliver(message_id=message.pk) is None
+    assert [message.pk] == senders_for_tests.SENT
+    assert Message.objects.get().attempts == 1
+
+
+def test_outbox_sender_is_the_default(settings: Any) -> None:
+    settings.NOTIFICATION_SENDERS = {}
+    message = send()
+    assert message_deliver(message_id=message.pk).sender == "outbox"  # type: ignore[union-attr]
+
+
+def test_failing_sender_records_attempts_and_error(settings: Any) -> None:
+    settings.NOTIFICATION_SENDERS = {"sms": FAILING}
+    message = send()
+    first = message_deliver(message_id=message.pk)
+    assert first is not None
+    assert first.status == "queued" and first.attempts == 1
+    assert first.last_error == "gateway said no: 503 Service Unavailable"
+    assert first.sender == "failing-gateway" and first.sent_at is None
+    for _ in range(MAX_ATTEMPTS - 1):
+        last = message_deliver(message_id=message.pk)
+    assert last is not None and last.status == "failed" and last.attempts == MAX_ATTEMPTS
+    # a failed message is not tried again
+    assert message_deliver(message_id=message.pk) is None
+    assert Message.objects.get().attempts == MAX_ATTEMPTS
+
+
+def test_a_gateway_that_recovers_delivers_the_queued_message(settings: Any) -> None:
+    settings.NOTIFICATION_SENDERS = {"sms": FAILING}
+    message = send()
+    message_deliver(message_id=message.pk)
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    delivered = message_deliver(message_id=message.pk)
+    assert delivered is not None and delivered.status == "sent" and delivered.attempts == 2
+    assert delivered.last_error == ""
+
+
+def test_retry_queued_takes_only_older_messages(settings: Any, time_machine: Any) -> None:
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    time_machine.move_to("2026-03-01T00:00:00Z", tick=False)
+    old = send()
+    time_machine.shift(timedelta(minutes=5))
+    new = send()
+    assert messages_retry_queued() == 1
+    assert [old.pk] == senders_for_tests.SENT
+    new.refresh_from_db()
+    assert new.status == "queued"
+
+
+@pytest.mark.django_db
+def test_a_claimed_message_is_not_sent_again_until_its_lease_expires() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from fairdesk.notifications.services import CLAIM_LEASE, message_deliver
+
+    message = Message.objects.create(channel="sms", kind="t", body="x", recipient="13800000001")
+    # a worker claimed it and is still sending
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk).update(status="sending", claimed_at=now, attempts=1)
+    assert message_deliver(message_id=message.pk, now=now + timedelta(seconds=30)) is None
+    assert Message.objects.get().attempts == 1
+    # the worker died: after the lease the message is taken again and sent
+    again = message_deliver(message_id=message.pk, now=now + CLAIM_LEASE + timedelta(seconds=1))
+    assert again is not None and again.status == "sent" and again.attempts == 2

@@ -1,0 +1,722 @@
+"""Reads of service requests, and **access control, in this one place**.
+
+Who sees what (``requests_visible_to``):
+
+* a customer: their own requests;
+* outlet staff (a user with an active ``network.OutletMember``): their outlets' requests only,
+  whatever their groups;
+* agents, central dispatchers (the ``dispatcher`` group without an outlet), brand administrators
+  and auditors: every request;
+* and everyone the requests they filed themselves (an integration sees what it filed).
+
+Who may do what (``can`` / ``check``): ``view`` for everyone who sees the request;
+``transition`` by the state machine's table (``workflow.TRANSITIONS``) and the user's capacities
+on the request (``capacities``); ``assign_outlet`` for central dispatchers and brand
+administrators. Auditors read everything and change nothing. A request the user cannot see is
+"not found" (404), so that numbers cannot be probed; one they see but may not change is 403.
+
+Phone numbers are masked (``fairdesk.core.phones.mask_phone``) except for the customer
+themselves, the staff of the request's outlet, central dispatchers and brand administrators,
+and an agent serving that very customer (``serving``, passed by the console).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fairdesk.core import roles
+from fairdesk.core.errors import DomainError, NotFound
+from fairdesk.core.phones import mask_phone, normalize_mobile
+from fairdesk.network.choices import MemberRole
+from fairdesk.network.selectors import outlet_roles_of
+from fairdesk.service_requests import workflow
+from fairdesk.service_requests.choices import (
+    FIELD_KINDS,
+    ActorRole,
+    AppliesWhen,
+    ClockType,
+    EventKind,
+    PolicyPriority,
+    Status,
+)
+from fairdesk.service_requests.models import (
+    BusinessCalendar,
+    ServiceRequest,
+    SlaClock,
+    SlaPolicy,
+    TimelineEvent,
+)
+from fairdesk.service_requests.sla import ALWAYS_OPEN, CalendarSpec, calendar_spec, clock_view
+
+VIEW = "view"
+TRANSITION = "transition"
+ASSIGN_OUTLET = "assign_outlet"
+ACTIONS = (VIEW, TRANSITION, ASSIGN_OUTLET)
+
+_MANAGING_ROLES = frozenset({MemberRole.MANAGER, MemberRole.DISPATCHER})
+
+# --------------------------------------------------------------------------------------------
+# Who is asking
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """What a user is, for service requests (computed once per user object, three queries)."""
+
+    user_id: int | None = None
+    customer_id: int | None = None
+    groups: frozenset[str] = frozenset()
+    outlet_roles: Mapping[int, str] = field(default_factory=dict)
+    superuser: bool = False
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def brand_admin(self) -> bool:
+        return self.superuser or roles.BRAND_ADMIN in self.groups
+
+    @property
+    def agent(self) -> bool:
+        return roles.AGENT in self.groups
+
+    @property
+    def auditor(self) -> bool:
+        return roles.AUDITOR in self.groups
+
+    @property
+    def outlet_staff(self) -> bool:
+        return bool(self.outlet_roles)
+
+    @property
+    def central_dispatcher(self) -> bool:
+        """A dispatcher of the brand (not of an outlet): routes the central queue."""
+        return roles.DISPATCHER in self.groups and not self.outlet_roles
+
+    @property
+    def central(self) -> bool:
+        """May act on any request as its outlet would (central dispatch, brand administration)."""
+        return self.brand_admin or self.central_dispatcher
+
+    @property
+    def sees_all(self) -> bool:
+        if self.brand_admin:
+            return True
+        if self.outlet_staff:
+            return False
+        return self.agent or self.auditor or self.central_dispatcher
+
+
+ANONYMOUS = Principal()
+
+
+def principal_for(user: Any) -> Principal:
+    """The principal of a user (cached on the user object for the rest of the request)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    if not getattr(user, "is_active", False):
+        return ANONYMOUS
+    cached = getattr(user, "_fairdesk_principal", None)
+    if cached is not None:
+        return cached
+    from fairdesk.customers.models import Customer
+
+    customer_id = Customer.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+    principal = Principal(
+        user_id=user.pk,
+        customer_id=customer_id,
+        groups=frozenset(user.groups.values_list("name", flat=True)),
+        outlet_roles=outlet_roles_of(user=user),
+        superuser=bool(user.is_superuser),
+    )
+    user._fairdesk_principal = principal
+    return principal
+
+
+def _serving_id(serving: Any) -> int | None:
+    if serving is None:
+        return None
+    if isinstance(serving, int):
+        return serving
+    return getattr(serving, "pk", None)
+
+
+def capacities(
+    principal: Principal, request: ServiceRequest, *, serving: Any = None
+) -> frozenset[str]:
+    """What the principal is to this request (``workflow``: owner, agent, manage, field …)."""
+    caps: set[str] = set()
+    if not principal.authenticated:
+        return frozenset()
+    if principal.customer_id is not None and request.customer_id == principal.customer_id:
+        caps.add(workflow.OWNER)
+    if principal.central:
+        caps.add(workflow.MANAGE)
+    role = principal.outlet_roles.get(request.outlet_id) if request.outlet_id else None
+    if role in _MANAGING_ROLES:
+        caps.add(workflow.MANAGE)
+    elif role == MemberRole.TECHNICIAN:
+        caps.add(workflow.FIELD)
+    if principal.agent and not principal.outlet_staff:
+        caps.add(workflow.AGENT)
+        if request.kind not in FIELD_KINDS:
+            caps.add(workflow.MANAGE)  # the service desk handles the desk kinds
+        if _serving_id(serving) == request.customer_id:
+            caps.add(workflow.AGENT_FOR_CUSTOMER)
+    return workflow.holders(caps)
+
+
+# --------------------------------------------------------------------------------------------
+# Access control
+# --------------------------------------------------------------------------------------------
+
+
+def requests_visible_to(user: Any) -> QuerySet[ServiceRequest]:
+    """The requests a user may see (no query is run until the queryset is used)."""
+    principal = principal_for(user)
+    qs = ServiceRequest.objects.all()
+    if not principal.authenticated:
+        return qs.none()
+    if principal.sees_all:
+        return qs
+    condition = Q(created_by_id=principal.user_id)
+    if principal.customer_id is not None:
+        condition |= Q(customer_id=principal.customer_id)
+    if principal.outlet_roles:
+        condition |= Q(outlet_id__in=sorted(principal.outlet_roles))
+    return qs.filter(condition)
+
+
+def can_view(user: Any, request: ServiceRequest) -> bool:
+    principal = principal_for(user)
+    if not principal.authenticated:
+        return False
+    if principal.sees_all:
+        return True
+    if principal.customer_id is not None and request.customer_id == principal.customer_id:
+        return True
+    if request.outlet_id is not None and request.outlet_id in principal.outlet_roles:
+        return True
+    return request.created_by_id is not None and request.created_by_id == principal.user_id
+
+
+def _transition_denial(
+    user: Any, request: ServiceRequest, to_status: str, serving: Any
+) -> DomainError | None:
+    """Why ``user`` may not move ``request`` to ``to_status`` (None: they may)."""
+    principal = principal_for(user)
+    statuses = dict(Status.choices)
+    if to_status not in statuses:
+        return DomainError(
+            _("Unknown status: %(status)s.") % {"status": to_status},
+            code="invalid_status",
+            status=422,
+            details={"to": to_status, "allowed": list(Status.values)},
+        )
+    allowed = workflow.allowed_from(request.status)
+    if to_status not in allowed:
+        return DomainError(
+            _("A request that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": statuses[request.status], "to": statuses[to_status]},
+            code="illegal_transition",
+            status=409,
+            details={"from": request.status, "to": to_status, "allowed": sorted(allowed)},
+        )
+    granted = capacities(principal, request, serving=serving) & allowed[to_status]
+    if not granted:
+        return DomainError(
+            _("You may not make this change to request %(number)s.") % {"number": request.number},
+            code="forbidden",
+            status=403,
+            details={"from": request.status, "to": to_status},
+        )
+    if (
+        to_status == Status.CANCELLED
+        and request.visited_at is not None
+        and workflow.acts_only_as_customer(granted)
+    ):
+        return DomainError(
+            _(
+                "A technician has already been on site: the outlet can cancel request "
+                "%(number)s for you."
+            )
+            % {"number": request.number},
+            code="cancel_after_visit",
+            status=409,
+            details={"from": request.status, "to": to_status},
+        )
+    return None
+
+
+def can(
+    user: Any,
+    action: str,
+    request: ServiceRequest,
+    *,
+    to_status: str | None = None,
+    serving: Any = None,
+) -> bool:
+    """Whether ``user`` may do ``action`` (view, transition, assign_outlet) on ``request``."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if not can_view(user, request):
+        return False
+    if action == VIEW:
+        return True
+    if action == ASSIGN_OUTLET:
+        return principal_for(user).central and request.status not in (
+            Status.CLOSED,
+            Status.CANCELLED,
+            Status.RESOLVED,
+        )
+    if to_status is None:
+        return bool(allowed_transitions(user, request, serving=serving))
+    return _transition_denial(user, request, to_status, serving) is None
+
+
+def check(
+    user: Any,
+    action: str,
+    request: ServiceRequest,
+    *,
+    to_status: str | None = None,
+    serving: Any = None,
+) -> None:
+    """``can``, or the reason why not: 404 when the user cannot see the request, 403 when they
+    may not do this, 409 for a transition the state machine does not allow from here."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if not can_view(user, request):
+        raise NotFound(
+            _("There is no service request %(number)s.") % {"number": request.number},
+            code="request_not_found",
+            details={"number": request.number},
+        )
+    if action == VIEW:
+        return
+    if action == TRANSITION:
+        if to_status is None:
+            raise ValueError("check(…, 'transition', …) needs to_status")
+        denial = _transition_denial(user, request, to_status, serving)
+        if denial is not None:
+            raise denial
+        return
+    if not principal_for(user).central:
+        raise DomainError(
+            _("Only central dispatch or a brand administrator may route a request by hand."),
+            code="forbidden",
+            status=403,
+        )
+    if request.status in (Status.CLOSED, Status.CANCELLED, Status.RESOLVED):
+        raise DomainError(
+            _("Request %(number)s is %(status)s: it cannot be routed any more.")
+            % {"number": request.number, "status": request.get_status_display()},
+            code="illegal_transition",
+            status=409,
+        )
+
+
+def allowed_transitions(user: Any, request: ServiceRequest, *, serving: Any = None) -> list[str]:
+    """The statuses ``user`` may move ``request`` to, in the table's order (for buttons)."""
+    if not can_view(user, request):
+        return []
+    return [
+        to
+        for to in workflow.allowed_from(request.status)
+        if _transition_denial(user, request, to, serving) is None
+    ]
+
+
+def can_create_for(user: Any, customer: Any, *, api_client: Any = None) -> bool:
+    """Customers file for themselves; agents, central dispatch, brand administrators and API
+    integrations file for any customer. Outlet staff, technicians and auditors do not."""
+    if api_client is not None:
+        return bool(api_client.active)
+    principal = principal_for(user)
+    if not principal.authenticated:
+        return False
+    if principal.customer_id is not None and principal.customer_id == customer.pk:
+        return True
+    return (
+        principal.brand_admin
+        or principal.central_dispatcher
+        or (principal.agent and not principal.outlet_staff)
+    )
+
+
+def check_create_for(user: Any, customer: Any, *, api_client: Any = None) -> None:
+    if not can_create_for(user, customer, api_client=api_client):
+        raise DomainError(
+            _("You may not file a service request for this customer."),
+            code="forbidden",
+            status=403,
+        )
+
+
+def phone_visible(user: Any, request: ServiceRequest, *, serving: Any = None) -> bool:
+    """Whether ``user`` sees the customer's full phone number on this request."""
+    principal = principal_for(user)
+    if not can_view(user, request):
+        return False
+    if principal.customer_id is not None and principal.customer_id == request.customer_id:
+        return True
+    if principal.central:
+        return True
+    if request.outlet_id is not None and request.outlet_id in principal.outlet_roles:
+        return True
+    return principal.agent and _serving_id(serving) == request.customer_id
+
+
+def customer_phone_for(user: Any, request: ServiceRequest, *, serving: Any = None) -> str:
+    """The customer's phone number as ``user`` may see it (masked unless ``phone_visible``)."""
+    phone = request.customer.phone
+    return phone if phone_visible(user, request, serving=serving) else mask_phone(phone)
+
+
+def actor_role_for(principal: Principal, request: ServiceRequest, *, api_client: Any = None) -> str:
+    """How an actor is named in the timeline (``ActorRole``)."""
+    if api_client is not None:
+        return ActorRole.INTEGRATION
+    if principal.customer_id is not None and principal.customer_id == request.customer_id:
+        return ActorRole.CUSTOMER
+    role = principal.outlet_roles.get(request.outlet_id) if request.outlet_id else None
+    if role is not None:
+        return str(role)
+    if principal.brand_admin:
+        return ActorRole.BRAND_ADMIN
+    if principal.central_dispatcher:
+        return ActorRole.CENTRAL_DISPATCHER
+    if principal.agent:
+        return ActorRole.AGENT
+    return ActorRole.SYSTEM if not principal.authenticated else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Finding requests
+# --------------------------------------------------------------------------------------------
+
+
+def _with_related(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
+    return qs.select_related("customer", "outlet", "device__product_model").prefetch_related(
+        "clocks"
+    )
+
+
+def normalize_number(number: str) -> str:
+    return (number or "").strip().upper()
+
+
+def request_get(*, user: Any, number: str) -> ServiceRequest:
+    """The request with this number, if ``user`` may see it; else ``NotFound`` (404)."""
+    number = normalize_number(number)
+    sr = _with_related(requests_visible_to(user)).filter(number=number).first()
+    if sr is None:
+        raise NotFound(
+            _("There is no service request %(number)s.") % {"number": number},
+            code="request_not_found",
+            details={"number": number},
+        )
+    return sr
+
+
+def request_find(*, user: Any, query: str, limit: int = 20) -> list[ServiceRequest]:
+    """The console's search box: a request number, a mobile number or a device serial.
+
+    Only among the requests ``user`` may see; newest first.
+    """
+    text = (query or "").strip()
+    if not text:
+        return []
+    qs = _with_related(requests_visible_to(user))
+    number = normalize_number(text)
+    if number.startswith("SR"):
+        return list(qs.filter(number=number)[:limit])
+    phone = normalize_mobile(text)
+    condition = Q(device__serial=text)
+    if len(text) >= 4:
+        condition |= Q(device_label__icontains=text)
+    if phone:
+        condition |= Q(customer__phone=phone)
+    return list(qs.filter(condition).order_by("-created_at", "-id")[:limit])
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFilters:
+    status: str | None = None
+    kind: str | None = None
+    outlet_code: str | None = None
+    customer_phone: str | None = None
+    created_from: date | datetime | None = None
+    created_to: date | datetime | None = None
+    out_of_coverage: bool | None = None
+
+
+def _day_start(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    return timezone.make_aware(datetime.combine(value, datetime.min.time()))
+
+
+def request_list(*, user: Any, filters: RequestFilters | None = None) -> QuerySet[ServiceRequest]:
+    """The requests ``user`` may see, filtered, newest first (customer, outlet, device and clocks
+    fetched with it: a page costs a constant number of queries).
+
+    ``created_to`` as a date includes the whole day (Asia/Shanghai).
+    """
+    f = filters or RequestFilters()
+    qs = _with_related(requests_visible_to(user))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.outlet_code:
+        qs = qs.filter(outlet__code=f.outlet_code)
+    if f.customer_phone:
+        phone = normalize_mobile(f.customer_phone)
+        if phone is None:
+            raise DomainError(
+                _("Not a mobile number: %(phone)s.") % {"phone": f.customer_phone},
+                code="invalid_phone",
+                status=422,
+            )
+        qs = qs.filter(customer__phone=phone)
+    if f.created_from:
+        qs = qs.filter(created_at__gte=_day_start(f.created_from))
+    if f.created_to:
+        end = f.created_to
+        if isinstance(end, datetime):
+            qs = qs.filter(created_at__lte=_day_start(end))
+        else:
+            qs = qs.filter(created_at__lt=_day_start(end + timedelta(days=1)))
+    if f.out_of_coverage is not None:
+        qs = qs.filter(out_of_coverage=f.out_of_coverage)
+    return qs.order_by("-created_at", "-id")
+
+
+# --------------------------------------------------------------------------------------------
+# SLA: policies, calendars, the state of the clocks
+# --------------------------------------------------------------------------------------------
+
+
+def calendar_of(calendar: BusinessCalendar | None) -> CalendarSpec:
+    if calendar is None:
+        return ALWAYS_OPEN
+    return calendar_spec(
+        name=calendar.name,
+        always_open=calendar.always_open,
+        weekly_hours=calendar.weekly_hours,
+        holidays=calendar.holidays,
+        extra_workdays=calendar.extra_workdays,
+        timezone=calendar.timezone,
+    )
+
+
+def calendar_for(policy: SlaPolicy, outlet: Any) -> CalendarSpec:
+    """The policy's calendar; else the outlet's; else 24×7."""
+    if policy.calendar_id is not None:
+        return calendar_of(policy.calendar)
+    if outlet is not None:
+        outlet_calendar = BusinessCalendar.objects.filter(outlet=outlet).first()
+        if outlet_calendar is not None:
+            return calendar_of(outlet_calendar)
+    return ALWAYS_OPEN
+
+
+def _policy_rank(policy: SlaPolicy) -> tuple[int, int, int, int]:
+    return (
+        -len(policy.area_prefix),
+        0 if policy.priority != PolicyPriority.ANY else 1,
+        0 if policy.applies_when != AppliesWhen.ANY else 1,
+        policy.pk,
+    )
+
+
+def _matching_policies(
+    *, kind: str, priority: str, division_code: str, applies: Iterable[str]
+) -> list[SlaPolicy]:
+    candidates = SlaPolicy.objects.filter(
+        active=True,
+        kind=kind,
+        priority__in=[priority, PolicyPriority.ANY],
+        applies_when__in=list(applies),
+    ).select_related("calendar")
+    code = division_code or ""
+    return [p for p in candidates if not p.area_prefix or code.startswith(p.area_prefix)]
+
+
+def applicable_policies(
+    *, kind: str, priority: str, division_code: str, covered: bool
+) -> dict[str, SlaPolicy]:
+    """The promise of each clock type for such a request: ``{clock_type: policy}``.
+
+    Among the active policies of the kind, for the priority (or any), whose area prefix the
+    division code starts with (or everywhere), that apply to covered / out-of-coverage requests
+    (or always): the longest area prefix wins, then an exact priority, then an exact coverage
+    condition, then the oldest policy.
+    """
+    applies = [AppliesWhen.ANY, AppliesWhen.COVERED if covered else AppliesWhen.OUT_OF_COVERAGE]
+    best: dict[str, SlaPolicy] = {}
+    for policy in sorted(
+        _matching_policies(
+            kind=kind, priority=priority, division_code=division_code, applies=applies
+        ),
+        key=_policy_rank,
+    ):
+        best.setdefault(policy.clock_type, policy)
+    return best
+
+
+def promises_not_applying(request: ServiceRequest) -> list[SlaPolicy]:
+    """For a request outside every outlet's coverage: the promises it would have had if covered
+    (the customer is told honestly which ones do not apply). Empty for covered requests."""
+    if not request.out_of_coverage:
+        return []
+    covered = applicable_policies(
+        kind=request.kind,
+        priority=request.priority,
+        division_code=request.division_code,
+        covered=True,
+    )
+    present = {clock.clock_type for clock in request.clocks.all()}
+    order = list(ClockType.values)
+    return sorted(
+        (p for t, p in covered.items() if t not in present),
+        key=lambda p: order.index(p.clock_type),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ClockState:
+    """One promise of a request, as it stands now (everything a page or the API shows)."""
+
+    clock: SlaClock
+    clock_type: str
+    label: str
+    cycle: int
+    started_at: datetime
+    deadline: datetime
+    status: str  # running | paused | met | stopped
+    met_at: datetime | None
+    stopped_at: datetime | None
+    breached: bool
+    overdue_by: timedelta | None
+    remaining: timedelta | None
+    paused: bool
+    paused_for: timedelta
+    escalation_level: int
+
+
+def clock_state(clock: SlaClock, *, now: datetime | None = None) -> ClockState:
+    now = now or timezone.now()
+    view = clock_view(
+        deadline=clock.deadline,
+        paused_at=clock.paused_at,
+        paused_seconds=clock.paused_seconds,
+        met_at=clock.met_at,
+        stopped_at=clock.stopped_at,
+        now=now,
+    )
+    return ClockState(
+        clock=clock,
+        clock_type=clock.clock_type,
+        label=str(clock.get_clock_type_display()),
+        cycle=clock.cycle,
+        started_at=clock.started_at,
+        deadline=view.deadline,
+        status=view.status,
+        met_at=clock.met_at,
+        stopped_at=clock.stopped_at,
+        breached=view.breached,
+        overdue_by=view.overdue_by,
+        remaining=view.remaining,
+        paused=view.status == "paused",
+        paused_for=view.paused_for,
+        escalation_level=clock.escalation_level,
+    )
+
+
+def clock_states(request: ServiceRequest, *, now: datetime | None = None) -> list[ClockState]:
+    """Every clock of the request (uses ``prefetch_related("clocks")`` when present), in the
+    order first response, callback, on site, resolution, then by cycle."""
+    now = now or timezone.now()
+    order = list(ClockType.values)
+    clocks = sorted(request.clocks.all(), key=lambda c: (order.index(c.clock_type), c.cycle))
+    return [clock_state(c, now=now) for c in clocks]
+
+
+def breached_clocks(*, now: datetime | None = None) -> QuerySet[SlaClock]:
+    """Open clocks whose deadline has passed (a paused clock: passed before the pause began)."""
+    now = now or timezone.now()
+    return SlaClock.objects.filter(met_at__isnull=True, stopped_at__isnull=True).filter(
+        Q(paused_at__isnull=True, deadline__lt=now)
+        | Q(paused_at__isnull=False, deadline__lt=F("paused_at"))
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Timeline
+# --------------------------------------------------------------------------------------------
+
+
+def timeline_for(*, user: Any, request: ServiceRequest) -> list[TimelineEvent]:
+    """The request's timeline, oldest first, if ``user`` may see the request."""
+    check(user, VIEW, request)
+    return list(TimelineEvent.objects.filter(request=request).order_by("at", "id"))
+
+
+_STATUS_SENTENCES = {
+    Status.ACCEPTED: lambda: _("The request was accepted."),
+    Status.SCHEDULED: lambda: _("A visit was scheduled."),
+    Status.EN_ROUTE: lambda: _("The technician is on the way."),
+    Status.ON_SITE: lambda: _("The technician arrived."),
+    Status.RESOLVED: lambda: _("The problem was resolved."),
+    Status.CLOSED: lambda: _("The request was closed."),
+    Status.WAITING_CUSTOMER: lambda: _("Waiting for the customer."),
+    Status.WAITING_PARTS: lambda: _("Waiting for parts."),
+    Status.CANCELLED: lambda: _("The request was cancelled."),
+    Status.REOPENED: lambda: _("The request was reopened."),
+    Status.NEW: lambda: _("The request is new again."),
+}
+
+
+def event_text(event: TimelineEvent) -> str:
+    """One timeline event in plain words, in the active language (for the customer's page)."""
+    data = event.data or {}
+    if event.kind == EventKind.CREATED:
+        text = _("Request %(number)s was received.") % {"number": data.get("number", "")}
+    elif event.kind == EventKind.ROUTED:
+        text = _("It was sent to %(outlet)s, the outlet serving your area.") % {
+            "outlet": data.get("outlet_name") or data.get("outlet", "")
+        }
+    elif event.kind == EventKind.CENTRAL_QUEUE:
+        text = _("It was sent to the brand's central service desk.")
+    elif event.kind == EventKind.OUTLET_ASSIGNED:
+        text = _("It was assigned to %(outlet)s.") % {
+            "outlet": data.get("outlet_name") or data.get("outlet", "")
+        }
+    elif event.kind == EventKind.ESCALATED:
+        text = _("The %(clock)s deadline was missed; it was escalated (level %(level)s).") % {
+            "clock": str(dict(ClockType.choices).get(data.get("clock_type"), "")),
+            "level": data.get("level", ""),
+        }
+    else:
+        sentence = _STATUS_SENTENCES.get(event.to_status)
+        text = sentence() if sentence else str(event.get_kind_display())
+    if event.reason:
+        text = _("%(text)s Reason: %(reason)s") % {"text": text, "reason": event.reason}
+    return text
+
+
+def actor_display(event: TimelineEvent) -> str:
+    """Who acted, as a role in plain words (customers are shown roles, not staff names)."""
+    labels = dict(ActorRole.choices)
+    return str(labels.get(event.actor_role, event.actor_role or labels[ActorRole.SYSTEM]))

@@ -1,0 +1,17 @@
+"""Background work of service requests (Huey): SLA escalation, every minute.
+
+Breach itself is computed from stored deadlines (``selectors``), so pages and the API are right
+even when this worker is down; the worker only sends the escalation messages, each exactly once.
+"""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from fairdesk.service_requests.services import sla_escalate_due
+
+
+@db_periodic_task(crontab(minute="*"))
+def escalate_sla_breaches() -> int:
+    return sla_escalate_due()

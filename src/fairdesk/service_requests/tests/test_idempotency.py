@@ -1,0 +1,179 @@
+"""Idempotent creation: a retry with the same key returns the same request, never a second one."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from fairdesk.core.errors import DomainError
+from fairdesk.customers.models import Customer
+from fairdesk.notifications.models import Message
+from fairdesk.service_requests import services
+from fairdesk.service_requests.models import ApiClient, IdempotencyRecord, ServiceRequest
+from fairdesk.service_requests.services import api_token_create, service_request_create
+
+
+@pytest.fixture
+def client_and_customer(db: None, make_customer: Any, make_user: Any) -> tuple[ApiClient, Customer]:
+    token, _key = api_token_create(client_name="brand-app", user=make_user(username="app"))
+    return token.client, make_customer("13800138000")
+
+
+def create(client: ApiClient, customer: Customer, key: str | None, **kw: Any) -> ServiceRequest:
+    kw.setdefault("description", "空调不制冷")
+    return service_request_create(
+        customer=customer,
+        kind="consultation",
+        channel="api",
+        actor=client.user,
+        api_client=client,
+        idempotency_key=key,
+        **kw,
+    )
+
+
+@pytest.mark.django_db
+def test_same_key_returns_the_same_request(client_and_customer: Any) -> None:
+    client, customer = client_and_customer
+    first = create(client, customer, "k-1")
+    again = create(client, customer, "k-1")
+    assert again.pk == first.pk and again.number == first.number
+    assert first.idempotent_replay is False and again.idempotent_replay is True
+    assert ServiceRequest.objects.count() == 1
+    assert Message.objects.filter(kind="service_request.created").count() == 2  # sms + portal once
+    record = IdempotencyRecord.objects.get()
+    assert (record.client, record.key, record.service_request) == (client, "k-1", first)
+
+
+@pytest.mark.django_db
+def test_same_key_different_body_is_refused(client_and_customer: Any) -> None:
+    client, customer = client_and_customer
+    first = create(client, customer, "k-1")
+    with pytest.raises(DomainError) as exc:
+        create(client, customer, "k-1", description="另一个问题")
+    assert exc.value.status == 422 and exc.value.code == "idempotency_key_reused"
+    assert exc.value.details == {"number": first.number}
+    assert ServiceRequest.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_keys_are_per_client_and_without_a_key_every_call_creates(
+    client_and_customer: Any, make_user: Any
+) -> None:
+    client, customer = client_and_customer
+    other, _key = api_token_create(client_name="device-cloud", user=make_user(username="dc"))
+    a = create(client, customer, "k-1")
+    b = create(other.client, customer, "k-1")
+    assert a.pk != b.pk
+    create(client, customer, None)
+    create(client, customer, None)
+    assert ServiceRequest.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_signed_in_users_keys_are_per_user(db: None, make_customer: Any) -> None:
+    customer = make_customer()
+    kw = dict(
+        customer=customer,
+        kind="complaint",
+        channel="portal",
+        actor=customer.user,
+        description="投诉",
+        idempotency_key="form-123",
+    )
+    first = service_request_create(**kw)
+    assert service_request_create(**kw).pk == first.pk
+    assert IdempotencyRecord.objects.get().user == customer.user
+
+
+@pytest.mark.django_db
+def test_bad_key_is_refused(client_and_customer: Any) -> None:
+    client, customer = client_and_customer
+    for key in ("", "x" * 256, "tab\tkey"):
+        with pytest.raises(DomainError) as exc:
+            create(client, customer, key)
+        assert exc.value.code == "invalid_idempotency_key"
+
+
+@pytest.mark.django_db
+def test_race_lost_on_the_unique_constraint_returns_the_winners_request(
+    client_and_customer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second call's first look finds nothing (the winner had not committed yet); its insert
+    of the key then fails on the unique constraint, and it returns the winner's request."""
+    client, customer = client_and_customer
+    winner = create(client, customer, "k-race")
+    real_replay = services._replay
+    calls = {"n": 0}
+
+    def late_replay(**kw: Any) -> Any:
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real_replay(**kw)
+
+    monkeypatch.setattr(services, "_replay", late_replay)
+    loser = create(client, customer, "k-race")
+    assert calls["n"] == 2
+    assert loser.pk == winner.pk and loser.idempotent_replay is True
+    assert ServiceRequest.objects.count() == 1
+    assert Message.objects.filter(kind="service_request.created").count() == 2
+
+
+# ``available_apps`` (all of them): the flush after the test then leaves the tables empty instead
+# of re-creating content types, so that a later ``serialized_rollback`` test (the browser tests)
+# can restore the migration data whatever ran before.
+@pytest.mark.django_db(transaction=True, available_apps=list(django_settings.INSTALLED_APPS))
+def test_concurrent_retries_create_one_request(django_user_model: Any) -> None:
+    """Eight threads send the same key at once (real concurrent transactions).
+
+    Transactional (each thread commits); it builds what it needs itself (no migration data).
+    """
+    app_user = django_user_model.objects.create_user("app")
+    token, _key = api_token_create(client_name="brand-app", user=app_user)
+    customer = Customer.objects.create(phone="13800138000", name="李雷")
+    barrier = threading.Barrier(8)
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            barrier.wait(timeout=10)
+            client = ApiClient.objects.select_related("user").get(pk=token.client_id)
+            sr = create(client, Customer.objects.get(pk=customer.pk), "k-burst")
+            numbers.append(sr.number)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert len(numbers) == 8 and len(set(numbers)) == 1
+    assert ServiceRequest.objects.count() == 1
+    assert IdempotencyRecord.objects.count() == 1
+    assert Message.objects.filter(kind="service_request.created").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_late_retry_is_answered_even_if_the_window_has_passed(
+    client_and_customer: Any, clock: Any
+) -> None:
+    from datetime import timedelta
+
+    from fairdesk.service_requests.tests.conftest import T0
+
+    client, customer = client_and_customer
+    window = {"preferred_start": T0 + timedelta(hours=1), "preferred_end": T0 + timedelta(hours=3)}
+    first = create(client, customer, "k-late", **window)
+    clock.move_to(T0 + timedelta(days=1))  # the client retries a day later
+    assert create(client, customer, "k-late", **window).pk == first.pk
+    with pytest.raises(DomainError) as exc:  # without the key it is a new, invalid request
+        create(client, customer, None, **window)
+    assert exc.value.code == "invalid_window"
