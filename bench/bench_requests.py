@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         print(f"fairdesk serve on :{port} …", file=sys.stderr)
         server = subprocess.Popen(
-            [fairdesk, "serve", "--port", str(port), "--with-worker"],
+            [fairdesk, "serve", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -98,7 +98,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
 def cmd_serve(ns: argparse.Namespace) -> int:
     _manage("migrate", "--noinput")
     _manage("collectstatic", "--noinput", "--verbosity", "0")
-    return _run_server_with_worker(ns.host, ns.port, ns.workers, with_worker=ns.with_worker)
+    return _run_server_with_worker(ns.host, ns.port, ns.workers, with_worker=not ns.no_worker)
 
 
 def cmd_worker(ns: argparse.Namespace) -> int:
@@ -140,7 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="production server: gunicorn + whitenoise")
     server_args(p, workers=(os.cpu_count() or 1) * 2 + 1)
-    p.add_argument("--with-worker", action="store_true", help="also run the background worker")
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start the background worker here (run `fairdesk worker` elsewhere)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="background worker (Huey consumer)")

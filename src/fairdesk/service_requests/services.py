@@ -29,6 +29,7 @@ from django.utils.translation import pgettext
 
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
+from fairdesk.core.phones import mask_phone
 from fairdesk.network.choices import MemberRole, OutletStatus, ProductLine
 from fairdesk.network.selectors import coverage_for, outlet_members
 from fairdesk.notifications.services import message_send
@@ -101,8 +102,13 @@ def format_duration(delta: timedelta) -> str:
 
 
 def _actor_label(actor: Any) -> str:
+    """Who acted, as kept in the timeline: a staff user's name; for a customer, their masked
+    number (a customer's username holds the full number, which staff must not all see)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return ""
+    customer = getattr(actor, "customer", None)  # None for staff (no related customer row)
+    if customer is not None:
+        return mask_phone(customer.phone)
     return actor.get_username()
 
 

@@ -60,11 +60,26 @@ def test_seed_demo_counts_and_idempotence() -> None:
         assert list(user.groups.values_list("name", flat=True)) == [role]
     assert User.objects.get(username="brand_admin").has_perm("network.add_coverageimport")
 
+    # the demo customer's repair is routed to an outlet whose manager is a demo user, and the
+    # manager sees it in their queue
+    from fairdesk.network.models import OutletMember
+    from fairdesk.service_requests.models import ServiceRequest
+    from fairdesk.service_requests.selectors import requests_visible_to
+
+    repair = ServiceRequest.objects.get(customer__phone="13800000001", kind="repair")
+    assert repair.outlet is not None and not repair.out_of_coverage
+    assert repair.status == "accepted"
+    manager = User.objects.get(username="outlet_manager")
+    assert OutletMember.objects.filter(user=manager, outlet=repair.outlet, role="manager").exists()
+    assert repair in requests_visible_to(manager)
+
     counts = (
         Outlet.objects.count(),
         Coverage.objects.count(),
         CoverageImport.objects.count(),
         User.objects.count(),
+        ServiceRequest.objects.count(),
+        OutletMember.objects.count(),
     )
     rows = set(Coverage.objects.values_list("outlet__code", "division_code"))
     call_command("seed_demo", stdout=io.StringIO())
@@ -73,6 +88,8 @@ def test_seed_demo_counts_and_idempotence() -> None:
         Coverage.objects.count(),
         CoverageImport.objects.count(),
         User.objects.count(),
+        ServiceRequest.objects.count(),
+        OutletMember.objects.count(),
     ) == counts
     assert set(Coverage.objects.values_list("outlet__code", "division_code")) == rows
     assert "outlets" in out.getvalue()

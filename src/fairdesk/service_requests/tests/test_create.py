@@ -10,6 +10,7 @@ import pytest
 
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
+from fairdesk.core.phones import mask_phone
 from fairdesk.customers.models import Customer
 from fairdesk.network.models import Outlet
 from fairdesk.notifications.models import Message
@@ -299,3 +300,13 @@ def test_numbers_use_the_shanghai_date(outlets: dict[str, Outlet], customer: Cus
     with time_machine.travel(datetime(2026, 11, 23, 23, 30, tzinfo=UTC), tick=False):
         sr = create(customer)
     assert sr.number.startswith("SR261124")
+
+
+def test_a_customer_is_named_in_the_timeline_by_a_masked_number(
+    outlets: dict[str, Outlet], customer: Customer
+) -> None:
+    sr = create(customer, actor=customer.user)
+    created = TimelineEvent.objects.get(request=sr, kind="created")
+    assert created.actor == customer.user
+    assert created.actor_label == mask_phone(customer.phone)
+    assert customer.phone not in created.actor_label

@@ -190,7 +190,13 @@ def demo_network() -> list[OutletSpec]:
             name=f"{short}{label}服务中心",
             address=f"{where}{street}{8 + n * 3}号",
             phones=[f"400-820-{1000 + n:04d}", f"0{10 + n:02d}-8{n:03d}6{n % 10}88"],
-            product_lines=[str(p) for p in _PRODUCT_SETS[n % len(_PRODUCT_SETS)]],
+            # a province's main outlet ("01") serves every product line; the others specialise
+            product_lines=[
+                str(p)
+                for p in (
+                    list(ProductLine) if suffix == "01" else _PRODUCT_SETS[n % len(_PRODUCT_SETS)]
+                )
+            ],
             province=province.code,
         )
 
@@ -280,6 +286,12 @@ class Command(BaseCommand):
         self.seed_users()
         self.seed_network()
         self.seed_customers()
+        self.seed_service_requests()
+
+    def seed_service_requests(self) -> None:
+        from fairdesk.service_requests.demo import seed_service_requests_demo
+
+        self.stdout.write(seed_service_requests_demo())
 
     def seed_customers(self) -> None:
         from fairdesk.customers.demo import seed_customers_demo
