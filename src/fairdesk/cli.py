@@ -89,6 +89,11 @@ def cmd_demo(ns: argparse.Namespace) -> int:
         f"  customer 客户登录     →  {url}login/   13800000001 (张三); "
         f"the code 验证码 → {url}outbox/ (as a staff user 员工账号)"
     )
+    print(f"  customer portal 客户服务 →  {url}portal/   (book a repair 报修, deadlines 时限)")
+    print(
+        f"  staff console 客服/网点工作台 →  {url}console/   "
+        "(agent 客服; outlet_manager / technician of the demo outlet 演示网点)"
+    )
     print(f"  API docs 接口文档     →  {url}api/v1/docs")
     print(f"  which outlet serves my address? 查询服务网点 → {url}coverage/")
     print("=" * 72, flush=True)

@@ -191,6 +191,10 @@ HUEY = {
     "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
 }
 
+# Reverse proxies in front of fairdesk that append to X-Forwarded-For (nginx: 1). 0: REMOTE_ADDR
+# is the client (the per-IP sign-in limits count it).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
 # SLA escalation: level 2 (to the brand's administrators) once a clock is this many hours overdue.
 SLA_ESCALATION_LEVEL2_HOURS = env_int("SLA_ESCALATION_LEVEL2_HOURS", 4)
 
