@@ -62,13 +62,14 @@ def message_send(
         reference=reference,
         dedupe_key=dedupe_key or None,
     )
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(**fields)
-    except IntegrityError:
-        if not dedupe_key:
-            raise
-        return Message.objects.get(dedupe_key=dedupe_key)
+    if not dedupe_key:
+        message = Message.objects.create(**fields)
+    else:
+        try:
+            with transaction.atomic():  # a savepoint: a lost race must not break the caller's
+                message = Message.objects.create(**fields)
+        except IntegrityError:
+            return Message.objects.get(dedupe_key=dedupe_key)
     transaction.on_commit(lambda: _enqueue(message.pk))
     return message
 

@@ -591,13 +591,6 @@ def service_request_create(
     # --- write ---------------------------------------------------------------------------
     try:
         with transaction.atomic():
-            record = None
-            if owner is not None:
-                assert idempotency_key is not None
-                # claim the key first: a concurrent retry waits here, then fails and replays
-                record = IdempotencyRecord.objects.create(
-                    key=idempotency_key, fingerprint=fingerprint, **owner
-                )
             sr = ServiceRequest.objects.create(
                 number=f"~{uuid.uuid4().hex[:20]}",
                 customer=customer,
@@ -622,9 +615,14 @@ def service_request_create(
             )
             sr.number = f"SR{timezone.localtime(now, SHANGHAI):%y%m%d}{sr.pk:06d}"
             sr.save(update_fields=["number"])
-            if record is not None:
-                record.service_request = sr
-                record.save(update_fields=["service_request"])
+            if owner is not None:
+                assert idempotency_key is not None
+                # claim the key: a concurrent call with the same key blocks on the unique
+                # constraint until this transaction ends, then fails, rolls back everything it
+                # wrote, and replays this request (see the IntegrityError handler below)
+                IdempotencyRecord.objects.create(
+                    key=idempotency_key, fingerprint=fingerprint, service_request=sr, **owner
+                )
             order = list(ClockType.values)
             clocks = [
                 _new_clock(request=sr, policy=p, outlet_calendar=outlet_calendar, start=now)
