@@ -198,6 +198,9 @@ TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 # SLA escalation: level 2 (to the brand's administrators) once a clock is this many hours overdue.
 SLA_ESCALATION_LEVEL2_HOURS = env_int("SLA_ESCALATION_LEVEL2_HOURS", 4)
 
+# How long an API Idempotency-Key is remembered (a retry within it returns the first request).
+IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

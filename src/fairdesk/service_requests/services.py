@@ -1031,6 +1031,18 @@ def sla_escalate_due(*, now: datetime | None = None, batch: int = 500) -> int:
 TOKEN_PREFIX = "fd_"
 
 
+def idempotency_records_prune(*, now: datetime | None = None) -> int:
+    """Forget idempotency keys older than ``IDEMPOTENCY_KEY_DAYS`` (setting, default 30 days).
+
+    A retry within that time is answered with the first request; the requests themselves are
+    never touched. Returns how many keys were forgotten.
+    """
+    days = int(getattr(settings, "IDEMPOTENCY_KEY_DAYS", 30))
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 

@@ -1,4 +1,5 @@
-"""Background work of service requests (Huey): SLA escalation, every minute.
+"""Background work of service requests (Huey): SLA escalation every minute; old idempotency
+keys forgotten daily.
 
 Breach itself is computed from stored deadlines (``selectors``), so pages and the API are right
 even when this worker is down; the worker only sends the escalation messages, each exactly once.
@@ -9,9 +10,14 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from fairdesk.service_requests.services import sla_escalate_due
+from fairdesk.service_requests.services import idempotency_records_prune, sla_escalate_due
 
 
 @db_periodic_task(crontab(minute="*"))
 def escalate_sla_breaches() -> int:
     return sla_escalate_due()
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def prune_idempotency_records() -> int:
+    return idempotency_records_prune()

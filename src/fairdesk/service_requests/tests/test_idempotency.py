@@ -177,3 +177,24 @@ def test_a_late_retry_is_answered_even_if_the_window_has_passed(
     with pytest.raises(DomainError) as exc:  # without the key it is a new, invalid request
         create(client, customer, None, **window)
     assert exc.value.code == "invalid_window"
+
+
+@pytest.mark.django_db
+def test_old_keys_are_forgotten_and_the_requests_kept(client_and_customer: Any, settings) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.IDEMPOTENCY_KEY_DAYS = 30
+    client, customer = client_and_customer
+    old = create(client, customer, "k-old")
+    recent = create(client, customer, "k-recent")
+    now = timezone.now()
+    IdempotencyRecord.objects.filter(key="k-old").update(created_at=now - timedelta(days=31))
+    IdempotencyRecord.objects.filter(key="k-recent").update(created_at=now - timedelta(days=29))
+    assert services.idempotency_records_prune(now=now) == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k-recent"]
+    assert set(ServiceRequest.objects.all()) == {old, recent}
+    # within the window a retry still replays; after it, the key files a new request
+    assert create(client, customer, "k-recent").pk == recent.pk
+    assert create(client, customer, "k-old").pk not in (old.pk, recent.pk)
