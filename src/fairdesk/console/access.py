@@ -18,17 +18,6 @@ from django.urls import NoReverseMatch, reverse
 
 from fairdesk.core import roles
 
-STAFF_ROLES = frozenset(
-    {
-        roles.AGENT,
-        roles.DISPATCHER,
-        roles.TECHNICIAN,
-        roles.OUTLET_MANAGER,
-        roles.BRAND_ADMIN,
-        roles.AUDITOR,
-    }
-)
-
 
 def is_console_user(user: Any) -> bool:
     """Signed-in, active staff: a superuser or staff user, a member of a staff role, or someone
@@ -39,12 +28,7 @@ def is_console_user(user: Any) -> bool:
     if cached is None:
         from fairdesk.network.selectors import outlet_roles_of
 
-        cached = bool(
-            user.is_superuser
-            or user.is_staff
-            or set(user.groups.values_list("name", flat=True)) & STAFF_ROLES
-            or outlet_roles_of(user=user)
-        )
+        cached = roles.is_staff_member(user) or bool(outlet_roles_of(user=user))
         user._fairdesk_console = cached
     return cached
 

@@ -28,6 +28,21 @@ ROLE_LABELS = {
     AUDITOR: _("Auditor"),
 }
 
+# Every role but "customer" is staff: people who work for the brand or its outlets, or audit it.
+STAFF_ROLES = frozenset(ROLE_LABELS) - {CUSTOMER}
+
+
+def is_staff_member(user: Any) -> bool:
+    """Signed-in, active staff: a superuser, ``is_staff``, or a member of a staff role."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not getattr(user, "is_active", False):
+        return False
+    if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
+        return True
+    return user.groups.filter(name__in=STAFF_ROLES).exists()
+
+
 # "app_label.codename" per role. view_* for read-only roles; brand admins define the network.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CUSTOMER: [],

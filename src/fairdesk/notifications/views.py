@@ -27,16 +27,6 @@ from fairdesk.notifications.senders import OutboxSender, sender_for
 
 PAGE_SIZE = 50
 SECRET_KINDS = frozenset({"login_code"})
-STAFF_ROLES = frozenset(roles.ROLE_LABELS) - {roles.CUSTOMER}
-
-
-def is_staff_member(user: object) -> bool:
-    """Staff: ``is_staff``, or a member of any role but "customer"."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
-        return False
-    if getattr(user, "is_staff", False):
-        return True
-    return user.groups.filter(name__in=STAFF_ROLES).exists()  # type: ignore[attr-defined]
 
 
 def mask_recipient(message: Message) -> str:
@@ -68,7 +58,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     """Recent messages, newest first; filter by channel, kind and status. Staff only."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("customers:staff_login"))
-    if not is_staff_member(request.user):
+    if not roles.is_staff_member(request.user):
         raise PermissionDenied(_("The outbox is for staff."))
     qs = Message.objects.select_related("customer").order_by("-created_at", "-id")
     filters = {key: request.GET.get(key, "").strip() for key in ("channel", "kind", "status")}
