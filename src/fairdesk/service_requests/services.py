@@ -106,10 +106,9 @@ def _actor_label(actor: Any) -> str:
     number (a customer's username holds the full number, which staff must not all see)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return ""
-    customer = getattr(actor, "customer", None)  # None for staff (no related customer row)
-    if customer is not None:
-        return mask_phone(customer.phone)
-    return actor.get_username()
+    if principal_for(actor).customer_id is None:  # staff: no query for a customer row
+        return actor.get_username()
+    return mask_phone(actor.customer.phone)
 
 
 def _user_or_none(actor: Any) -> Any:
