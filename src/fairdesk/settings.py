@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "fairdesk.customers",
     "fairdesk.notifications",
     "fairdesk.service_requests",
+    "fairdesk.plans",
     "fairdesk.portal",
     "fairdesk.console",
 ]
@@ -211,3 +212,11 @@ LOGGING = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Service plans: the payment gateway (dotted path to a class with charge() and refund(); the
+# default is the labelled demo gateway, which moves no real money).
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "fairdesk.plans.gateway.LocalGateway")
+
+# The address customers reach fairdesk at, for links in SMS and e-mail (renewal reminders carry a
+# direct link to change or cancel).
+PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

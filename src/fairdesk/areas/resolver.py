@@ -201,6 +201,8 @@ TRAILING_FILLERS = (
     "范围",
     "辖区",
 )
+_TRAILING_SET = frozenset(TRAILING_FILLERS)
+_TRAILING_MAX = max(map(len, TRAILING_FILLERS))
 
 W_FULL, W_PROV_SHORT, W_ZHOU, W_SHORT, W_WRONG_SUFFIX, W_RETIRED = 0, 0, 1, 2, 4, 5
 W_STREET_AFTER = 1  # a short name followed by street detail rather than by the end
@@ -299,17 +301,42 @@ def _short_names(name: str, level: int) -> list[tuple[str, int]]:
     return [(n, w) for n, w in out if n != name and len(n) >= 2]
 
 
-@dataclass(slots=True, eq=False)
-class _Entry:
-    """One way of naming one division (or a retired unit)."""
+class _Target:
+    """What a name denotes: a current division, or a retired unit (with its current successors).
 
-    code: str
-    level: int
-    weight: int
-    short: bool  # must be followed by another link, a filler or the end
-    scope: tuple[str, ...]  # code prefixes of what lies inside it
-    retired: HistoricalUnit | None = None
-    successors: tuple[str, ...] = ()
+    ``scope``: code prefixes of what lies inside it; ``reach``: for a retired unit, its code and
+    its successors' (a name inside any of them may follow it); ``key``: twice a serial number,
+    the key of a reading state ending in it (+1 when the state still needs a follower).
+    """
+
+    __slots__ = ("code", "level", "scope", "retired", "successors", "prov", "reach", "wrong", "key")
+
+    def __init__(
+        self,
+        code: str,
+        level: int,
+        scope: tuple[str, ...],
+        key: int,
+        retired: HistoricalUnit | None = None,
+        successors: tuple[str, ...] = (),
+    ) -> None:
+        self.code = code
+        self.level = level
+        self.scope = scope
+        self.retired = retired
+        self.successors = successors
+        self.prov = code[:2]
+        self.reach = None if retired is None else (code, *successors)
+        self.wrong = WRONG_SUFFIXES[level]
+        self.key = key
+
+
+# One way of naming a target, as the reader uses it: (target, weight, short, state key), where
+# ``short``: the name must be followed by another link, a filler or the end of the text.
+_Name = tuple[_Target, int, bool, int]
+# alias -> (is_filler, names usable with nothing before them, all names,
+#           names by province code when there are many)
+_Hit = tuple[bool, tuple[_Name, ...], tuple[_Name, ...], dict[str, tuple[_Name, ...]] | None]
 
 
 class Index:
@@ -317,26 +344,29 @@ class Index:
 
     def __init__(self, g: Gazetteer) -> None:
         self.g = g
-        aliases: dict[str, list[_Entry]] = {}
+        # alias -> [[target, weight, short], ...], at most one per target
+        aliases: dict[str, list[list[Any]]] = {}
 
-        def add(alias: str, entry: _Entry) -> None:
+        def add(alias: str, target: _Target, weight: int, short: bool) -> None:
             lst = aliases.get(alias)
             if lst is None:
-                aliases[alias] = [entry]
+                aliases[alias] = [[target, weight, short]]
                 return
             for other in lst:
-                if other.code == entry.code and other.retired is entry.retired:
-                    if entry.weight < other.weight:
-                        other.weight, other.short = entry.weight, entry.short
+                if other[0] is target:
+                    if weight < other[1]:
+                        other[1], other[2] = weight, short
                     return
-            lst.append(entry)
+            lst.append([target, weight, short])
 
+        serial = 0
         for div in g.divisions.values():
             code, level = div.code, div.level
-            scope = (div.prefix,)
-            add(div.name, _Entry(code, level, W_FULL, False, scope))
+            serial += 2
+            target = _Target(code, level, (div.prefix,), serial)
+            add(div.name, target, W_FULL, False)
             for alias, weight in _short_names(div.name, level):
-                add(alias, _Entry(code, level, weight, level != PROVINCE, scope))
+                add(alias, target, weight, level != PROVINCE)
 
         # A code and name retired more than once (舒兰县 220222: 1981-82 and 1983-92) counts by
         # its last retirement.
@@ -354,41 +384,32 @@ class Index:
                 significant_prefix(unit.code, unit.level),
                 *tuple(g.divisions[c].prefix for c in successors),
             )
-            add(unit.name, _Entry(unit.code, unit.level, W_RETIRED, False, scope, unit, successors))
+            serial += 2
+            target = _Target(unit.code, unit.level, scope, serial, unit, successors)
+            add(unit.name, target, W_RETIRED, False)
             for alias, weight in _short_names(unit.name, unit.level):
                 if weight == W_FULL:
                     continue
-                add(
-                    alias,
-                    _Entry(
-                        unit.code, unit.level, W_RETIRED + weight, True, scope, unit, successors
-                    ),
-                )
+                add(alias, target, W_RETIRED + weight, True)
 
-        # alias -> (is_filler, entries usable with nothing before them, all entries,
-        #           entries by province code when there are many)
-        self.aliases: dict[
-            str,
-            tuple[
-                bool, tuple[_Entry, ...], tuple[_Entry, ...], dict[str, tuple[_Entry, ...]] | None
-            ],
-        ] = {}
+        self.aliases: dict[str, _Hit] = {}
         table = self.aliases
-        for alias, entries in aliases.items():
-            if len(entries) == 1:
-                e = entries[0]
-                one = (e,)
-                table[alias] = (False, () if e.short and e.level == TOWNSHIP else one, one, None)
+        for alias, lst in aliases.items():
+            names = tuple((t, w, short, t.key + short) for t, w, short in lst)
+            if len(names) == 1:
+                t, _, short, _ = names[0]
+                table[alias] = (False, () if short and t.level == TOWNSHIP else names, names, None)
                 continue
-            root = tuple(e for e in entries if not (e.short and e.level == TOWNSHIP))
-            by_prov: dict[str, tuple[_Entry, ...]] | None = None
-            if len(entries) > 4:
-                groups: dict[str, list[_Entry]] = {}
-                for e in entries:
-                    for prov in {e.code[:2], *(c[:2] for c in e.successors)}:
-                        groups.setdefault(prov, []).append(e)
+            root = tuple(x for x in names if not (x[2] and x[0].level == TOWNSHIP))
+            by_prov: dict[str, tuple[_Name, ...]] | None = None
+            if len(names) > 4:
+                groups: dict[str, list[_Name]] = {}
+                for x in names:
+                    t = x[0]
+                    for prov in {t.prov, *(c[:2] for c in t.successors)}:
+                        groups.setdefault(prov, []).append(x)
                 by_prov = {k: tuple(v) for k, v in groups.items()}
-            table[alias] = (False, root, tuple(entries), by_prov)
+            table[alias] = (False, root, names, by_prov)
         for filler in FILLERS:
             self.aliases[filler] = (True, (), (), None)
         # Lengths of the names that start with each pair of characters, longest first.
@@ -480,11 +501,11 @@ def normalize(text: str) -> str:
     return s
 
 
-# A state is a reading of s[:end] whose last link is ``entry``:
-#   (weight, entry, start, end, need, wrong, back, is_filler)
+# A state is a reading of s[:end] whose last link names ``target``:
+#   (weight, target, start, end, need, wrong, back, is_filler)
 # ``need``: the last link is a short name and must be followed by something; ``wrong``: it was
 # read with a wrong suffix; ``back``: the state before it; ``is_filler``: a filler step.
-_State = tuple[int, _Entry, int, int, bool, bool, Any, bool]
+_State = tuple[int, _Target, int, int, bool, bool, Any, bool]
 
 
 def _links(state: _State) -> list[_State]:
@@ -502,112 +523,193 @@ def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
     """All best readings of s from its first character: (covered, final states, trailing filler).
 
     Forward dynamic programming over positions: the states ending at a position are complete
-    before any name starting there is tried. A state is kept per (end, entry, need) with its
-    lowest weight.
+    before any name starting there is tried. A state is kept per (end, target, need) with its
+    lowest weight (the first one found among equals).
     """
     n = len(s)
     aliases, lens = index.aliases, index.lens
-    at: dict[int, dict[tuple[int, bool], _State]] = {}
-    roots = {0}
+    at: dict[int, dict[int, _State]] = {}
+    roots: set[int] | None = None  # positions reached from the start through fillers alone
     for pos in range(n):
         states = at.get(pos)
-        is_root = pos in roots
-        if states is None and not is_root:
+        if states is None:
+            if pos and (roots is None or pos not in roots):
+                continue
+            is_root = True
+        else:
+            is_root = roots is not None and pos in roots
+        ls = lens.get(s[pos : pos + 2])
+        if ls is None:
             continue
-        key = s[pos : pos + 2]
-        for length in lens.get(key, ()):
+        for length in ls:
             end = pos + length
             if end > n:
                 continue
             hit = aliases.get(s[pos:end])
             if hit is None:
                 continue
-            is_filler, root_entries, entries, by_prov = hit
+            is_filler, root_names, names, by_prov = hit
             if is_filler:
                 if is_root and end < n:
-                    roots.add(end)
+                    if roots is None:
+                        roots = {end}
+                    else:
+                        roots.add(end)
                 if states:
-                    bucket = at.setdefault(end, {})
+                    bucket = at.get(end)
+                    if bucket is None:
+                        bucket = at[end] = {}
                     for k, st in states.items():
-                        k2 = (k[0], False)
-                        old = bucket.get(k2)
+                        k &= -2  # need no more
+                        old = bucket.get(k)
                         if old is None or st[0] < old[0]:
-                            bucket[k2] = (st[0], st[1], pos, end, False, False, st, True)
+                            bucket[k] = (st[0], st[1], pos, end, False, False, st, True)
                 continue
-            # For each entry, the lightest state it may follow (or the start of the text).
-            found: dict[_Entry, tuple[int, _Entry, _State | None]] = {}
             if is_root:
-                for e in root_entries:
-                    found[e] = (0, e, None)
-            if states:
-                for st in states.values():
-                    prev = st[1]
-                    scope = prev.scope
-                    pool = entries if by_prov is None else by_prov.get(prev.code[:2], ())
-                    for e in pool:
-                        code = e.code
-                        if not code.startswith(scope) and (
-                            e.retired is None or not any(c.startswith(scope) for c in e.successors)
-                        ):
-                            continue  # not inside (a retired unit: nor its successors)
-                        w = st[0]
-                        if code == prev.code:
-                            # 上海上海市: a parent written twice, by its full name only
-                            if e.weight != W_FULL or e.level >= COUNTY:
-                                continue
-                            w += W_REPEAT
-                        got = found.get(e)
-                        if got is None or w < got[0]:
-                            found[e] = (w, e, st)
-            if not found:
+                if states:
+                    # both: for each target, the lightest of the start and the states before it
+                    pairs = _pairs_from(root_names, states, names, by_prov)
+                else:
+                    pairs = [(0, x, None) for x in root_names]
+            elif states:
+                pairs = None
+            else:
                 continue
-            bucket = at.setdefault(end, {})
-            next_char = s[end] if end < n else ""
-            street_after = end < n and (
-                next_char in _STREET_HEADS or s[end : end + 2] in _STREET_HEADS2
-            )
-            for w, e, back in found.values():
-                w += e.weight
-                k = (e, e.short)
-                old = bucket.get(k)
-                if old is None or w < old[0]:
-                    bucket[k] = (w, e, pos, end, e.short, False, back, False)
-                if (
-                    e.short
-                    and back is not None
-                    and end < n
-                    and e.level < TOWNSHIP
-                    and not street_after
-                    and next_char not in SUFFIX_CHARS
-                ):
-                    # 宣城市旌德绿地公馆: a short county name after its parent, then street detail
-                    k = (e, False)
+            bucket = at.get(end)
+            street = None  # what follows: None not yet looked at, else (next_char, street_after)
+            if pairs is not None:
+                for w, x, back in pairs:
+                    t, weight, short, k = x
+                    w += weight
+                    if bucket is None:
+                        bucket = at[end] = {}
                     old = bucket.get(k)
-                    if old is None or w + W_STREET_AFTER < old[0]:
-                        bucket[k] = (w + W_STREET_AFTER, e, pos, end, False, False, back, False)
-                if e.short and next_char in WRONG_SUFFIXES[e.level]:
-                    k = (e, False)
-                    b2 = at.setdefault(end + 1, {})
-                    old = b2.get(k)
-                    if old is None or w + W_WRONG_SUFFIX < old[0]:
-                        b2[k] = (w + W_WRONG_SUFFIX, e, pos, end + 1, False, True, back, False)
-
-    best_score = (0, 0)
-    finals: list[_State] = []
-    filler: str | None = None
-    for end, states in at.items():
-        rest = s[end:]
-        trailing = rest in TRAILING_FILLERS
-        for st in states.values():
-            if st[4] and end != n and not trailing:
+                    if old is None or w < old[0]:
+                        bucket[k] = (w, t, pos, end, short, False, back, False)
+                    if short:
+                        if street is None:
+                            street = _what_follows(s, end, n)
+                        _variants(at, bucket, street, w, t, pos, end, back)
                 continue
-            score = (n if trailing else end, -st[0])
-            if score > best_score:
-                best_score, finals = score, [st]
-                filler = rest if trailing else None
-            elif score == best_score:
-                finals.append(st)
-    return best_score[0], finals, filler
+            for st in states.values():  # type: ignore[union-attr]
+                prev = st[1]
+                scope = prev.scope
+                pcode = prev.code
+                w0 = st[0]
+                for x in names if by_prov is None else by_prov.get(prev.prov, ()):
+                    t = x[0]
+                    code = t.code
+                    if t.reach is None:
+                        if not code.startswith(scope):
+                            continue  # not inside
+                    elif not any(c.startswith(scope) for c in t.reach):
+                        continue  # a retired unit: neither it nor a successor inside
+                    w = w0 + x[1]
+                    if code == pcode:
+                        # 上海上海市: a parent written twice, by its full name only
+                        if x[1] != W_FULL or t.level >= COUNTY:
+                            continue
+                        w += W_REPEAT
+                    k = x[3]
+                    if bucket is None:
+                        bucket = at[end] = {}
+                    old = bucket.get(k)
+                    if old is None or w < old[0]:
+                        bucket[k] = (w, t, pos, end, x[2], False, st, False)
+                    if x[2]:
+                        if street is None:
+                            street = _what_follows(s, end, n)
+                        _variants(at, bucket, street, w, t, pos, end, st)
+
+    # The readings that cover the most text (up to the end, or to a trailing whole-area marker),
+    # then the lightest of them; in the order they were found.
+    top: list[tuple[int, dict[int, _State]]] = []  # (end, states) covering the whole text
+    for end, states in at.items():
+        if end == n or (n - end <= _TRAILING_MAX and s[end:] in _TRAILING_SET):
+            if states:
+                top.append((end, states))
+    if top:
+        best = min(st[0] for _, states in top for st in states.values())
+        finals = [st for _, states in top for st in states.values() if st[0] == best]
+        end = finals[0][3]
+        return n, finals, (s[end:] or None) if end != n else None
+    for end in sorted(at, reverse=True):
+        ok = [st for st in at[end].values() if not st[4]]
+        if ok:
+            best = min(st[0] for st in ok)
+            return end, [st for st in ok if st[0] == best], None
+    return 0, [], None
+
+
+def _what_follows(s: str, end: int, n: int) -> tuple[str, bool]:
+    if end < n:
+        ch = s[end]
+        return ch, ch in _STREET_HEADS or s[end : end + 2] in _STREET_HEADS2
+    return "", False
+
+
+def _variants(
+    at: dict[int, dict[int, _State]],
+    bucket: dict[int, _State],
+    street: tuple[str, bool],
+    w: int,
+    t: _Target,
+    pos: int,
+    end: int,
+    back: _State | None,
+) -> None:
+    """The other readings of a short name: followed by street detail, or by a wrong suffix."""
+    next_char, street_after = street
+    if (
+        back is not None
+        and next_char
+        and not street_after
+        and t.level < TOWNSHIP
+        and next_char not in SUFFIX_CHARS
+    ):
+        # 宣城市旌德绿地公馆: a short county name after its parent, then street detail
+        k = t.key
+        old = bucket.get(k)
+        if old is None or w + W_STREET_AFTER < old[0]:
+            bucket[k] = (w + W_STREET_AFTER, t, pos, end, False, False, back, False)
+    if next_char in t.wrong:
+        k = t.key
+        b2 = at.get(end + 1)
+        if b2 is None:
+            b2 = at[end + 1] = {}
+        old = b2.get(k)
+        if old is None or w + W_WRONG_SUFFIX < old[0]:
+            b2[k] = (w + W_WRONG_SUFFIX, t, pos, end + 1, False, True, back, False)
+
+
+def _pairs_from(
+    root_names: tuple[_Name, ...],
+    states: dict[int, _State],
+    names: tuple[_Name, ...],
+    by_prov: dict[str, tuple[_Name, ...]] | None,
+) -> list[tuple[int, _Name, _State | None]]:
+    """For each target, the lightest of: the start of the text, the states it may follow."""
+    found: dict[int, tuple[int, _Name, _State | None]] = {}
+    for x in root_names:
+        found[x[3]] = (0, x, None)
+    for st in states.values():
+        prev = st[1]
+        scope = prev.scope
+        for x in names if by_prov is None else by_prov.get(prev.prov, ()):
+            t = x[0]
+            if not t.code.startswith(scope) and (
+                t.reach is None or not any(c.startswith(scope) for c in t.reach)
+            ):
+                continue
+            w = st[0]
+            if t.code == prev.code:
+                if x[1] != W_FULL or t.level >= COUNTY:
+                    continue
+                w += W_REPEAT
+            got = found.get(x[3])
+            if got is None or w < got[0]:
+                found[x[3]] = (w, x, st)
+    return list(found.values())
 
 
 def _looks_like_division(rest: str) -> bool:
@@ -621,7 +723,7 @@ def _looks_like_division(rest: str) -> bool:
     return False
 
 
-def _effective_code(e: _Entry) -> str | None:
+def _effective_code(e: _Target) -> str | None:
     if e.retired is None:
         return e.code
     return e.successors[0] if len(e.successors) == 1 else None
@@ -820,7 +922,7 @@ def _resolve_code(raw: str, s: str, index: Index) -> Resolution:
 
 
 def _not_found(
-    raw: str, s: str, index: Index, understood: _Entry | None = None, rest: str = ""
+    raw: str, s: str, index: Index, understood: _Target | None = None, rest: str = ""
 ) -> Resolution:
     g = index.g
     codes: list[str] = []

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlansConfig(AppConfig):
+    name = "fairdesk.plans"
+    label = "plans"
+    verbose_name = _("Service plans")

@@ -1,0 +1,69 @@
+"""Fixtures of the plan tests: the demo catalog loaded through ``catalog_import``, a customer,
+a clock (time-machine) that tests move to cross renewals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+
+from fairdesk.core import roles
+from fairdesk.core.testing import _plain_static_storage  # noqa: F401  (autouse)
+from fairdesk.customers.models import Customer
+from fairdesk.plans.models import Plan, Subscription
+from fairdesk.plans.services import catalog_import, consent_text, subscription_start
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+CATALOG = Path(__file__).resolve().parents[1] / "data" / "demo_catalog.json"
+
+
+def demo_catalog() -> dict[str, Any]:
+    return json.loads(CATALOG.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def catalog(db: None) -> dict[str, Plan]:
+    catalog_import(document=demo_catalog())
+    return {plan.code: plan for plan in Plan.objects.all()}
+
+
+@pytest.fixture
+def customer(db: None, django_user_model: Any) -> Customer:
+    user = django_user_model.objects.create_user("c13800000001", password="x")
+    user.groups.add(Group.objects.get(name=roles.CUSTOMER))
+    return Customer.objects.create(user=user, phone="13800000001", name="王芳")
+
+
+@pytest.fixture
+def subscribe(customer: Customer) -> Callable[..., Subscription]:
+    def make(plan: Plan, *, method: str = "demo-card-1234", auto_renew: bool = True, **kw: Any):
+        text = consent_text(plan, language=customer.language) if auto_renew else ""
+        return subscription_start(
+            customer=kw.pop("who", customer),
+            plan=plan,
+            payment_method=method,
+            auto_renew=auto_renew,
+            consent_text_shown=text,
+            **kw,
+        )
+
+    return make

@@ -1,0 +1,193 @@
+"""Subscriptions and changes through the services, with the real (local) gateway and outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from fairdesk.core.errors import DomainError
+from fairdesk.notifications.models import Message
+from fairdesk.plans import selectors
+from fairdesk.plans.choices import (
+    AttemptOutcome,
+    ChangeStatus,
+    Channel,
+    InvoiceStatus,
+    OfferResponse,
+    RefundStatus,
+    RefundTo,
+    SubscriptionStatus,
+    TimingRule,
+)
+from fairdesk.plans.models import Invoice, PlanEvent, Refund
+from fairdesk.plans.proration import add_months
+from fairdesk.plans.services import (
+    change_accept_offer,
+    change_confirm,
+    change_start,
+    change_undo,
+    plans_process_due,
+    subscription_roll,
+)
+from fairdesk.plans.tests.conftest import T0
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _balanced(sub):
+    assert selectors.ledger_problems(sub) == []
+
+
+def test_subscribe_charges_first_period_and_confirms(catalog, subscribe, clock):
+    sub = subscribe(catalog["ac-care-standard"])
+    sub.refresh_from_db()
+    assert sub.period_end == add_months(T0, 12)
+    inv = Invoice.objects.get(subscription=sub)
+    assert (inv.amount_fen, inv.status) == (29900, InvoiceStatus.PAID)
+    assert "299.00" in sub.consents.get().text_shown
+    assert Message.objects.filter(customer=sub.customer, kind="plans.subscribed").count() == 2
+    _balanced(sub)
+
+
+def test_consent_must_be_the_text_shown(catalog, customer, clock):
+    from fairdesk.plans.services import subscription_start
+
+    with pytest.raises(DomainError) as err:
+        subscription_start(
+            customer=customer,
+            plan=catalog["cloud-30"],
+            payment_method="demo-card",
+            auto_renew=True,
+            consent_text_shown="yes",
+        )
+    assert err.value.code == "consent_required"
+    assert not customer.subscriptions.exists()
+
+
+def test_immediate_upgrade_then_downgrade_nets_zero(catalog, subscribe, clock):
+    sub = subscribe(catalog["ac-care-basic"])
+    clock.move_to(T0 + timedelta(days=100))
+    up = change_start(subscription=sub, to_plan=catalog["ac-care-premium"], channel=Channel.PORTAL)
+    change_up = change_confirm(attempt_id=up.pk, channel=Channel.PORTAL)
+    sub.refresh_from_db()
+    assert sub.plan.code == "ac-care-premium" and change_up.charge_fen > 0
+    down = change_start(subscription=sub, to_plan=catalog["ac-care-basic"], channel=Channel.PORTAL)
+    assert down.offer is not None and down.offer_response == OfferResponse.SHOWN
+    change_down = change_confirm(attempt_id=down.pk, channel=Channel.PORTAL)
+    assert change_down.credit_fen == change_up.charge_fen
+    refund = Refund.objects.get(subscription=sub)
+    assert refund.status == RefundStatus.DONE and refund.amount_fen == change_down.credit_fen
+    down.refresh_from_db()
+    assert down.outcome == AttemptOutcome.CONFIRMED and down.offer_response == OfferResponse.DECLINED
+    up.refresh_from_db()
+    assert up.steps == down.steps == 2  # choose, confirm: the same for both directions
+    _balanced(sub)
+
+
+def test_cancel_immediately_refunds_unused_time(catalog, subscribe, clock):
+    sub = subscribe(catalog["cloud-30"])
+    clock.move_to(T0 + timedelta(days=10))
+    attempt = change_start(subscription=sub, to_plan=None, channel=Channel.PORTAL)
+    change = change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
+    sub.refresh_from_db()
+    assert sub.status == SubscriptionStatus.ENDED
+    assert 0 < change.credit_fen < 3000
+    assert Refund.objects.get(subscription=sub).amount_fen == change.credit_fen
+    body = Message.objects.filter(kind="plans.change_confirmed", channel="sms").get().body
+    assert "¥" in body and str(change.credit_fen // 100) in body
+    _balanced(sub)
+
+
+def test_account_credit_only_when_chosen(catalog, subscribe, clock):
+    sub = subscribe(catalog["ac-care-premium"])
+    clock.move_to(T0 + timedelta(days=30))
+    attempt = change_start(subscription=sub, to_plan=catalog["ac-care-basic"], channel=Channel.PORTAL)
+    change = change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL, refund_to=RefundTo.ACCOUNT_CREDIT)
+    assert not Refund.objects.filter(subscription=sub).exists()
+    assert selectors.account_credit_fen(sub) == change.credit_fen
+    _balanced(sub)
+
+
+def test_downgrade_with_unpaid_invoice_needs_nothing_more(catalog, subscribe, clock):
+    sub = subscribe(catalog["ac-care-premium"], method="demo-declined-card")
+    sub.refresh_from_db()
+    assert sub.status == SubscriptionStatus.PAST_DUE
+    clock.move_to(T0 + timedelta(days=2))
+    attempt = change_start(subscription=sub, to_plan=catalog["ac-care-basic"], channel=Channel.PORTAL)
+    change = change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
+    sub.refresh_from_db()
+    assert sub.plan.code == "ac-care-basic"
+    # the credit settles part of the unpaid first invoice: no money goes back that never came in
+    inv = Invoice.objects.get(subscription=sub)
+    assert inv.settled_fen == change.credit_fen and inv.status == InvoiceStatus.OPEN
+    assert not Refund.objects.filter(subscription=sub).exists()
+    _balanced(sub)
+
+
+def test_upgrade_with_unpaid_invoice_is_allowed_too(catalog, subscribe, clock):
+    sub = subscribe(catalog["ac-care-basic"], method="demo-declined-card")
+    attempt = change_start(subscription=sub, to_plan=catalog["ac-care-standard"], channel=Channel.PORTAL)
+    change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
+    assert Invoice.objects.filter(subscription=sub, status=InvoiceStatus.OPEN).count() == 2
+    _balanced(sub)
+
+
+def test_period_end_downgrade_renews_at_new_price_and_can_be_undone(catalog, subscribe, clock):
+    from fairdesk.plans.models import ChangePolicy
+
+    ChangePolicy.objects.filter(pk=1).update(timing_rule=TimingRule.PERIOD_END)
+    sub = subscribe(catalog["cloud-90"])
+    attempt = change_start(subscription=sub, to_plan=catalog["cloud-7"], channel=Channel.PORTAL)
+    change = change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
+    assert change.status == ChangeStatus.SCHEDULED and change.effective_at == sub.period_end
+    change_undo(change_id=change.pk, channel=Channel.PORTAL)
+    again = change_start(subscription=sub, to_plan=catalog["cloud-7"], channel=Channel.PORTAL)
+    assert again.offer is None  # one offer per 30 days on a subscription
+    change = change_confirm(attempt_id=again.pk, channel=Channel.PORTAL)
+    clock.move_to(sub.period_end + timedelta(minutes=1))
+    plans_process_due()
+    sub.refresh_from_db()
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.APPLIED and sub.plan.code == "cloud-7"
+    renewal = Invoice.objects.filter(subscription=sub, kind="renewal").get()
+    assert renewal.amount_fen == 1500  # never the old price after the effective date
+    with pytest.raises(DomainError):
+        change_undo(change_id=change.pk, channel=Channel.PORTAL)
+    _balanced(sub)
+
+
+def test_failed_renewal_grace_then_lapse(catalog, subscribe, clock):
+    sub = subscribe(catalog["cloud-7"])
+    sub.payment_method = "demo-declined-x"
+    sub.save()
+    clock.move_to(sub.period_end + timedelta(seconds=1))
+    plans_process_due()
+    sub.refresh_from_db()
+    assert sub.status == SubscriptionStatus.PAST_DUE and sub.grace_until is not None
+    clock.move_to(sub.grace_until + timedelta(seconds=1))
+    plans_process_due()
+    sub.refresh_from_db()
+    assert sub.status == SubscriptionStatus.ENDED and sub.end_reason == "payment_failed"
+    _balanced(sub)
+
+
+def test_reminder_once_per_period_with_amount_and_link(catalog, subscribe, clock):
+    sub = subscribe(catalog["cloud-30"])
+    clock.move_to(sub.period_end - timedelta(days=4))
+    plans_process_due()
+    plans_process_due()
+    reminders = Message.objects.filter(kind="plans.renewal_reminder", channel="sms")
+    assert reminders.count() == 1
+    assert "30.00" in reminders.get().body and f"/portal/plans/{sub.pk}/" in reminders.get().body
+
+
+def test_offer_accepted_discounts_next_renewal(catalog, subscribe, clock):
+    sub = subscribe(catalog["cloud-30"])
+    attempt = change_start(subscription=sub, to_plan=None, channel=Channel.PORTAL)
+    change_accept_offer(attempt_id=attempt.pk, channel=Channel.PORTAL)
+    clock.move_to(sub.period_end + timedelta(seconds=1))
+    subscription_roll(subscription_id=sub.pk)
+    assert Invoice.objects.get(subscription=sub, kind="renewal").amount_fen == 2400
+    assert PlanEvent.objects.filter(subscription=sub, kind="offer_accepted").exists()
+    _balanced(sub)
