@@ -34,6 +34,21 @@ from fairdesk.plans.choices import (
 )
 
 
+class AppendOnly(models.Model):
+    """A row that is written once and never changed or deleted (the audit trail, the ledger)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} rows are append-only")
+
+
 class ChangePolicy(models.Model):
     """The catalog's one change policy (a single row, pk 1).
 
@@ -122,7 +137,7 @@ class Plan(models.Model):
         return f"{self.name} ({self.code})"
 
 
-class PriceChange(models.Model):
+class PriceChange(AppendOnly):
     """A new price for a plan from ``effective_at`` (at least the notice period after it was
     announced); a subscriber's next period starting on or after it is charged the new price."""
 
@@ -216,7 +231,7 @@ class Subscription(models.Model):
         return f"#{self.pk} {self.plan.code}"
 
 
-class AutoRenewConsent(models.Model):
+class AutoRenewConsent(AppendOnly):
     """Consent to auto-renewal, given or withdrawn: when, how, and the exact text shown."""
 
     subscription = models.ForeignKey(
@@ -435,7 +450,7 @@ class Refund(models.Model):
         return f"#{self.pk} {self.amount_fen} {self.status}"
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnly):
     """One line of a double-entry ledger transaction (``txn``): lines of a transaction sum to 0.
 
     Sign: positive = debit. ``receivable`` > 0 is what the customer owes, ``customer_credit`` < 0
@@ -474,7 +489,7 @@ class LedgerEntry(models.Model):
         return f"{self.account} {self.amount_fen:+d}"
 
 
-class PlanEvent(models.Model):
+class PlanEvent(AppendOnly):
     """The append-only audit trail of a subscription (guarantee F10), shown as its timeline."""
 
     subscription = models.ForeignKey(

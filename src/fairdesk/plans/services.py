@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from fairdesk.core.errors import DomainError
 from fairdesk.customers.models import Customer
+from fairdesk.notifications.models import Message
 from fairdesk.notifications.services import message_send
 from fairdesk.plans import catalog, proration
 from fairdesk.plans.choices import (
@@ -235,8 +236,11 @@ def catalog_import(
             defaults={"kind": fam["kind"], "name": fam["name"], "name_en": fam["name_en"]},
         )
         counts["families"] += 1
-        # ranks may be reordered: move this family's plans out of the way first
-        for plan in Plan.objects.filter(family=family):
+        # ranks may be reordered: move the plans that take part, and any plan off sale holding a
+        # rank the document uses, out of the way first (a plan off sale keeps its rank otherwise)
+        codes = [item["code"] for item in fam["plans"]]
+        ranks = [item["tier_rank"] for item in fam["plans"]]
+        for plan in Plan.objects.filter(Q(code__in=codes) | Q(family=family, tier_rank__in=ranks)):
             Plan.objects.filter(pk=plan.pk).update(tier_rank=1000 + plan.pk)
         for item in fam["plans"]:
             price = catalog.parse_price(item["price"])
@@ -1143,20 +1147,14 @@ def _apply_immediate(
         split = _credit(sub, quote.credit_fen, refund_to=refund_to, at=now, change=change)
     to_plan = change.to_plan
     if to_plan is None:
-        sub.status, sub.ended_at, sub.end_reason = (
-            SubscriptionStatus.ENDED,
-            now,
-            EndReason.CANCELLED,
-        )
-        sub.auto_renew = False
-        sub.save()
+        _end(sub, EndReason.CANCELLED, at=now)
         return split
     same_period = quote.new_period_end == sub.period_end
     sub.plan = to_plan
     sub.period_price_fen = quote.new_price_fen
     sub.discount_percent = sub.discount_periods = 0
-    if not same_period:
-        sub.period_start, sub.period_end = now, quote.new_period_end
+    if not same_period:  # the new plan's period starts when its price was quoted
+        sub.period_start, sub.period_end = quote.quoted_at, quote.new_period_end
     if sub.auto_renew and not to_plan.auto_renew:
         sub.auto_renew = False
     sub.save()
@@ -1202,7 +1200,7 @@ def _confirm_message(sub: Subscription, change: PlanChange, split: dict[str, int
                 % {"fen": fen_text(split["settled"])}
             )
         if split["refunded"]:
-            due = timezone.now() + timedelta(days=policy_get().refund_within_days)
+            due = change.received_at + timedelta(days=policy_get().refund_within_days)
             parts.append(
                 _("¥%(fen)s goes back to your original payment method by %(date)s.")
                 % {"fen": fen_text(split["refunded"]), "date": _local(due)}
@@ -1376,6 +1374,23 @@ def subscription_roll(*, subscription_id: int, now: datetime | None = None) -> S
 
 
 def _end(sub: Subscription, reason: str, *, at: datetime) -> None:
+    """End a subscription. What it still asks for (time used but not paid: a lapse after the
+    grace period, or a cancel while a payment was overdue) is written off: fairdesk does not
+    chase an ended plan, and never charges after the end."""
+    for inv in sub.invoices.select_for_update().filter(status=InvoiceStatus.OPEN):
+        due = inv.due_fen
+        _post(
+            sub,
+            EntryKind.SETTLEMENT,
+            [(Account.REVENUE, due), (Account.RECEIVABLE, -due)],
+            at=at,
+            memo="written off: plan ended unpaid",
+            invoice=inv,
+        )
+        inv.settled_fen += due
+        inv.status = InvoiceStatus.VOID if inv.paid_fen == 0 else InvoiceStatus.PAID
+        inv.save(update_fields=["settled_fen", "status"])
+    sub.grace_until = None
     sub.status, sub.end_reason, sub.ended_at, sub.auto_renew = (
         SubscriptionStatus.ENDED,
         reason,
@@ -1416,19 +1431,6 @@ def subscription_lapse(*, subscription_id: int, now: datetime | None = None) -> 
             or sub.grace_until > now
         ):
             return sub
-        for inv in sub.invoices.select_for_update().filter(status=InvoiceStatus.OPEN):
-            due = inv.due_fen
-            _post(
-                sub,
-                EntryKind.SETTLEMENT,
-                [(Account.REVENUE, due), (Account.RECEIVABLE, -due)],
-                at=now,
-                memo="written off: not paid within the grace period",
-                invoice=inv,
-            )
-            inv.settled_fen += due
-            inv.status = InvoiceStatus.VOID
-            inv.save(update_fields=["settled_fen", "status"])
         _end(sub, EndReason.PAYMENT_FAILED, at=now)
         return sub
 
@@ -1447,8 +1449,9 @@ def renewal_reminders_send(*, now: datetime | None = None) -> int:
     ).select_related("plan", "customer")
     for sub in due:
         plan, amount = renewal_amount(sub)
-        if plan is None:
-            continue
+        key = f"plans.reminder:{sub.pk}:{sub.period_end.isoformat()}"
+        if plan is None or Message.objects.filter(dedupe_key=key).exists():
+            continue  # nothing will be charged, or reminded already (the key makes it once)
         with transaction.atomic(), translation.override(_language(sub.customer)):
             body = _(
                 "Reminder: %(plan)s renews on %(date)s and ¥%(amount)s will be charged. To change "
@@ -1459,8 +1462,7 @@ def renewal_reminders_send(*, now: datetime | None = None) -> int:
                 "amount": fen_text(amount),
                 "link": plan_link(sub),
             }
-            key = f"plans.reminder:{sub.pk}:{sub.period_end.isoformat()}"
-            message = message_send(
+            message_send(
                 channel="sms",
                 recipient=sub.customer.phone,
                 customer=sub.customer,
@@ -1478,16 +1480,15 @@ def renewal_reminders_send(*, now: datetime | None = None) -> int:
                 reference=f"SUB-{sub.pk}",
                 dedupe_key=key + ":portal",
             )
-            if message.created_at >= now - timedelta(minutes=1):
-                _event(
-                    sub,
-                    "renewal_reminder",
-                    at=now,
-                    channel=Channel.SYSTEM,
-                    fen=amount,
-                    renews_at=sub.period_end.isoformat(),
-                )
-                sent += 1
+            _event(
+                sub,
+                "renewal_reminder",
+                at=now,
+                channel=Channel.SYSTEM,
+                fen=amount,
+                renews_at=sub.period_end.isoformat(),
+            )
+            sent += 1
     return sent
 
 

@@ -79,7 +79,9 @@ def test_immediate_upgrade_then_downgrade_nets_zero(catalog, subscribe, clock):
     refund = Refund.objects.get(subscription=sub)
     assert refund.status == RefundStatus.DONE and refund.amount_fen == change_down.credit_fen
     down.refresh_from_db()
-    assert down.outcome == AttemptOutcome.CONFIRMED and down.offer_response == OfferResponse.DECLINED
+    assert (
+        down.outcome == AttemptOutcome.CONFIRMED and down.offer_response == OfferResponse.DECLINED
+    )
     up.refresh_from_db()
     assert up.steps == down.steps == 2  # choose, confirm: the same for both directions
     _balanced(sub)
@@ -102,8 +104,12 @@ def test_cancel_immediately_refunds_unused_time(catalog, subscribe, clock):
 def test_account_credit_only_when_chosen(catalog, subscribe, clock):
     sub = subscribe(catalog["ac-care-premium"])
     clock.move_to(T0 + timedelta(days=30))
-    attempt = change_start(subscription=sub, to_plan=catalog["ac-care-basic"], channel=Channel.PORTAL)
-    change = change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL, refund_to=RefundTo.ACCOUNT_CREDIT)
+    attempt = change_start(
+        subscription=sub, to_plan=catalog["ac-care-basic"], channel=Channel.PORTAL
+    )
+    change = change_confirm(
+        attempt_id=attempt.pk, channel=Channel.PORTAL, refund_to=RefundTo.ACCOUNT_CREDIT
+    )
     assert not Refund.objects.filter(subscription=sub).exists()
     assert selectors.account_credit_fen(sub) == change.credit_fen
     _balanced(sub)
@@ -114,7 +120,9 @@ def test_downgrade_with_unpaid_invoice_needs_nothing_more(catalog, subscribe, cl
     sub.refresh_from_db()
     assert sub.status == SubscriptionStatus.PAST_DUE
     clock.move_to(T0 + timedelta(days=2))
-    attempt = change_start(subscription=sub, to_plan=catalog["ac-care-basic"], channel=Channel.PORTAL)
+    attempt = change_start(
+        subscription=sub, to_plan=catalog["ac-care-basic"], channel=Channel.PORTAL
+    )
     change = change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
     sub.refresh_from_db()
     assert sub.plan.code == "ac-care-basic"
@@ -127,7 +135,9 @@ def test_downgrade_with_unpaid_invoice_needs_nothing_more(catalog, subscribe, cl
 
 def test_upgrade_with_unpaid_invoice_is_allowed_too(catalog, subscribe, clock):
     sub = subscribe(catalog["ac-care-basic"], method="demo-declined-card")
-    attempt = change_start(subscription=sub, to_plan=catalog["ac-care-standard"], channel=Channel.PORTAL)
+    attempt = change_start(
+        subscription=sub, to_plan=catalog["ac-care-standard"], channel=Channel.PORTAL
+    )
     change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
     assert Invoice.objects.filter(subscription=sub, status=InvoiceStatus.OPEN).count() == 2
     _balanced(sub)
@@ -190,4 +200,82 @@ def test_offer_accepted_discounts_next_renewal(catalog, subscribe, clock):
     subscription_roll(subscription_id=sub.pk)
     assert Invoice.objects.get(subscription=sub, kind="renewal").amount_fen == 2400
     assert PlanEvent.objects.filter(subscription=sub, kind="offer_accepted").exists()
+    _balanced(sub)
+
+
+def test_audit_trail_and_ledger_are_append_only(catalog, subscribe, clock):
+    from fairdesk.plans.models import LedgerEntry
+
+    sub = subscribe(catalog["cloud-7"])
+    event = PlanEvent.objects.filter(subscription=sub).first()
+    entry = LedgerEntry.objects.filter(subscription=sub).first()
+    for row in (event, entry):
+        with pytest.raises(PermissionError):
+            row.save()
+        with pytest.raises(PermissionError):
+            row.delete()
+
+
+def test_switch_to_other_period_length_credits_and_starts_new_period(catalog, subscribe, clock):
+    sub = subscribe(catalog["ac-care-basic"])  # yearly
+    clock.move_to(T0 + timedelta(days=73))
+    attempt = change_start(subscription=sub, to_plan=catalog["cloud-30"], channel=Channel.PORTAL)
+    change = change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
+    sub.refresh_from_db()
+    assert change.kind == "switch" and change.charge_fen == 3000
+    assert change.credit_fen == round(19900 * (365 - 73) / 365)
+    assert sub.period_start == T0 + timedelta(days=73)
+    assert sub.period_end == add_months(T0 + timedelta(days=73), 1)
+    _balanced(sub)
+
+
+def test_cancel_while_overdue_writes_off_the_rest(catalog, subscribe, clock):
+    sub = subscribe(catalog["cloud-30"], method="demo-declined-card")
+    clock.move_to(T0 + timedelta(days=3))
+    attempt = change_start(subscription=sub, to_plan=None, channel=Channel.PORTAL)
+    change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
+    sub.refresh_from_db()
+    assert sub.status == SubscriptionStatus.ENDED
+    assert not Invoice.objects.filter(subscription=sub, status=InvoiceStatus.OPEN).exists()
+    _balanced(sub)
+
+
+def test_confirming_twice_is_refused_and_changes_nothing(catalog, subscribe, clock):
+    sub = subscribe(catalog["cloud-7"])
+    attempt = change_start(subscription=sub, to_plan=catalog["cloud-30"], channel=Channel.PORTAL)
+    change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
+    with pytest.raises(DomainError) as err:
+        change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
+    assert err.value.code == "attempt_finished"
+    assert Invoice.objects.filter(subscription=sub, kind="change").count() == 1
+
+
+def test_stale_preview_is_refused(catalog, subscribe, clock):
+    sub = subscribe(catalog["cloud-7"])
+    attempt = change_start(subscription=sub, to_plan=catalog["cloud-30"], channel=Channel.PORTAL)
+    clock.move_to(T0 + timedelta(minutes=31))
+    with pytest.raises(DomainError) as err:
+        change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
+    assert err.value.code == "quote_expired"
+    sub.refresh_from_db()
+    assert sub.plan.code == "cloud-7"
+
+
+def test_price_change_waits_for_the_notice_period(catalog, subscribe, clock):
+    from fairdesk.plans.services import plan_price_change
+
+    sub = subscribe(catalog["cloud-30"])
+    with pytest.raises(DomainError):
+        plan_price_change(plan=catalog["cloud-30"], new_price_fen=3500, notice_days=10)
+    clock.move_to(T0 + timedelta(days=1))
+    plan_price_change(plan=catalog["cloud-30"], new_price_fen=3500)  # effective in 30 days
+    assert Message.objects.filter(customer=sub.customer, kind="plans.price_notice").count() == 2
+    clock.move_to(sub.period_end + timedelta(seconds=1))  # renewal after 29 days of notice: old price
+    plans_process_due()
+    assert Invoice.objects.get(subscription=sub, kind="renewal").amount_fen == 3000
+    sub.refresh_from_db()
+    clock.move_to(sub.period_end + timedelta(seconds=1))  # two months on: past the 30 days
+    plans_process_due()
+    latest = Invoice.objects.filter(subscription=sub, kind="renewal").order_by("-id").first()
+    assert latest.amount_fen == 3500
     _balanced(sub)
