@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "fairdesk.notifications",
     "fairdesk.service_requests",
     "fairdesk.plans",
+    "fairdesk.contact",
     "fairdesk.portal",
     "fairdesk.console",
 ]

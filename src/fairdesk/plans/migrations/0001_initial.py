@@ -7,357 +7,1071 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0003_roles'),
+        ("customers", "0003_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChangePolicy',
+            name="ChangePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('timing_rule', models.CharField(choices=[('immediate', 'Immediately'), ('period_end', 'At the end of the current period'), ('customer_choice', 'The customer chooses')], default='immediate', max_length=20, verbose_name='when changes take effect')),
-                ('price_notice_days', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1)], verbose_name='notice before a price change (days)')),
-                ('renewal_reminder_days', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1)], verbose_name='renewal reminder (days before)')),
-                ('grace_days', models.PositiveSmallIntegerField(default=7, verbose_name='grace period after a failed payment (days)')),
-                ('refund_within_days', models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MinValueValidator(1)], verbose_name='refunds paid within (days)')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "timing_rule",
+                    models.CharField(
+                        choices=[
+                            ("immediate", "Immediately"),
+                            ("period_end", "At the end of the current period"),
+                            ("customer_choice", "The customer chooses"),
+                        ],
+                        default="immediate",
+                        max_length=20,
+                        verbose_name="when changes take effect",
+                    ),
+                ),
+                (
+                    "price_notice_days",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="notice before a price change (days)",
+                    ),
+                ),
+                (
+                    "renewal_reminder_days",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="renewal reminder (days before)",
+                    ),
+                ),
+                (
+                    "grace_days",
+                    models.PositiveSmallIntegerField(
+                        default=7, verbose_name="grace period after a failed payment (days)"
+                    ),
+                ),
+                (
+                    "refund_within_days",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="refunds paid within (days)",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'verbose_name': 'change policy',
-                'verbose_name_plural': 'change policy',
+                "verbose_name": "change policy",
+                "verbose_name_plural": "change policy",
             },
         ),
         migrations.CreateModel(
-            name='Invoice',
+            name="Invoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('initial', 'First period'), ('renewal', 'Renewal'), ('change', 'Plan change')], max_length=16, verbose_name='kind')),
-                ('amount_fen', models.PositiveIntegerField(verbose_name='amount (fen)')),
-                ('settled_fen', models.PositiveIntegerField(default=0, verbose_name='settled by credit (fen)')),
-                ('paid_fen', models.PositiveIntegerField(default=0, verbose_name='paid (fen)')),
-                ('status', models.CharField(choices=[('open', 'Open (unpaid)'), ('paid', 'Paid'), ('void', 'Void (settled by a credit)')], default='open', max_length=10, verbose_name='status')),
-                ('covers_from', models.DateTimeField(verbose_name='covers from')),
-                ('covers_until', models.DateTimeField(verbose_name='covers until')),
-                ('created_at', models.DateTimeField(verbose_name='issued')),
-                ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='paid')),
-                ('payment_attempts', models.PositiveSmallIntegerField(default=0, verbose_name='payment attempts')),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='last payment attempt')),
-                ('last_failure', models.CharField(blank=True, max_length=200, verbose_name='last failure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("initial", "First period"),
+                            ("renewal", "Renewal"),
+                            ("change", "Plan change"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("amount_fen", models.PositiveIntegerField(verbose_name="amount (fen)")),
+                (
+                    "settled_fen",
+                    models.PositiveIntegerField(default=0, verbose_name="settled by credit (fen)"),
+                ),
+                ("paid_fen", models.PositiveIntegerField(default=0, verbose_name="paid (fen)")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open (unpaid)"),
+                            ("paid", "Paid"),
+                            ("void", "Void (settled by a credit)"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("covers_from", models.DateTimeField(verbose_name="covers from")),
+                ("covers_until", models.DateTimeField(verbose_name="covers until")),
+                ("created_at", models.DateTimeField(verbose_name="issued")),
+                ("paid_at", models.DateTimeField(blank=True, null=True, verbose_name="paid")),
+                (
+                    "payment_attempts",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="payment attempts"),
+                ),
+                (
+                    "last_attempt_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="last payment attempt"
+                    ),
+                ),
+                (
+                    "last_failure",
+                    models.CharField(blank=True, max_length=200, verbose_name="last failure"),
+                ),
             ],
             options={
-                'verbose_name': 'invoice',
-                'verbose_name_plural': 'invoices',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "invoice",
+                "verbose_name_plural": "invoices",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LocalGatewayRecord',
+            name="LocalGatewayRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=10, verbose_name='kind')),
-                ('method', models.CharField(max_length=64, verbose_name='payment method')),
-                ('amount_fen', models.PositiveIntegerField(verbose_name='amount (fen)')),
-                ('idempotency_key', models.CharField(max_length=100, unique=True, verbose_name='idempotency key')),
-                ('ok', models.BooleanField(verbose_name='succeeded')),
-                ('reference', models.CharField(max_length=100, verbose_name='reference')),
-                ('error', models.CharField(blank=True, max_length=200, verbose_name='error')),
-                ('original_reference', models.CharField(blank=True, max_length=100, verbose_name='refund of')),
-                ('at', models.DateTimeField(verbose_name='at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=10, verbose_name="kind")),
+                ("method", models.CharField(max_length=64, verbose_name="payment method")),
+                ("amount_fen", models.PositiveIntegerField(verbose_name="amount (fen)")),
+                (
+                    "idempotency_key",
+                    models.CharField(max_length=100, unique=True, verbose_name="idempotency key"),
+                ),
+                ("ok", models.BooleanField(verbose_name="succeeded")),
+                ("reference", models.CharField(max_length=100, verbose_name="reference")),
+                ("error", models.CharField(blank=True, max_length=200, verbose_name="error")),
+                (
+                    "original_reference",
+                    models.CharField(blank=True, max_length=100, verbose_name="refund of"),
+                ),
+                ("at", models.DateTimeField(verbose_name="at")),
             ],
             options={
-                'verbose_name': 'demo gateway record',
-                'verbose_name_plural': 'demo gateway records (no real money)',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "demo gateway record",
+                "verbose_name_plural": "demo gateway records (no real money)",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('name_en', models.CharField(max_length=100, verbose_name='name (English)')),
-                ('tier_rank', models.PositiveSmallIntegerField(verbose_name='tier rank')),
-                ('period', models.CharField(choices=[('monthly', 'Monthly'), ('yearly', 'Yearly')], max_length=10, verbose_name='billing period')),
-                ('price_fen', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='price per period (fen)')),
-                ('free_visits_per_year', models.PositiveSmallIntegerField(default=0, verbose_name='free visits a year')),
-                ('storage_days', models.PositiveSmallIntegerField(default=0, verbose_name='cloud storage (days)')),
-                ('warranty_months', models.PositiveSmallIntegerField(default=0, verbose_name='extra warranty (months)')),
-                ('auto_renew', models.BooleanField(default=True, verbose_name='auto-renewal offered')),
-                ('minimum_term_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='disclosed minimum term (months)')),
-                ('active', models.BooleanField(default=True, verbose_name='on sale')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("name_en", models.CharField(max_length=100, verbose_name="name (English)")),
+                ("tier_rank", models.PositiveSmallIntegerField(verbose_name="tier rank")),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("monthly", "Monthly"), ("yearly", "Yearly")],
+                        max_length=10,
+                        verbose_name="billing period",
+                    ),
+                ),
+                (
+                    "price_fen",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="price per period (fen)",
+                    ),
+                ),
+                (
+                    "free_visits_per_year",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="free visits a year"),
+                ),
+                (
+                    "storage_days",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="cloud storage (days)"
+                    ),
+                ),
+                (
+                    "warranty_months",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="extra warranty (months)"
+                    ),
+                ),
+                (
+                    "auto_renew",
+                    models.BooleanField(default=True, verbose_name="auto-renewal offered"),
+                ),
+                (
+                    "minimum_term_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="disclosed minimum term (months)"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="on sale")),
             ],
             options={
-                'verbose_name': 'plan',
-                'verbose_name_plural': 'plans',
-                'ordering': ['family__code', 'tier_rank'],
+                "verbose_name": "plan",
+                "verbose_name_plural": "plans",
+                "ordering": ["family__code", "tier_rank"],
             },
         ),
         migrations.CreateModel(
-            name='PlanFamily',
+            name="PlanFamily",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('kind', models.CharField(choices=[('extended_warranty', 'Extended warranty'), ('maintenance', 'Maintenance plan'), ('cloud_storage', 'Cloud storage')], max_length=32, verbose_name='kind')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('name_en', models.CharField(max_length=100, verbose_name='name (English)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("extended_warranty", "Extended warranty"),
+                            ("maintenance", "Maintenance plan"),
+                            ("cloud_storage", "Cloud storage"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("name_en", models.CharField(max_length=100, verbose_name="name (English)")),
             ],
             options={
-                'verbose_name': 'plan family',
-                'verbose_name_plural': 'plan families',
-                'ordering': ['code'],
+                "verbose_name": "plan family",
+                "verbose_name_plural": "plan families",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='RetentionOffer',
+            name="RetentionOffer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('text', models.CharField(max_length=300, verbose_name='text')),
-                ('text_en', models.CharField(max_length=300, verbose_name='text (English)')),
-                ('discount_percent', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='discount (%)')),
-                ('periods', models.PositiveSmallIntegerField(default=1, verbose_name='for how many periods')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("text", models.CharField(max_length=300, verbose_name="text")),
+                ("text_en", models.CharField(max_length=300, verbose_name="text (English)")),
+                (
+                    "discount_percent",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="discount (%)",
+                    ),
+                ),
+                (
+                    "periods",
+                    models.PositiveSmallIntegerField(
+                        default=1, verbose_name="for how many periods"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'retention offer',
-                'verbose_name_plural': 'retention offers',
+                "verbose_name": "retention offer",
+                "verbose_name_plural": "retention offers",
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('gateway', models.CharField(max_length=40, verbose_name='gateway')),
-                ('gateway_ref', models.CharField(max_length=100, verbose_name='gateway reference')),
-                ('method', models.CharField(max_length=64, verbose_name='payment method')),
-                ('amount_fen', models.PositiveIntegerField(verbose_name='amount (fen)')),
-                ('refunded_fen', models.PositiveIntegerField(default=0, verbose_name='refunded (fen)')),
-                ('at', models.DateTimeField(verbose_name='paid')),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='plans.invoice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("gateway", models.CharField(max_length=40, verbose_name="gateway")),
+                ("gateway_ref", models.CharField(max_length=100, verbose_name="gateway reference")),
+                ("method", models.CharField(max_length=64, verbose_name="payment method")),
+                ("amount_fen", models.PositiveIntegerField(verbose_name="amount (fen)")),
+                (
+                    "refunded_fen",
+                    models.PositiveIntegerField(default=0, verbose_name="refunded (fen)"),
+                ),
+                ("at", models.DateTimeField(verbose_name="paid")),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="plans.invoice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'payment',
-                'verbose_name_plural': 'payments',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "payment",
+                "verbose_name_plural": "payments",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='plan',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.plan'),
+            model_name="invoice",
+            name="plan",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="plans.plan"
+            ),
         ),
         migrations.CreateModel(
-            name='ChangeAttempt',
+            name="ChangeAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('portal', 'Web portal'), ('console', 'Agent console'), ('api', 'REST API'), ('system', 'System')], max_length=16, verbose_name='channel')),
-                ('kind', models.CharField(choices=[('upgrade', 'Upgrade'), ('downgrade', 'Downgrade'), ('switch', 'Switch plan'), ('cancel', 'Cancel')], max_length=16, verbose_name='kind')),
-                ('timing', models.CharField(choices=[('immediate', 'Immediately'), ('period_end', 'At the end of the current period')], max_length=16, verbose_name='timing')),
-                ('refund_to', models.CharField(choices=[('original', 'Original payment method'), ('account_credit', 'Account credit')], default='original', max_length=16, verbose_name='refund to')),
-                ('steps', models.PositiveSmallIntegerField(default=1, verbose_name='steps taken')),
-                ('started_at', models.DateTimeField(verbose_name='started')),
-                ('quoted_at', models.DateTimeField(verbose_name='amounts computed at')),
-                ('quoted_charge_fen', models.PositiveIntegerField(default=0, verbose_name='charge quoted (fen)')),
-                ('quoted_credit_fen', models.PositiveIntegerField(default=0, verbose_name='credit quoted (fen)')),
-                ('quoted_effective_at', models.DateTimeField(verbose_name='effective date quoted')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('outcome', models.CharField(choices=[('open', 'In progress'), ('confirmed', 'Confirmed'), ('offer_accepted', 'Retention offer accepted'), ('abandoned', 'Abandoned')], default='open', max_length=16, verbose_name='outcome')),
-                ('offer_response', models.CharField(blank=True, choices=[('', 'No offer shown'), ('shown', 'Shown, no answer yet'), ('accepted', 'Accepted'), ('declined', 'Declined')], max_length=10, verbose_name='offer response')),
-                ('offer_shown_at', models.DateTimeField(blank=True, null=True, verbose_name='offer shown')),
-                ('survey_reason', models.CharField(blank=True, max_length=300, verbose_name='reason given (optional)')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.plan')),
-                ('to_plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.plan')),
-                ('offer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.retentionoffer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Web portal"),
+                            ("console", "Agent console"),
+                            ("api", "REST API"),
+                            ("system", "System"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("upgrade", "Upgrade"),
+                            ("downgrade", "Downgrade"),
+                            ("switch", "Switch plan"),
+                            ("cancel", "Cancel"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "timing",
+                    models.CharField(
+                        choices=[
+                            ("immediate", "Immediately"),
+                            ("period_end", "At the end of the current period"),
+                        ],
+                        max_length=16,
+                        verbose_name="timing",
+                    ),
+                ),
+                (
+                    "refund_to",
+                    models.CharField(
+                        choices=[
+                            ("original", "Original payment method"),
+                            ("account_credit", "Account credit"),
+                        ],
+                        default="original",
+                        max_length=16,
+                        verbose_name="refund to",
+                    ),
+                ),
+                ("steps", models.PositiveSmallIntegerField(default=1, verbose_name="steps taken")),
+                ("started_at", models.DateTimeField(verbose_name="started")),
+                ("quoted_at", models.DateTimeField(verbose_name="amounts computed at")),
+                (
+                    "quoted_charge_fen",
+                    models.PositiveIntegerField(default=0, verbose_name="charge quoted (fen)"),
+                ),
+                (
+                    "quoted_credit_fen",
+                    models.PositiveIntegerField(default=0, verbose_name="credit quoted (fen)"),
+                ),
+                ("quoted_effective_at", models.DateTimeField(verbose_name="effective date quoted")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished"),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("open", "In progress"),
+                            ("confirmed", "Confirmed"),
+                            ("offer_accepted", "Retention offer accepted"),
+                            ("abandoned", "Abandoned"),
+                        ],
+                        default="open",
+                        max_length=16,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "offer_response",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "No offer shown"),
+                            ("shown", "Shown, no answer yet"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                        ],
+                        max_length=10,
+                        verbose_name="offer response",
+                    ),
+                ),
+                (
+                    "offer_shown_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="offer shown"),
+                ),
+                (
+                    "survey_reason",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="reason given (optional)"
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="plans.plan",
+                    ),
+                ),
+                (
+                    "to_plan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="plans.plan",
+                    ),
+                ),
+                (
+                    "offer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="plans.retentionoffer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change attempt',
-                'verbose_name_plural': 'change attempts',
-                'ordering': ['-started_at', '-id'],
+                "verbose_name": "change attempt",
+                "verbose_name_plural": "change attempts",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PlanChange',
+            name="PlanChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('upgrade', 'Upgrade'), ('downgrade', 'Downgrade'), ('switch', 'Switch plan'), ('cancel', 'Cancel')], max_length=16, verbose_name='kind')),
-                ('timing', models.CharField(choices=[('immediate', 'Immediately'), ('period_end', 'At the end of the current period')], max_length=16, verbose_name='timing')),
-                ('received_at', models.DateTimeField(verbose_name='received')),
-                ('effective_at', models.DateTimeField(db_index=True, verbose_name='effective')),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('applied', 'Applied'), ('undone', 'Undone')], max_length=16, verbose_name='status')),
-                ('applied_at', models.DateTimeField(blank=True, null=True, verbose_name='applied')),
-                ('undone_at', models.DateTimeField(blank=True, null=True, verbose_name='undone')),
-                ('charge_fen', models.PositiveIntegerField(default=0, verbose_name='charged (fen)')),
-                ('credit_fen', models.PositiveIntegerField(default=0, verbose_name='credited (fen)')),
-                ('refund_to', models.CharField(choices=[('original', 'Original payment method'), ('account_credit', 'Account credit')], max_length=16, verbose_name='refund to')),
-                ('attempt', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='change', to='plans.changeattempt', verbose_name='attempt')),
-                ('from_plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.plan')),
-                ('to_plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("upgrade", "Upgrade"),
+                            ("downgrade", "Downgrade"),
+                            ("switch", "Switch plan"),
+                            ("cancel", "Cancel"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "timing",
+                    models.CharField(
+                        choices=[
+                            ("immediate", "Immediately"),
+                            ("period_end", "At the end of the current period"),
+                        ],
+                        max_length=16,
+                        verbose_name="timing",
+                    ),
+                ),
+                ("received_at", models.DateTimeField(verbose_name="received")),
+                ("effective_at", models.DateTimeField(db_index=True, verbose_name="effective")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("applied", "Applied"),
+                            ("undone", "Undone"),
+                        ],
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("applied_at", models.DateTimeField(blank=True, null=True, verbose_name="applied")),
+                ("undone_at", models.DateTimeField(blank=True, null=True, verbose_name="undone")),
+                (
+                    "charge_fen",
+                    models.PositiveIntegerField(default=0, verbose_name="charged (fen)"),
+                ),
+                (
+                    "credit_fen",
+                    models.PositiveIntegerField(default=0, verbose_name="credited (fen)"),
+                ),
+                (
+                    "refund_to",
+                    models.CharField(
+                        choices=[
+                            ("original", "Original payment method"),
+                            ("account_credit", "Account credit"),
+                        ],
+                        max_length=16,
+                        verbose_name="refund to",
+                    ),
+                ),
+                (
+                    "attempt",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="change",
+                        to="plans.changeattempt",
+                        verbose_name="attempt",
+                    ),
+                ),
+                (
+                    "from_plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="plans.plan",
+                    ),
+                ),
+                (
+                    "to_plan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="plans.plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'plan change',
-                'verbose_name_plural': 'plan changes',
-                'ordering': ['-received_at', '-id'],
+                "verbose_name": "plan change",
+                "verbose_name_plural": "plan changes",
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='plan',
-            name='family',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='plans.planfamily', verbose_name='family'),
+            model_name="plan",
+            name="family",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="plans",
+                to="plans.planfamily",
+                verbose_name="family",
+            ),
         ),
         migrations.CreateModel(
-            name='PriceChange',
+            name="PriceChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_price_fen', models.PositiveIntegerField(verbose_name='old price (fen)')),
-                ('new_price_fen', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='new price (fen)')),
-                ('announced_at', models.DateTimeField(verbose_name='announced')),
-                ('effective_at', models.DateTimeField(db_index=True, verbose_name='effective from')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='price_changes', to='plans.plan', verbose_name='plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_price_fen", models.PositiveIntegerField(verbose_name="old price (fen)")),
+                (
+                    "new_price_fen",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="new price (fen)",
+                    ),
+                ),
+                ("announced_at", models.DateTimeField(verbose_name="announced")),
+                (
+                    "effective_at",
+                    models.DateTimeField(db_index=True, verbose_name="effective from"),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="price_changes",
+                        to="plans.plan",
+                        verbose_name="plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'price change',
-                'verbose_name_plural': 'price changes',
-                'ordering': ['plan', 'effective_at', 'id'],
+                "verbose_name": "price change",
+                "verbose_name_plural": "price changes",
+                "ordering": ["plan", "effective_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('past_due', 'Payment overdue (grace period)'), ('ended', 'Ended')], db_index=True, default='active', max_length=16, verbose_name='status')),
-                ('period_start', models.DateTimeField(verbose_name='period start')),
-                ('period_end', models.DateTimeField(db_index=True, verbose_name='period end')),
-                ('period_price_fen', models.PositiveIntegerField(verbose_name='price of this period (fen)')),
-                ('auto_renew', models.BooleanField(default=False, verbose_name='auto-renewal')),
-                ('payment_method', models.CharField(max_length=64, verbose_name='payment method')),
-                ('discount_percent', models.PositiveSmallIntegerField(default=0, verbose_name='renewal discount (%)')),
-                ('discount_periods', models.PositiveSmallIntegerField(default=0, verbose_name='discounted renewals left')),
-                ('grace_until', models.DateTimeField(blank=True, null=True, verbose_name='grace period until')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended')),
-                ('end_reason', models.CharField(blank=True, choices=[('cancelled', 'Cancelled'), ('not_renewed', 'Not renewed (auto-renewal off)'), ('payment_failed', 'Payment failed after the grace period')], max_length=20, verbose_name='end reason')),
-                ('created_at', models.DateTimeField(verbose_name='started')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subscriptions', to='customers.customer', verbose_name='customer')),
-                ('device', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='subscriptions', to='customers.device', verbose_name='device')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subscriptions', to='plans.plan', verbose_name='plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("past_due", "Payment overdue (grace period)"),
+                            ("ended", "Ended"),
+                        ],
+                        db_index=True,
+                        default="active",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("period_start", models.DateTimeField(verbose_name="period start")),
+                ("period_end", models.DateTimeField(db_index=True, verbose_name="period end")),
+                (
+                    "period_price_fen",
+                    models.PositiveIntegerField(verbose_name="price of this period (fen)"),
+                ),
+                ("auto_renew", models.BooleanField(default=False, verbose_name="auto-renewal")),
+                ("payment_method", models.CharField(max_length=64, verbose_name="payment method")),
+                (
+                    "discount_percent",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="renewal discount (%)"
+                    ),
+                ),
+                (
+                    "discount_periods",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="discounted renewals left"
+                    ),
+                ),
+                (
+                    "grace_until",
+                    models.DateTimeField(blank=True, null=True, verbose_name="grace period until"),
+                ),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended")),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("cancelled", "Cancelled"),
+                            ("not_renewed", "Not renewed (auto-renewal off)"),
+                            ("payment_failed", "Payment failed after the grace period"),
+                        ],
+                        max_length=20,
+                        verbose_name="end reason",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="started")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subscriptions",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="subscriptions",
+                        to="customers.device",
+                        verbose_name="device",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subscriptions",
+                        to="plans.plan",
+                        verbose_name="plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'subscription',
-                'verbose_name_plural': 'subscriptions',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "subscription",
+                "verbose_name_plural": "subscriptions",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Refund',
+            name="Refund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_fen', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='amount (fen)')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('done', 'Refunded'), ('failed', 'Failed, will be retried')], default='pending', max_length=10, verbose_name='status')),
-                ('gateway_ref', models.CharField(blank=True, max_length=100, verbose_name='gateway reference')),
-                ('created_at', models.DateTimeField(verbose_name='created')),
-                ('due_at', models.DateTimeField(verbose_name='promised by')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='refunded')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.CharField(blank=True, max_length=200, verbose_name='last error')),
-                ('change', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='plans.planchange')),
-                ('payment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='plans.payment')),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='refunds', to='plans.subscription', verbose_name='subscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "amount_fen",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="amount (fen)",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("done", "Refunded"),
+                            ("failed", "Failed, will be retried"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "gateway_ref",
+                    models.CharField(blank=True, max_length=100, verbose_name="gateway reference"),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created")),
+                ("due_at", models.DateTimeField(verbose_name="promised by")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="refunded")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                (
+                    "last_error",
+                    models.CharField(blank=True, max_length=200, verbose_name="last error"),
+                ),
+                (
+                    "change",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refunds",
+                        to="plans.planchange",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refunds",
+                        to="plans.payment",
+                    ),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="refunds",
+                        to="plans.subscription",
+                        verbose_name="subscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'refund',
-                'verbose_name_plural': 'refunds',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "refund",
+                "verbose_name_plural": "refunds",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PlanEvent',
+            name="PlanEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='at')),
-                ('kind', models.CharField(max_length=32, verbose_name='event')),
-                ('channel', models.CharField(choices=[('portal', 'Web portal'), ('console', 'Agent console'), ('api', 'REST API'), ('system', 'System')], max_length=16, verbose_name='channel')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('attempt', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='plans.changeattempt')),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='plans.subscription', verbose_name='subscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="at")),
+                ("kind", models.CharField(max_length=32, verbose_name="event")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Web portal"),
+                            ("console", "Agent console"),
+                            ("api", "REST API"),
+                            ("system", "System"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="details")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "attempt",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="plans.changeattempt",
+                    ),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="plans.subscription",
+                        verbose_name="subscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'subscription event',
-                'verbose_name_plural': 'subscription events',
-                'ordering': ['subscription', 'at', 'id'],
+                "verbose_name": "subscription event",
+                "verbose_name_plural": "subscription events",
+                "ordering": ["subscription", "at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='planchange',
-            name='subscription',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='plans.subscription', verbose_name='subscription'),
+            model_name="planchange",
+            name="subscription",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="changes",
+                to="plans.subscription",
+                verbose_name="subscription",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='subscription',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='plans.subscription', verbose_name='subscription'),
+            model_name="payment",
+            name="subscription",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="payments",
+                to="plans.subscription",
+                verbose_name="subscription",
+            ),
         ),
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('txn', models.UUIDField(db_index=True, verbose_name='transaction')),
-                ('account', models.CharField(choices=[('receivable', 'Owed by the customer'), ('revenue', 'Service revenue'), ('gateway', 'Money at the payment gateway'), ('refund_payable', 'Refunds owed to the customer'), ('customer_credit', "Customer's account credit")], max_length=20, verbose_name='account')),
-                ('amount_fen', models.BigIntegerField(verbose_name='amount (fen, debit +)')),
-                ('kind', models.CharField(choices=[('charge', 'Charge'), ('payment', 'Payment'), ('credit', 'Credit for unused time'), ('refund', 'Refund'), ('credit_applied', 'Account credit applied'), ('settlement', 'Credit set against an open invoice'), ('discount', 'Retention discount')], max_length=20, verbose_name='kind')),
-                ('memo', models.CharField(blank=True, max_length=200, verbose_name='memo')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('invoice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.invoice')),
-                ('change', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.planchange')),
-                ('refund', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.refund')),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ledger', to='plans.subscription', verbose_name='subscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("txn", models.UUIDField(db_index=True, verbose_name="transaction")),
+                (
+                    "account",
+                    models.CharField(
+                        choices=[
+                            ("receivable", "Owed by the customer"),
+                            ("revenue", "Service revenue"),
+                            ("gateway", "Money at the payment gateway"),
+                            ("refund_payable", "Refunds owed to the customer"),
+                            ("customer_credit", "Customer's account credit"),
+                        ],
+                        max_length=20,
+                        verbose_name="account",
+                    ),
+                ),
+                ("amount_fen", models.BigIntegerField(verbose_name="amount (fen, debit +)")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("charge", "Charge"),
+                            ("payment", "Payment"),
+                            ("credit", "Credit for unused time"),
+                            ("refund", "Refund"),
+                            ("credit_applied", "Account credit applied"),
+                            ("settlement", "Credit set against an open invoice"),
+                            ("discount", "Retention discount"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("memo", models.CharField(blank=True, max_length=200, verbose_name="memo")),
+                ("at", models.DateTimeField(verbose_name="at")),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="plans.invoice",
+                    ),
+                ),
+                (
+                    "change",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="plans.planchange",
+                    ),
+                ),
+                (
+                    "refund",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="plans.refund",
+                    ),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ledger",
+                        to="plans.subscription",
+                        verbose_name="subscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ledger entry',
-                'verbose_name_plural': 'ledger',
-                'ordering': ['subscription', 'at', 'id'],
+                "verbose_name": "ledger entry",
+                "verbose_name_plural": "ledger",
+                "ordering": ["subscription", "at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='subscription',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invoices', to='plans.subscription', verbose_name='subscription'),
+            model_name="invoice",
+            name="subscription",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="invoices",
+                to="plans.subscription",
+                verbose_name="subscription",
+            ),
         ),
         migrations.AddField(
-            model_name='changeattempt',
-            name='subscription',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='plans.subscription', verbose_name='subscription'),
+            model_name="changeattempt",
+            name="subscription",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="attempts",
+                to="plans.subscription",
+                verbose_name="subscription",
+            ),
         ),
         migrations.CreateModel(
-            name='AutoRenewConsent',
+            name="AutoRenewConsent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given', models.BooleanField(verbose_name='given (or withdrawn)')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('channel', models.CharField(choices=[('portal', 'Web portal'), ('console', 'Agent console'), ('api', 'REST API'), ('system', 'System')], max_length=16, verbose_name='channel')),
-                ('language', models.CharField(max_length=10, verbose_name='language')),
-                ('text_shown', models.TextField(verbose_name='text shown')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='plans.subscription', verbose_name='subscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("given", models.BooleanField(verbose_name="given (or withdrawn)")),
+                ("at", models.DateTimeField(verbose_name="at")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Web portal"),
+                            ("console", "Agent console"),
+                            ("api", "REST API"),
+                            ("system", "System"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("language", models.CharField(max_length=10, verbose_name="language")),
+                ("text_shown", models.TextField(verbose_name="text shown")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="plans.subscription",
+                        verbose_name="subscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'auto-renewal consent',
-                'verbose_name_plural': 'auto-renewal consents',
-                'ordering': ['subscription', 'at', 'id'],
+                "verbose_name": "auto-renewal consent",
+                "verbose_name_plural": "auto-renewal consents",
+                "ordering": ["subscription", "at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='plan',
-            constraint=models.UniqueConstraint(fields=('family', 'tier_rank'), name='plan_rank_unique_in_family'),
+            model_name="plan",
+            constraint=models.UniqueConstraint(
+                fields=("family", "tier_rank"), name="plan_rank_unique_in_family"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='planchange',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'scheduled')), fields=('subscription',), name='plan_one_scheduled_change'),
+            model_name="planchange",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "scheduled")),
+                fields=("subscription",),
+                name="plan_one_scheduled_change",
+            ),
         ),
     ]

@@ -1,0 +1,158 @@
+"""The queue's one ordering rule and the choice of agent — pure functions, published as is.
+
+The rule, in plain words (also on the public page /queue-rule/):
+
+1. Safety hazards first (gas, electrical, fire, smoke).
+2. Then the green channel: complaints, downgrade or cancel, refunds.
+3. Then everything else (buying, upgrading, repairs, questions).
+4. Within a class, first come, first served (at the same instant, the higher class first).
+5. Waiting raises priority: every ``AGING_STEP`` (10 minutes) of waiting moves a contact up one
+   class, so nothing waits without bound.
+
+The input type, ``QueueItem``, has exactly the fields the rule may read. It has no field for
+revenue, plan tier, spend or any customer value, and ``tests/test_ordering.py`` fails if one is
+added (guarantee F7). An eligible contact goes to the agent idle the longest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fairdesk.contact.choices import GREEN_TYPES
+
+SAFETY, GREEN, STANDARD = 0, 1, 2
+CLASS_NAMES = {SAFETY: "safety", GREEN: "green", STANDARD: "standard"}
+AGING_STEP = timedelta(minutes=10)
+
+#: Words that mark a safety hazard in what the customer wrote (checked case-insensitively).
+HAZARD_WORDS = (
+    "燃气",
+    "煤气",
+    "天然气",
+    "漏气",
+    "漏电",
+    "触电",
+    "冒烟",
+    "起火",
+    "着火",
+    "火花",
+    "爆炸",
+    "gas leak",
+    "smell gas",
+    "smoke",
+    "fire",
+    "spark",
+    "electric shock",
+)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """What the ordering may know about a waiting contact. Nothing else."""
+
+    contact_id: int
+    contact_type: str
+    safety_hazard: bool
+    queued_at: datetime
+    product_line: str = ""
+    language: str = "zh-hans"
+
+
+#: The fields the rule may read; adding one is a change of the published rule.
+QUEUE_ITEM_FIELDS = frozenset(f.name for f in dataclasses.fields(QueueItem))
+
+
+@dataclass(frozen=True)
+class AgentState:
+    """What the assignment may know about an agent."""
+
+    agent_id: int
+    available: bool
+    active_contacts: int
+    max_concurrent: int
+    idle_since: datetime  # when the agent last had no contact (or became available)
+    product_lines: frozenset[str] = frozenset()  # empty: every product line
+    languages: frozenset[str] = frozenset({"zh-hans"})
+
+
+def looks_hazardous(text: str) -> bool:
+    lowered = (text or "").lower()
+    return any(word in lowered for word in HAZARD_WORDS)
+
+
+def base_class(item: QueueItem) -> int:
+    if item.safety_hazard:
+        return SAFETY
+    if item.contact_type in GREEN_TYPES:
+        return GREEN
+    return STANDARD
+
+
+def effective_class(item: QueueItem, now: datetime) -> int:
+    waited = max(timedelta(0), now - item.queued_at)
+    return max(SAFETY, base_class(item) - int(waited / AGING_STEP))
+
+
+def sort_key(item: QueueItem, now: datetime) -> tuple[int, datetime, int, int]:
+    """Class (raised by waiting), then arrival, then the class before waiting, then the id."""
+    return (effective_class(item, now), item.queued_at, base_class(item), item.contact_id)
+
+
+def order_queue(items: Iterable[QueueItem], now: datetime) -> list[QueueItem]:
+    """The queue in the order it is served."""
+    return sorted(items, key=lambda item: sort_key(item, now))
+
+
+def eligible(agent: AgentState, item: QueueItem) -> bool:
+    if not agent.available or agent.active_contacts >= agent.max_concurrent:
+        return False
+    if item.product_line and agent.product_lines and item.product_line not in agent.product_lines:
+        return False
+    return not agent.languages or item.language in agent.languages
+
+
+@dataclass(frozen=True)
+class Assignment:
+    contact_id: int
+    agent_id: int
+    reason: dict
+
+
+def assign(
+    items: Iterable[QueueItem], agents: Sequence[AgentState], now: datetime
+) -> list[Assignment]:
+    """Hand out waiting contacts in queue order, each to the eligible agent idle the longest.
+
+    A contact no agent can take (skills, language) does not block the ones behind it.
+    """
+    pool = {agent.agent_id: agent for agent in agents}
+    out: list[Assignment] = []
+    for position, item in enumerate(order_queue(items, now), start=1):
+        candidates = [a for a in pool.values() if eligible(a, item)]
+        if not candidates:
+            continue
+        agent = min(candidates, key=lambda a: (a.idle_since, a.agent_id))
+        out.append(
+            Assignment(
+                contact_id=item.contact_id,
+                agent_id=agent.agent_id,
+                reason={
+                    "class": CLASS_NAMES[base_class(item)],
+                    "effective_class": CLASS_NAMES[effective_class(item, now)],
+                    "position": position,
+                    "waited_seconds": int(max(timedelta(0), now - item.queued_at).total_seconds()),
+                    "agent_idle_seconds": int(
+                        max(timedelta(0), now - agent.idle_since).total_seconds()
+                    ),
+                    "candidates": len(candidates),
+                    "rule": "queue order, then the eligible agent idle the longest",
+                },
+            )
+        )
+        pool[agent.agent_id] = dataclasses.replace(
+            agent, active_contacts=agent.active_contacts + 1, idle_since=now
+        )
+    return out
