@@ -1,17 +1,22 @@
 """The queue's one ordering rule and the choice of agent — pure functions, published as is.
 
-The rule, in plain words (also on the public page /queue-rule/):
+The rule, in plain words (also on the public page):
 
-1. Safety hazards first (gas, electrical, fire, smoke).
-2. Then the green channel: complaints, downgrade or cancel, refunds.
-3. Then everything else (buying, upgrading, repairs, questions).
-4. Within a class, first come, first served (at the same instant, the higher class first).
-5. Waiting raises priority: every ``AGING_STEP`` (10 minutes) of waiting moves a contact up one
-   class, so nothing waits without bound.
+1. Every waiting contact has a queue time: the moment it asked for a person, moved earlier by
+   a head start for its class — 2 hours for a safety hazard (gas, electricity, fire, smoke),
+   30 minutes for the green channel (complaints, downgrade or cancel, refunds), none for
+   everything else (buying, upgrading, repairs, questions).
+2. The contact with the earliest queue time is served first (same queue time: the higher class,
+   then the earlier contact).
+3. So safety comes first, then the green channel, then the rest; first come, first served within
+   a class; and waiting is what raises priority: a contact can only be overtaken by contacts that
+   arrived less than 2 hours after it, so nothing waits without bound.
+4. The contact goes to the eligible agent (available, below their limit, with the product line
+   and language) who has been idle the longest.
 
 The input type, ``QueueItem``, has exactly the fields the rule may read. It has no field for
 revenue, plan tier, spend or any customer value, and ``tests/test_ordering.py`` fails if one is
-added (guarantee F7). An eligible contact goes to the agent idle the longest.
+added (guarantee F7).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from fairdesk.contact.choices import GREEN_TYPES
 
 SAFETY, GREEN, STANDARD = 0, 1, 2
 CLASS_NAMES = {SAFETY: "safety", GREEN: "green", STANDARD: "standard"}
-AGING_STEP = timedelta(minutes=10)
+HEAD_START = {SAFETY: timedelta(hours=2), GREEN: timedelta(minutes=30), STANDARD: timedelta(0)}
 
 #: Words that mark a safety hazard in what the customer wrote (checked case-insensitively).
 HAZARD_WORDS = (
@@ -91,14 +96,15 @@ def base_class(item: QueueItem) -> int:
     return STANDARD
 
 
-def effective_class(item: QueueItem, now: datetime) -> int:
-    waited = max(timedelta(0), now - item.queued_at)
-    return max(SAFETY, base_class(item) - int(waited / AGING_STEP))
+def queue_time(item: QueueItem) -> datetime:
+    """When the contact counts as having arrived: its arrival less its class's head start."""
+    return item.queued_at - HEAD_START[base_class(item)]
 
 
-def sort_key(item: QueueItem, now: datetime) -> tuple[int, datetime, int, int]:
-    """Class (raised by waiting), then arrival, then the class before waiting, then the id."""
-    return (effective_class(item, now), item.queued_at, base_class(item), item.contact_id)
+def sort_key(item: QueueItem, now: datetime | None = None) -> tuple[datetime, int, int]:
+    """Queue time, then class, then the contact id (``now`` is not needed: the order of two
+    waiting contacts never changes while they wait)."""
+    return (queue_time(item), base_class(item), item.contact_id)
 
 
 def order_queue(items: Iterable[QueueItem], now: datetime) -> list[QueueItem]:
@@ -141,14 +147,15 @@ def assign(
                 agent_id=agent.agent_id,
                 reason={
                     "class": CLASS_NAMES[base_class(item)],
-                    "effective_class": CLASS_NAMES[effective_class(item, now)],
+                    "head_start_minutes": int(HEAD_START[base_class(item)].total_seconds() // 60),
+                    "queue_time": queue_time(item).isoformat(),
                     "position": position,
                     "waited_seconds": int(max(timedelta(0), now - item.queued_at).total_seconds()),
                     "agent_idle_seconds": int(
                         max(timedelta(0), now - agent.idle_since).total_seconds()
                     ),
                     "candidates": len(candidates),
-                    "rule": "queue order, then the eligible agent idle the longest",
+                    "rule": "earliest queue time, then the eligible agent idle the longest",
                 },
             )
         )

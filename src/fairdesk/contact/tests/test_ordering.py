@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from fairdesk.contact import ordering
 from fairdesk.contact.choices import GREEN_TYPES, ContactType
 from fairdesk.contact.models import Contact
-from fairdesk.contact.ordering import AGING_STEP, AgentState, QueueItem, assign, order_queue
+from fairdesk.contact.ordering import HEAD_START, AgentState, QueueItem, assign, order_queue
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -79,13 +79,22 @@ def test_a_green_contact_never_waits_behind_a_later_sale(green, sales):
         assert order_queue([sales, green], NOW)[0] == green
 
 
-@given(st.lists(items, min_size=1, max_size=30, unique_by=lambda i: i.contact_id))
-def test_waiting_bounds_priority(queue):
-    """After two aging steps every contact is in the top class: only arrival order remains, so a
-    contact is overtaken only by contacts that arrived before it or within those 20 minutes."""
-    later = NOW + 2 * AGING_STEP + timedelta(hours=3)
-    ordered = order_queue(queue, later)
-    assert [i.queued_at for i in ordered] == sorted(i.queued_at for i in queue)
+@given(st.lists(items, min_size=1, max_size=30, unique_by=lambda i: i.contact_id), items)
+def test_waiting_bounds_priority(queue, late):
+    """A contact is only ever overtaken by contacts that arrived less than the largest head start
+    (2 hours) after it: whatever arrives later goes behind it, so no wait is unbounded."""
+    biggest = max(HEAD_START.values())
+    for item in queue:
+        later = dataclasses.replace(
+            late, contact_id=10**7, queued_at=item.queued_at + biggest + timedelta(seconds=1)
+        )
+        ordered = order_queue([*queue, later], NOW)
+        assert ordered.index(item) < ordered.index(later)
+
+
+@given(st.lists(items, max_size=30, unique_by=lambda i: i.contact_id))
+def test_order_never_changes_while_contacts_wait(queue):
+    assert order_queue(queue, NOW) == order_queue(queue, NOW + timedelta(hours=5))
 
 
 def test_green_types_are_complaint_cancel_refund():
