@@ -203,6 +203,9 @@ SLA_ESCALATION_LEVEL2_HOURS = env_int("SLA_ESCALATION_LEVEL2_HOURS", 4)
 # How long an API Idempotency-Key is remembered (a retry within it returns the first request).
 IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 30)
 
+# A request the customer neither closes nor reopens is closed this many days after resolution.
+AUTO_CLOSE_RESOLVED_DAYS = env_int("AUTO_CLOSE_RESOLVED_DAYS", 7)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1099,3 +1099,52 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
 def api_token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk).update(active=False)
     token.active = False
+
+
+def resolved_requests_autoclose(*, now: datetime | None = None) -> int:
+    """Close requests that stayed resolved ``AUTO_CLOSE_RESOLVED_DAYS`` (setting, default 7)
+    without the customer closing or reopening them; the timeline names the system and the rule,
+    and the customer is told (they can still ask for the repair to be looked at again with a new
+    request or a complaint). Returns how many were closed."""
+    from django.db.models import Max
+
+    now = now or timezone.now()
+    days = int(getattr(settings, "AUTO_CLOSE_RESOLVED_DAYS", 7))
+    cutoff = now - timedelta(days=days)
+    due = (
+        ServiceRequest.objects.filter(status=Status.RESOLVED)
+        .annotate(resolved_at=Max("timeline__at", filter=Q(timeline__to_status=Status.RESOLVED)))
+        .filter(resolved_at__lte=cutoff)
+        .values_list("pk", flat=True)
+    )
+    closed = 0
+    for pk in list(due):
+        with transaction.atomic():
+            sr = (
+                ServiceRequest.objects.select_for_update(of=("self",))
+                .select_related("customer")
+                .get(pk=pk)
+            )
+            if sr.status != Status.RESOLVED:
+                continue  # the customer acted meanwhile
+            sr.status = Status.CLOSED
+            sr.save(update_fields=["status", "updated_at"])
+            with translation.override(settings.LANGUAGE_CODE):
+                reason = _("Closed automatically %(days)d days after it was resolved.") % {
+                    "days": days
+                }
+            event = TimelineEvent.objects.create(
+                request=sr,
+                at=now,
+                actor=None,
+                actor_label="fairdesk",
+                actor_role=ActorRole.SYSTEM,
+                from_status=Status.RESOLVED,
+                to_status=Status.CLOSED,
+                kind=EventKind.STATUS_CHANGED,
+                reason=reason,
+                data={"rule": "auto_close_resolved", "days": days},
+            )
+            _status_message(sr, event)
+            closed += 1
+    return closed

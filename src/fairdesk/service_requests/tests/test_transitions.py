@@ -383,3 +383,30 @@ def test_the_timeline_is_append_only(world: World) -> None:
     with pytest.raises(TypeError):
         TimelineEvent.objects.filter(request=world.request).delete()
     assert TimelineEvent.objects.filter(reason="rewritten").count() == 0
+
+
+def test_resolved_requests_close_automatically_after_a_week(world: World, clock: Any) -> None:
+    from fairdesk.service_requests.services import resolved_requests_autoclose
+
+    move(world, "accepted", world.manager)
+    move(world, "resolved", world.manager, "远程解决")
+    clock.move_to(T0 + timedelta(days=6, hours=23))
+    assert resolved_requests_autoclose() == 0
+    clock.move_to(T0 + timedelta(days=7, minutes=1))
+    assert resolved_requests_autoclose() == 1
+    world.request.refresh_from_db()
+    assert world.request.status == "closed"
+    event = TimelineEvent.objects.filter(request=world.request).order_by("-at", "-id").first()
+    assert event.actor_role == "system" and event.data["rule"] == "auto_close_resolved"
+    assert resolved_requests_autoclose() == 0
+
+
+def test_a_reopened_request_is_not_closed_automatically(world: World, clock: Any) -> None:
+    from fairdesk.service_requests.services import resolved_requests_autoclose
+
+    move(world, "accepted", world.manager)
+    move(world, "resolved", world.manager, "远程解决")
+    clock.move_to(T0 + timedelta(days=3))
+    move(world, "reopened", world.customer.user, "还是不制冷")
+    clock.move_to(T0 + timedelta(days=30))
+    assert resolved_requests_autoclose() == 0
