@@ -12,6 +12,7 @@ token in ``X-CSRFToken``, like every cookie-authenticated API). Errors have the 
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -184,15 +185,33 @@ class DeviceOut(Schema):
 # --------------------------------------------------------------------------------------------
 
 
+def _same_origin_only(request: HttpRequest) -> None:
+    """Sign-in CSRF guard. There is no session (so no CSRF token) before signing in, but a
+    browser always says where a request comes from: a cross-site ``Origin`` or
+    ``Sec-Fetch-Site: cross-site`` is refused, so another site cannot sign a visitor in to an
+    account of its choosing. Apps and scripts send neither header and are not affected."""
+    origin = request.headers.get("Origin")
+    site = request.headers.get("Sec-Fetch-Site", "")
+    allowed = {f"{request.scheme}://{request.get_host()}", *settings.CSRF_TRUSTED_ORIGINS}
+    if site == "cross-site" or (origin is not None and origin not in allowed):
+        raise DomainError(
+            _("Sign-in requests must come from fairdesk's own pages or an app."),
+            code="csrf_failed",
+            status=403,
+        )
+
+
 @router.post(
     "/auth/code",
-    response={202: CodeSentOut, 422: ErrorOut, 429: ErrorOut},
+    response={202: CodeSentOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Send a sign-in code / 发送登录验证码",
     tags=["auth"],
 )
 def auth_code(request: HttpRequest, payload: CodeIn) -> Status[Any]:
     """Send a six-digit code by text message (valid 5 minutes). Limits: one a minute and five an
-    hour per number, twenty an hour per IP; over a limit, 429 with ``details.retry_after``."""
+    hour per number, twenty an hour per IP; over a limit, 429 with ``details.retry_after``.
+    Refused (403 ``csrf_failed``) when a browser says the request comes from another site."""
+    _same_origin_only(request)
     row = services.login_code_request(phone=payload.phone, ip=client_ip(request))
     return Status(
         202,
@@ -211,7 +230,9 @@ def auth_code(request: HttpRequest, payload: CodeIn) -> Status[Any]:
     tags=["auth"],
 )
 def auth_verify(request: HttpRequest, payload: VerifyIn) -> Customer:
-    """Check the code and start a session (cookie). The first sign-in creates the account."""
+    """Check the code and start a session (cookie). The first sign-in creates the account.
+    Refused (403 ``csrf_failed``) when a browser says the request comes from another site."""
+    _same_origin_only(request)
     customer = services.login_code_verify(
         phone=payload.phone, code=payload.code, ip=client_ip(request)
     )

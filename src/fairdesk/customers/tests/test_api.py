@@ -319,3 +319,40 @@ def test_openapi_lists_the_endpoints(client: Client) -> None:
         "/api/v1/me/devices",
     ]:
         assert path in paths, path
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+)
+def test_sign_in_from_another_site_is_refused(client: Client, headers: dict[str, str]) -> None:
+    """Login CSRF: another site cannot sign a visitor in to an account of its choosing."""
+    response = client.post(
+        "/api/v1/auth/code", {"phone": PHONE}, "application/json", headers=headers
+    )
+    assert response.status_code == 403 and error_of(response)["code"] == "csrf_failed"
+    assert not LoginCode.objects.exists()
+    response = client.post(
+        "/api/v1/auth/verify",
+        {"phone": PHONE, "code": "123456"},
+        "application/json",
+        headers=headers,
+    )
+    assert response.status_code == 403 and error_of(response)["code"] == "csrf_failed"
+
+
+def test_sign_in_from_our_own_pages_and_from_apps_works(client: Client) -> None:
+    same = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    response = client.post("/api/v1/auth/code", {"phone": PHONE}, "application/json", headers=same)
+    assert response.status_code == 202
+    response = client.post(
+        "/api/v1/auth/verify",
+        {"phone": PHONE, "code": code_from_outbox(PHONE)},
+        "application/json",
+        headers=same,
+    )
+    assert response.status_code == 200  # and with no header at all: sign_in() above
