@@ -86,7 +86,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
         "agent, dispatcher, technician, outlet_manager, brand_admin, auditor"
     )
     print(
-        f"  customer 客户登录     →  {url}login/   13800000001 (张三); "
+        f"  customer 客户登录     →  {url}login/   13800000001 (张三), 13800000002 (李四); "
         f"the code 验证码 → {url}outbox/ (as a staff user 员工账号)"
     )
     print(f"  customer portal 客户服务 →  {url}portal/   (book a repair 报修, deadlines 时限)")

@@ -137,6 +137,51 @@ for _role, _perms in _SR_PERMISSIONS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] + _perms
 
 
+# Service plans (fairdesk.plans). The catalog (families, plans, retention offers, the one change
+# policy) is kept by brand admins in the admin; a price changes only through
+# plans.services.plan_price_change (the plan's "announce a new price" fields), so price changes
+# themselves are view-only. Subscriptions and their money change only through the services
+# (portal, console, API, worker): view permissions for everyone here. Agents see what a caller
+# needs explained (subscriptions, changes, invoices, payments, refunds, the timeline); brand
+# admins and auditors also see the ledger and the demo gateway's book.
+_PLANS_CATALOG_READ = [
+    "plans.view_planfamily",
+    "plans.view_plan",
+    "plans.view_pricechange",
+    "plans.view_retentionoffer",
+    "plans.view_changepolicy",
+]
+_PLANS_SUBSCRIPTIONS_READ = [
+    "plans.view_subscription",
+    "plans.view_autorenewconsent",
+    "plans.view_changeattempt",
+    "plans.view_planchange",
+    "plans.view_invoice",
+    "plans.view_payment",
+    "plans.view_refund",
+    "plans.view_planevent",
+]
+_PLANS_BOOKS_READ = ["plans.view_ledgerentry", "plans.view_localgatewayrecord"]
+_PLANS_PERMISSIONS: dict[str, list[str]] = {
+    AGENT: [*_PLANS_CATALOG_READ, *_PLANS_SUBSCRIPTIONS_READ],
+    BRAND_ADMIN: [
+        *_PLANS_CATALOG_READ,
+        *_PLANS_SUBSCRIPTIONS_READ,
+        *_PLANS_BOOKS_READ,
+        "plans.add_planfamily",
+        "plans.change_planfamily",
+        "plans.add_plan",
+        "plans.change_plan",
+        "plans.add_retentionoffer",
+        "plans.change_retentionoffer",
+        "plans.change_changepolicy",
+    ],
+    AUDITOR: [*_PLANS_CATALOG_READ, *_PLANS_SUBSCRIPTIONS_READ, *_PLANS_BOOKS_READ],
+}
+for _role, _perms in _PLANS_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] + _perms
+
+
 def sync_roles(apps: Any = None, using: str = "default", strict: bool = True) -> None:
     """Create every role group and give it exactly the permissions listed above.
 

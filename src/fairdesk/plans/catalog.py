@@ -95,7 +95,7 @@ class _Checker:
     def unknown_keys(self, path: str, obj: dict, allowed: set[str]) -> None:
         for key in sorted(set(obj) - allowed):
             self.add(
-                f"{path}.{key}",
+                f"{path}.{key}" if path else key,
                 "unknown_field",
                 _("Unknown field “%(key)s”: fairdesk does not know this setting.") % {"key": key},
             )
@@ -132,18 +132,34 @@ def _check_policy(c: _Checker, policy: Any) -> None:
     timing = policy.get("timing")
     by_kind = _per_kind(timing)
     if by_kind is not None:
-        values = {by_kind.get(kind) for kind in KINDS}
-        if len(values) > 1:
+        if not by_kind:
+            c.add("policy.timing", "required", _("The timing rule is required."))
+            timing = None
+        elif set(by_kind) - set(KINDS):
             c.add(
                 "policy.timing",
-                "timing_differs_by_direction",
-                _(
-                    "One timing rule must apply to every change: upgrade, downgrade, switch and "
-                    "cancel. This catalog gives them different timings (%(detail)s)."
-                )
-                % {"detail": ", ".join(f"{k}: {by_kind.get(k)}" for k in KINDS)},
+                "unknown_field",
+                _("The timing map may only name the kinds of change: %(kinds)s.")
+                % {"kinds": ", ".join(KINDS)},
             )
-        timing = next(iter(values)) if len(values) == 1 else None
+            timing = None
+        else:
+            values = {by_kind.get(kind) for kind in KINDS}
+            if len(values) > 1:
+                c.add(
+                    "policy.timing",
+                    "timing_differs_by_direction",
+                    _(
+                        "One timing rule must apply to every change: upgrade, downgrade, switch "
+                        "and cancel. This catalog gives them different timings (%(detail)s)."
+                    )
+                    % {"detail": ", ".join(f"{k}: {by_kind.get(k)}" for k in KINDS)},
+                )
+                timing = None
+            else:
+                timing = next(iter(values))
+                if timing is None:
+                    c.add("policy.timing", "required", _("The timing rule is required."))
     if timing is not None and timing not in TimingRule.values:
         c.add(
             "policy.timing",
@@ -164,6 +180,12 @@ def _check_policy(c: _Checker, policy: Any) -> None:
                 "When the customer may choose the timing, the same choice is offered for every "
                 "kind of change; it cannot be offered for some only."
             ),
+        )
+    if choice_for is not None and timing != TimingRule.CUSTOMER_CHOICE:
+        c.add(
+            "policy.customer_choice_for",
+            "choice_without_rule",
+            _("A timing choice is offered only with the timing rule “customer_choice”."),
         )
     forbidden = policy.get("forbidden_changes")
     if forbidden:
@@ -241,14 +263,15 @@ def _check_policy(c: _Checker, policy: Any) -> None:
             ),
         )
     offers = policy.get("retention_offers_per_attempt")
-    if offers is not None and (isinstance(offers, bool) or offers not in (0, 1)):
+    if offers is not None and (type(offers) is not int or offers not in (0, 1)):
         c.add(
             "policy.retention_offers_per_attempt",
             "too_many_offers",
             _("At most one retention offer may be shown per attempt."),
         )
     for key, minimum, maximum in (
-        ("price_notice_days", 1, 365),
+        # 30 days is the floor: consent texts promise at least the notice in force
+        ("price_notice_days", 30, 365),
         ("renewal_reminder_days", 1, 60),
         ("grace_days", 0, 60),
         ("refund_within_days", 1, 30),

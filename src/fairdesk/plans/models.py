@@ -1,5 +1,7 @@
 """Service plans: the catalog, subscriptions, changes, invoices, the ledger, refunds.
 
+Subscriptions and everything recorded about them are never deleted (every link is PROTECT).
+
 No logic here: every write goes through ``services.py`` (and money arithmetic through
 ``proration.py``). Amounts are integers in fen; instants are stored in UTC.
 
@@ -63,8 +65,9 @@ class ChangePolicy(models.Model):
         choices=TimingRule.choices,
         default=TimingRule.IMMEDIATE,
     )
+    # at least 30: a consent text promises the notice in force, so it may never shrink below that
     price_notice_days = models.PositiveSmallIntegerField(
-        _("notice before a price change (days)"), default=30, validators=[MinValueValidator(1)]
+        _("notice before a price change (days)"), default=30, validators=[MinValueValidator(30)]
     )
     renewal_reminder_days = models.PositiveSmallIntegerField(
         _("renewal reminder (days before)"), default=5, validators=[MinValueValidator(1)]
@@ -236,7 +239,7 @@ class AutoRenewConsent(AppendOnly):
 
     subscription = models.ForeignKey(
         Subscription,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="consents",
         verbose_name=_("subscription"),
     )
@@ -265,7 +268,7 @@ class ChangeAttempt(models.Model):
 
     subscription = models.ForeignKey(
         Subscription,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="attempts",
         verbose_name=_("subscription"),
     )
@@ -315,7 +318,7 @@ class PlanChange(models.Model):
 
     subscription = models.ForeignKey(
         Subscription,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="changes",
         verbose_name=_("subscription"),
     )
@@ -357,7 +360,7 @@ class PlanChange(models.Model):
 class Invoice(models.Model):
     subscription = models.ForeignKey(
         Subscription,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="invoices",
         verbose_name=_("subscription"),
     )
@@ -396,7 +399,7 @@ class Payment(models.Model):
 
     subscription = models.ForeignKey(
         Subscription,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="payments",
         verbose_name=_("subscription"),
     )
@@ -422,7 +425,7 @@ class Refund(models.Model):
 
     subscription = models.ForeignKey(
         Subscription,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="refunds",
         verbose_name=_("subscription"),
     )
@@ -439,6 +442,7 @@ class Refund(models.Model):
     due_at = models.DateTimeField(_("promised by"))
     done_at = models.DateTimeField(_("refunded"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=200, blank=True)
 
     class Meta:
@@ -460,7 +464,7 @@ class LedgerEntry(AppendOnly):
 
     subscription = models.ForeignKey(
         Subscription,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="ledger",
         verbose_name=_("subscription"),
     )
@@ -494,7 +498,7 @@ class PlanEvent(AppendOnly):
 
     subscription = models.ForeignKey(
         Subscription,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="events",
         verbose_name=_("subscription"),
     )

@@ -222,6 +222,7 @@ def catalog_import(
             details=[p.as_dict() for p in problems],
         )
     policy = policy_get()
+    notice_before = policy.price_notice_days  # prices announced by this document get at least it
     doc_policy = document["policy"]
     policy.timing_rule = catalog.timing_rule_of(doc_policy)
     for key in ("price_notice_days", "renewal_reminder_days", "grace_days", "refund_within_days"):
@@ -265,7 +266,13 @@ def catalog_import(
                     setattr(plan, key, value)
                 plan.save()
                 if price != _latest_price(plan):
-                    plan_price_change(plan=plan, new_price_fen=price, actor=actor, now=now)
+                    plan_price_change(
+                        plan=plan,
+                        new_price_fen=price,
+                        actor=actor,
+                        notice_days=max(notice_before, policy.price_notice_days),
+                        now=now,
+                    )
                     counts["price_changes"] += 1
             seen_plans.append(item["code"])
             counts["plans"] += 1
@@ -309,6 +316,10 @@ def plan_price_change(
     days = policy.price_notice_days if notice_days is None else notice_days
     if isinstance(new_price_fen, bool) or not isinstance(new_price_fen, int) or new_price_fen < 1:
         raise DomainError(_("A price must be a positive amount."), code="invalid_price", status=422)
+    if new_price_fen == _latest_price(plan):
+        raise DomainError(
+            _("This price is already in force or announced."), code="same_price", status=422
+        )
     if days < policy.price_notice_days:
         raise DomainError(
             _("A price change needs at least %(n)d days' notice.")
@@ -634,6 +645,7 @@ def refund_execute(*, refund_id: int, now: datetime | None = None) -> Refund | N
         if refund.status == RefundStatus.DONE:
             return refund
         refund.attempts += 1
+        refund.last_attempt_at = now
         if result.ok:
             refund.status, refund.done_at, refund.gateway_ref = (
                 RefundStatus.DONE,
@@ -1503,31 +1515,56 @@ def plans_process_due(*, now: datetime | None = None) -> dict[str, int]:
         "refunds": 0,
         "abandoned": 0,
     }
-    for pk in Subscription.objects.filter(status__in=LIVE, period_end__lte=now).values_list(
-        "pk", flat=True
-    ):
-        subscription_roll(subscription_id=pk, now=now)
-        counts["rolled"] += 1
-    for pk in Subscription.objects.filter(
-        status=SubscriptionStatus.PAST_DUE, grace_until__lte=now
-    ).values_list("pk", flat=True):
-        subscription_lapse(subscription_id=pk, now=now)
-        counts["lapsed"] += 1
-    counts["reminders"] = renewal_reminders_send(now=now)
+
+    def each(key: str, work: Any, pks: Any) -> None:
+        # one failing subscription, invoice or refund must not stop the rest of the minute
+        for pk in list(pks):
+            try:
+                work(pk)
+                counts[key] += 1
+            except Exception:
+                log.exception("plans: %s %s failed; will retry", key, pk)
+
+    each(
+        "rolled",
+        lambda pk: subscription_roll(subscription_id=pk, now=now),
+        Subscription.objects.filter(status__in=LIVE, period_end__lte=now).values_list(
+            "pk", flat=True
+        ),
+    )
+    each(
+        "lapsed",
+        lambda pk: subscription_lapse(subscription_id=pk, now=now),
+        Subscription.objects.filter(
+            status=SubscriptionStatus.PAST_DUE, grace_until__lte=now
+        ).values_list("pk", flat=True),
+    )
+    try:
+        counts["reminders"] = renewal_reminders_send(now=now)
+    except Exception:
+        log.exception("plans: renewal reminders failed; will retry")
     retry_before = now - RETRY_EVERY
-    for pk in Invoice.objects.filter(
-        Q(last_attempt_at__isnull=True, created_at__lte=now - timedelta(minutes=2))
-        | Q(last_attempt_at__lte=retry_before),
-        status=InvoiceStatus.OPEN,
-        subscription__status__in=LIVE,
-    ).values_list("pk", flat=True):
-        invoice_collect(invoice_id=pk, now=now)
-        counts["collected"] += 1
-    for refund in Refund.objects.exclude(status=RefundStatus.DONE):
-        if refund.status == RefundStatus.PENDING and refund.created_at > now - timedelta(minutes=2):
-            continue
-        refund_execute(refund_id=refund.pk, now=now)
-        counts["refunds"] += 1
+    fresh = now - timedelta(minutes=2)  # just created: the after-commit call is on its way
+    each(
+        "collected",
+        lambda pk: invoice_collect(invoice_id=pk, now=now),
+        Invoice.objects.filter(
+            Q(last_attempt_at__isnull=True, created_at__lte=fresh)
+            | Q(last_attempt_at__lte=retry_before),
+            status=InvoiceStatus.OPEN,
+            subscription__status__in=LIVE,
+        ).values_list("pk", flat=True),
+    )
+    each(
+        "refunds",
+        lambda pk: refund_execute(refund_id=pk, now=now),
+        Refund.objects.exclude(status=RefundStatus.DONE)
+        .filter(
+            Q(last_attempt_at__isnull=True, created_at__lte=fresh)
+            | Q(last_attempt_at__lte=retry_before)
+        )
+        .values_list("pk", flat=True),
+    )
     counts["abandoned"] = ChangeAttempt.objects.filter(
         outcome=AttemptOutcome.OPEN, started_at__lte=now - ABANDON_AFTER
     ).update(outcome=AttemptOutcome.ABANDONED, finished_at=now)

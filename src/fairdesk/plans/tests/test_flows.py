@@ -270,7 +270,9 @@ def test_price_change_waits_for_the_notice_period(catalog, subscribe, clock):
     clock.move_to(T0 + timedelta(days=1))
     plan_price_change(plan=catalog["cloud-30"], new_price_fen=3500)  # effective in 30 days
     assert Message.objects.filter(customer=sub.customer, kind="plans.price_notice").count() == 2
-    clock.move_to(sub.period_end + timedelta(seconds=1))  # renewal after 29 days of notice: old price
+    clock.move_to(
+        sub.period_end + timedelta(seconds=1)
+    )  # renewal after 29 days of notice: old price
     plans_process_due()
     assert Invoice.objects.get(subscription=sub, kind="renewal").amount_fen == 3000
     sub.refresh_from_db()

@@ -287,6 +287,12 @@ class Command(BaseCommand):
         self.seed_network()
         self.seed_customers()
         self.seed_service_requests()
+        self.seed_plans()
+
+    def seed_plans(self) -> None:
+        from fairdesk.plans.demo import seed_plans_demo
+
+        self.stdout.write(seed_plans_demo())
 
     def seed_service_requests(self) -> None:
         from fairdesk.service_requests.demo import seed_service_requests_demo
