@@ -331,8 +331,19 @@ def _check_plan(c: _Checker, path: str, plan: Any, codes: set[str], ranks: set[i
     for key in ("free_visits_per_year", "storage_days", "warranty_months"):
         if key in plan:
             c.positive_int(f"{path}.{key}", plan[key], minimum=0, maximum=3650)
-    if plan.get("minimum_term_months") is not None:
-        c.positive_int(f"{path}.minimum_term_months", plan["minimum_term_months"], maximum=60)
+    term = plan.get("minimum_term_months")
+    if term is not None and c.positive_int(f"{path}.minimum_term_months", term, maximum=60):
+        months = {"monthly": 1, "yearly": 12}.get(plan.get("period"))
+        if months is not None and term > months:
+            c.add(
+                f"{path}.minimum_term_months",
+                "minimum_term_beyond_prepaid",
+                _(
+                    "A minimum term longer than the billing period would hold a customer beyond "
+                    "what they prepaid and make leaving wait; sell the commitment as a prepaid "
+                    "period instead (for example a yearly price)."
+                ),
+            )
     for key in ("auto_renew", "active"):
         if key in plan and not isinstance(plan[key], bool):
             c.add(f"{path}.{key}", "invalid_boolean", _("Must be true or false."))

@@ -121,6 +121,8 @@ class Plan(models.Model):
     storage_days = models.PositiveSmallIntegerField(_("cloud storage (days)"), default=0)
     warranty_months = models.PositiveSmallIntegerField(_("extra warranty (months)"), default=0)
     auto_renew = models.BooleanField(_("auto-renewal offered"), default=True)
+    # disclosed with the plan; never longer than the prepaid period (catalog.validate), so it
+    # can never make a cancel or downgrade wait (guarantee F4)
     minimum_term_months = models.PositiveSmallIntegerField(
         _("disclosed minimum term (months)"), null=True, blank=True
     )
@@ -339,6 +341,14 @@ class PlanChange(models.Model):
     charge_fen = models.PositiveIntegerField(_("charged (fen)"), default=0)
     credit_fen = models.PositiveIntegerField(_("credited (fen)"), default=0)
     refund_to = models.CharField(_("refund to"), max_length=16, choices=RefundTo.choices)
+    # where the credit went: set against an unpaid invoice, back to the card, account credit
+    credit_settled_fen = models.PositiveIntegerField(
+        _("credit set against unpaid (fen)"), default=0
+    )
+    credit_refunded_fen = models.PositiveIntegerField(_("credit refunded (fen)"), default=0)
+    credit_kept_fen = models.PositiveIntegerField(
+        _("credit kept as account credit (fen)"), default=0
+    )
 
     class Meta:
         verbose_name = _("plan change")

@@ -123,6 +123,18 @@ def attempt_get(*, user: Any, pk: int) -> ChangeAttempt:
     return attempt
 
 
+def change_get(*, user: Any, pk: int) -> PlanChange:
+    """A confirmed change of a subscription the user may see ("not found" otherwise)."""
+    change = (
+        PlanChange.objects.select_related("subscription", "from_plan", "to_plan", "attempt")
+        .filter(subscription__in=subscriptions_for(user=user), pk=pk)
+        .first()
+    )
+    if change is None:
+        raise NotFound(_("There is no such change."), code="change_not_found")
+    return change
+
+
 def scheduled_change(sub: Subscription) -> PlanChange | None:
     return (
         PlanChange.objects.select_related("to_plan")

@@ -716,6 +716,16 @@ def consent_text(plan: Plan, *, language: str, at: datetime | None = None) -> st
         }
 
 
+def _consent_language(plan: Plan, text: str, *, at: datetime) -> str | None:
+    """The language of the consent text the customer was shown (zh-hans or English), if it is
+    the current text in one of them."""
+    text = (text or "").strip()
+    for code, _name in settings.LANGUAGES:
+        if text == consent_text(plan, language=code, at=at):
+            return code
+    return None
+
+
 def _check_payment_method(method: str) -> str:
     method = (method or "").strip()
     if not method or len(method) > MAX_PAYMENT_METHOD:
@@ -749,14 +759,15 @@ def subscription_start(
                 code="auto_renew_unavailable",
                 status=422,
             )
-        expected = consent_text(plan, language=language, at=now)
-        if (consent_text_shown or "").strip() != expected:
+        shown_in = _consent_language(plan, consent_text_shown, at=now)
+        if shown_in is None:
             raise DomainError(
                 _("Auto-renewal needs your consent to the current text; please review it."),
                 code="consent_required",
                 status=422,
-                details={"consent_text": expected},
+                details={"consent_text": consent_text(plan, language=language, at=now)},
             )
+        language = shown_in
     if device is not None and device.customer_id != customer.pk:
         raise DomainError(_("This device is not yours."), code="device_not_owned", status=422)
     with transaction.atomic():
@@ -864,14 +875,15 @@ def auto_renew_set(
                     code="auto_renew_unavailable",
                     status=422,
                 )
-            expected = consent_text(sub.plan, language=language, at=now)
-            if text != expected:
+            shown_in = _consent_language(sub.plan, text, at=now)
+            if shown_in is None:
                 raise DomainError(
                     _("Auto-renewal needs your consent to the current text; please review it."),
                     code="consent_required",
                     status=422,
-                    details={"consent_text": expected},
+                    details={"consent_text": consent_text(sub.plan, language=language, at=now)},
                 )
+            language = shown_in
         AutoRenewConsent.objects.create(
             subscription=sub,
             given=on,
@@ -1007,9 +1019,12 @@ def change_retime(
         raise DomainError(
             _("This change is already finished."), code="attempt_finished", status=409
         )
-    quote = change_quote(attempt.subscription, attempt.to_plan, timing=timing, at=now)
+    # the amounts of both timings are shown side by side, computed at the same instant: keep it
+    # while the preview is valid
+    at = attempt.quoted_at if now - attempt.quoted_at <= QUOTE_VALID else now
+    quote = change_quote(attempt.subscription, attempt.to_plan, timing=timing, at=at)
     attempt.timing = timing
-    attempt.quoted_at = now
+    attempt.quoted_at = at
     attempt.quoted_charge_fen = quote.charge_fen
     attempt.quoted_credit_fen = quote.credit_fen
     attempt.quoted_effective_at = quote.effective_at
@@ -1120,6 +1135,12 @@ def change_confirm(
         split = {"settled": 0, "refunded": 0, "account_credit": 0}
         if immediate:
             split = _apply_immediate(sub, change, quote, refund_to=refund_to, now=now)
+            change.credit_settled_fen = split["settled"]
+            change.credit_refunded_fen = split["refunded"]
+            change.credit_kept_fen = split["account_credit"]
+            change.save(
+                update_fields=["credit_settled_fen", "credit_refunded_fen", "credit_kept_fen"]
+            )
         _finish_attempt(attempt, AttemptOutcome.CONFIRMED, now=now, reason=reason)
         if attempt.offer_id:
             _event(

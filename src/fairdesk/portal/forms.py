@@ -154,3 +154,62 @@ class ReasonForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+# --- service plans ------------------------------------------------------------------------------
+
+#: The demo gateway's payment methods (``plans.gateway.LocalGateway``): one that pays and one that
+#: is declined, to show what a failed payment does. No real money moves.
+DEMO_PAYMENT_METHODS = [
+    ("demo-card-6222", _("Demo bank card ending 6222 (payments go through)")),
+    ("demo-declined-0004", _("Demo bank card ending 0004 (declined: shows a failed payment)")),
+]
+NO_PLAN_DEVICE = ""
+
+
+class SubscribeForm(forms.Form):
+    """Subscribe to a plan: how to pay, auto-renewal (off unless ticked, with the consent text
+    posted back as shown), and optionally the device the plan is for."""
+
+    payment_method = forms.ChoiceField(
+        label=_("Pay with"), choices=DEMO_PAYMENT_METHODS, initial=DEMO_PAYMENT_METHODS[0][0]
+    )
+    auto_renew = forms.BooleanField(label=_("Renew automatically"), required=False)
+    consent_text = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    device = forms.ChoiceField(label=_("For which device? (optional)"), required=False)
+
+    def __init__(self, *args: Any, devices: list[tuple[str, str]] | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        none = (NO_PLAN_DEVICE, _("No particular device"))
+        self.fields["device"].choices = [none, *(devices or [])]
+
+
+class ChangeStartForm(forms.Form):
+    """One of the change options of "My plan": a plan code, or ``cancel``."""
+
+    to = forms.SlugField(max_length=40)
+
+
+class ChangeConfirmForm(forms.Form):
+    """The preview's form: every field optional (the defaults are preselected)."""
+
+    timing = forms.ChoiceField(required=False, choices=[("", "")])
+    refund_to = forms.ChoiceField(required=False, choices=[("", "")])
+    reason = forms.CharField(
+        label=_("Why are you changing? (optional)"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, timings: list[str] | None = None, **kw: Any) -> None:
+        from fairdesk.plans.choices import RefundTo
+
+        super().__init__(*args, **kw)
+        self.fields["timing"].choices = [("", ""), *((t, t) for t in timings or [])]
+        self.fields["refund_to"].choices = [("", ""), *RefundTo.choices]
+
+
+class AutoRenewForm(forms.Form):
+    on = forms.TypedChoiceField(choices=[("1", "on"), ("0", "off")], coerce=lambda v: v == "1")
+    consent_text = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)

@@ -584,3 +584,14 @@ def test_a_timing_choice_needs_the_customer_choice_rule() -> None:
     assert ("policy.customer_choice_for", "choice_without_rule") in codes(
         doc(timing="immediate", customer_choice_for=list(KINDS))
     )
+
+
+def test_a_minimum_term_beyond_the_prepaid_period_is_rejected() -> None:
+    document = doc()
+    cloud = next(f for f in document["families"] if f["code"] == "cloud")
+    cloud["plans"][0]["minimum_term_months"] = 12  # a monthly plan held for a year
+    assert ("families[2].plans[0].minimum_term_months", "minimum_term_beyond_prepaid") in codes(
+        document
+    )
+    cloud["plans"][0]["minimum_term_months"] = 1
+    assert codes(document) == []
