@@ -12,6 +12,7 @@ from fairdesk.areas.api import router as areas_router
 from fairdesk.core.errors import DomainError
 from fairdesk.customers.api import router as customers_router
 from fairdesk.network.api import router as network_router
+from fairdesk.plans.api import router as plans_router
 from fairdesk.service_requests.api import router as service_requests_router
 
 
@@ -51,3 +52,4 @@ api.add_router("/areas", areas_router, tags=["areas"])
 api.add_router("/", network_router, tags=["network"])
 api.add_router("/", customers_router)
 api.add_router("/service-requests", service_requests_router, tags=["service requests"])
+api.add_router("/", plans_router, tags=["plans"])

@@ -59,3 +59,44 @@ class TransitionForm(forms.Form):
 class AssignOutletForm(forms.Form):
     outlet = forms.CharField(label=_("Outlet code"), max_length=32)
     reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+# --- service plans (the agent acts for the customer: the same choices as the portal) ---------
+
+
+class PlanChangeForm(forms.Form):
+    """Step 1: the option chosen. ``to_plan`` empty means cancel (as in the API's null)."""
+
+    to_plan = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
+    timing = forms.CharField(max_length=16, required=False, widget=forms.HiddenInput)
+
+
+class PlanTimingForm(forms.Form):
+    timing = forms.CharField(max_length=16, widget=forms.HiddenInput)
+
+
+class PlanConfirmForm(forms.Form):
+    """Step 2: where a credit goes (the original payment method unless the customer chooses
+    account credit) and a reason, never required."""
+
+    refund_to = forms.ChoiceField(
+        label=_("A credit for unused time goes to"), widget=forms.RadioSelect, initial="original"
+    )
+    reason = forms.CharField(
+        label=_("Reason the customer gives (optional)"), max_length=300, required=False
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from fairdesk.plans.choices import RefundTo
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["refund_to"].choices = RefundTo.choices
+
+
+class AutoRenewForm(forms.Form):
+    on = forms.TypedChoiceField(
+        choices=[("on", "on"), ("off", "off")],
+        coerce=lambda value: value == "on",
+        widget=forms.HiddenInput,
+    )
+    consent_text = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)

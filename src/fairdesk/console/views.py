@@ -12,13 +12,16 @@ requests on their behalf; everyone else's numbers stay masked.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -28,7 +31,11 @@ from django.views.decorators.vary import vary_on_headers
 from fairdesk.console.access import staff_required
 from fairdesk.console.forms import (
     AssignOutletForm,
+    AutoRenewForm,
     NewCallerForm,
+    PlanChangeForm,
+    PlanConfirmForm,
+    PlanTimingForm,
     QueueFilterForm,
     SearchForm,
     TransitionForm,
@@ -39,6 +46,12 @@ from fairdesk.customers import selectors as customer_selectors
 from fairdesk.customers import services as customer_services
 from fairdesk.customers.models import Customer
 from fairdesk.network.models import Outlet
+from fairdesk.plans import selectors as plan_selectors
+from fairdesk.plans import services as plan_services
+from fairdesk.plans.choices import Account, AttemptOutcome
+from fairdesk.plans.choices import Channel as PlanChannel
+from fairdesk.plans.models import Invoice, PlanChange, PlanEvent, Refund
+from fairdesk.plans.proration import fen_text
 from fairdesk.portal.display import request_row, request_rows, timeline_entries
 from fairdesk.portal.intake import file_request, request_form_for
 from fairdesk.service_requests import selectors as sr
@@ -225,7 +238,10 @@ def _caller_context(request: HttpRequest, customer: Customer, **extra: Any) -> d
         for d in customer_selectors.customer_devices(customer=customer)
     ]
     requests = sr.request_list(user=request.user).filter(customer=customer)[:50]
+    plan_staff = plan_selectors.is_plan_staff(request.user)
     return {
+        "plan_staff": plan_staff,
+        "plans": _caller_plans(request, customer) if plan_staff else [],
         "customer": customer,
         "addresses": addresses,
         "devices": devices,
@@ -236,6 +252,30 @@ def _caller_context(request: HttpRequest, customer: Customer, **extra: Any) -> d
         "serving": customer,
         **extra,
     }
+
+
+def _caller_plans(request: HttpRequest, customer: Customer) -> list[dict[str, Any]]:
+    """The caller's service plans, newest first, with a scheduled change if any."""
+    subs = (
+        plan_selectors.subscriptions_for(user=request.user)
+        .filter(customer=customer)
+        .prefetch_related(
+            Prefetch(
+                "changes",
+                queryset=PlanChange.objects.filter(status="scheduled").select_related("to_plan"),
+                to_attr="scheduled_list",
+            )
+        )
+    )
+    return [
+        {
+            "sub": sub,
+            "name": plan_services.plan_name(sub.plan),
+            "price": _yuan(sub.period_price_fen),
+            "scheduled": sub.scheduled_list[0] if sub.scheduled_list else None,
+        }
+        for sub in subs
+    ]
 
 
 @require_GET
@@ -450,3 +490,476 @@ def assign_outlet(request: HttpRequest, number: str) -> HttpResponse:
         status = 422
     context = _request_context(request, service_request, assign_form=form, error=error)
     return render(request, "console/request.html", context, status=status)
+
+
+# --------------------------------------------------------------------------------------------
+# Service plans: the agent acts for the customer
+#
+# The same options, the same two steps (choose → confirm) and the same amounts as the customer
+# sees in the portal, for every kind of change; channel "console", the agent as the actor. There
+# is deliberately no control that blocks, delays or rejects a downgrade or a cancellation: the
+# agent can only carry out what the customer asks. Who sees which subscription is decided by
+# ``plans.selectors`` (agents and brand administrators: all; other staff: none).
+# --------------------------------------------------------------------------------------------
+
+#: The events of a subscription's audit trail, in words.
+PLAN_EVENT_LABELS = {
+    "subscribed": gettext_lazy("Subscribed"),
+    "change_started": gettext_lazy("Change chosen (preview shown)"),
+    "offer_shown": gettext_lazy("Retention offer shown"),
+    "offer_accepted": gettext_lazy("Retention offer accepted"),
+    "offer_declined": gettext_lazy("Retention offer declined"),
+    "change_confirmed": gettext_lazy("Change confirmed"),
+    "change_undone": gettext_lazy("Scheduled change undone"),
+    "change_applied": gettext_lazy("Scheduled change applied"),
+    "renewed": gettext_lazy("Renewed"),
+    "renewal_reminder": gettext_lazy("Renewal reminder sent"),
+    "price_notice": gettext_lazy("Price change announced"),
+    "payment_succeeded": gettext_lazy("Payment received"),
+    "payment_failed": gettext_lazy("Payment failed"),
+    "refund_paid": gettext_lazy("Refund paid"),
+    "refund_failed": gettext_lazy("Refund failed (retried)"),
+    "auto_renew_on": gettext_lazy("Auto-renewal turned on"),
+    "auto_renew_off": gettext_lazy("Auto-renewal turned off"),
+    "ended": gettext_lazy("Ended"),
+}
+
+#: The option buttons, all alike (one style, one size; cancel is not singled out).
+PLAN_OPTION_LABELS = {
+    "upgrade": gettext_lazy("Upgrade to %(plan)s"),
+    "downgrade": gettext_lazy("Downgrade to %(plan)s"),
+    "switch": gettext_lazy("Switch to %(plan)s"),
+    "cancel": gettext_lazy("Cancel %(plan)s"),
+}
+
+PLAN_CONFIRM_LABELS = {
+    "upgrade": gettext_lazy("Confirm the upgrade"),
+    "downgrade": gettext_lazy("Confirm the downgrade"),
+    "switch": gettext_lazy("Confirm the switch"),
+    "cancel": gettext_lazy("Confirm the cancellation"),
+}
+
+
+def _plan_staff(request: HttpRequest) -> HttpResponse | None:
+    """A 403 page for console users whose role does not manage plans (outlet staff,
+    technicians, dispatchers, auditors), else None."""
+    if not plan_selectors.is_plan_staff(request.user):
+        return _forbidden(request, _("Your role does not manage service plans."))
+    return None
+
+
+def _yuan(fen: int | None) -> str:
+    """``-3000`` → ``"-¥30.00"`` ("" for no amount)."""
+    if fen is None:
+        return ""
+    return ("-¥" if fen < 0 else "¥") + fen_text(abs(fen))
+
+
+def _detail_value(key: str, value: Any) -> str:
+    """One value of an event's details, readable: money in yuan, instants in Beijing time."""
+    money = key == "fen" or key.endswith("_fen") or key in MONEY_KEYS
+    if money and isinstance(value, int) and not isinstance(value, bool):
+        return _yuan(value)
+    if isinstance(value, str) and (key.endswith("_at") or key in {"period_start", "period_end"}):
+        try:
+            instant = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+        return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _subscription_or_404(request: HttpRequest, pk: int) -> Any:
+    try:
+        return plan_selectors.subscription_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _attempt_or_404(request: HttpRequest, pk: int) -> Any:
+    try:
+        attempt = plan_selectors.attempt_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return attempt
+
+
+def _change_or_404(request: HttpRequest, pk: int) -> Any:
+    try:
+        return plan_selectors.change_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _event_rows(sub: Any) -> list[dict[str, Any]]:
+    rows = []
+    for event in PlanEvent.objects.filter(subscription=sub).select_related("actor"):
+        if event.actor_id is None:
+            by = _("system") if event.channel == PlanChannel.SYSTEM else _("customer")
+        elif event.actor_id == sub.customer.user_id:
+            by = _("customer")
+        else:
+            by = event.actor.get_username()
+        details = []
+        for key, value in (event.data or {}).items():
+            if value is None or value == "" or (value == 0 and not isinstance(value, bool)):
+                continue
+            details.append(f"{key}: {_detail_value(key, value)}")
+        rows.append(
+            {
+                "event": event,
+                "label": PLAN_EVENT_LABELS.get(event.kind, event.kind),
+                "by": by,
+                "details": "; ".join(details),
+            }
+        )
+    return rows
+
+
+#: Money amounts in the events' details whose key does not end in "_fen".
+MONEY_KEYS = frozenset({"settled", "refunded", "account_credit"})
+
+
+def _plan_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any]:
+    now = timezone.now()
+    options = [
+        {
+            "kind": option.kind,
+            "to_plan": option.to_plan.code if option.to_plan else "",
+            "label": PLAN_OPTION_LABELS[option.kind]
+            % {"plan": plan_services.plan_name(option.to_plan or sub.plan)},
+            "price": _yuan(option.price_fen),
+            "period": option.to_plan.get_period_display() if option.to_plan else "",
+        }
+        for option in plan_selectors.change_options(sub, at=now)
+    ]
+    policy = plan_selectors.policy_get()
+    scheduled = plan_selectors.scheduled_change(sub)
+    next_plan, next_amount = plan_selectors.renewal_amount(sub)
+    consent = ""
+    if sub.status in plan_selectors.LIVE and not sub.auto_renew and sub.plan.auto_renew:
+        consent = plan_services.consent_text(sub.plan, language=sub.customer.language or "zh-hans")
+    invoices = [
+        {
+            "invoice": inv,
+            "amount": _yuan(inv.amount_fen),
+            "settled": _yuan(inv.settled_fen),
+            "paid": _yuan(inv.paid_fen),
+            "due": _yuan(inv.due_fen),
+        }
+        for inv in Invoice.objects.filter(subscription=sub)
+        .select_related("plan")
+        .order_by("created_at", "id")
+    ]
+    refunds = [
+        {"refund": r, "amount": _yuan(r.amount_fen)}
+        for r in Refund.objects.filter(subscription=sub).order_by("created_at", "id")
+    ]
+    balances = [
+        {"account": key, "label": Account(key).label, "amount": _yuan(value)}
+        for key, value in plan_selectors.ledger_balances(sub).items()
+    ]
+    return {
+        "sub": sub,
+        "customer": sub.customer,
+        "plan_name": plan_services.plan_name(sub.plan),
+        "period_price": _yuan(sub.period_price_fen),
+        "options": options,
+        "policy": policy,
+        "timings": plan_selectors.timing_choices(policy) if options else [],
+        "scheduled": scheduled,
+        "scheduled_to_name": plan_services.plan_name(scheduled.to_plan) if scheduled else "",
+        "next_plan_name": plan_services.plan_name(next_plan) if next_plan else "",
+        "next_amount": _yuan(next_amount) if next_plan else "",
+        "open_due": _yuan(plan_selectors.open_due_fen(sub)),
+        "account_credit": _yuan(plan_selectors.account_credit_fen(sub)),
+        "balances": balances,
+        "problems": plan_selectors.ledger_problems(sub),
+        "invoices": invoices,
+        "refunds": refunds,
+        "events": _event_rows(sub),
+        "consent_text": consent,
+        "section": "search",
+        "serving": _serving(request),
+        **extra,
+    }
+
+
+@require_GET
+@never_cache
+@staff_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A subscription: every change open to it (equal buttons), the scheduled change (undo),
+    the next charge, the audit trail, invoices, refunds and the ledger's balances."""
+    if denied := _plan_staff(request):
+        return denied
+    sub = _subscription_or_404(request, pk)
+    return render(request, "console/plan.html", _plan_context(request, sub))
+
+
+@require_POST
+@staff_required
+def plan_change_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 1 for every kind of change: record the attempt, then show its preview."""
+    if denied := _plan_staff(request):
+        return denied
+    sub = _subscription_or_404(request, pk)
+    form = PlanChangeForm(request.POST)
+    if not form.is_valid():
+        context = _plan_context(request, sub, error=_("Choose a change."))
+        return render(request, "console/plan.html", context, status=422)
+    code = form.cleaned_data["to_plan"].strip()
+    try:
+        to_plan = plan_selectors.plan_get(code) if code else None
+        attempt = plan_services.change_start(
+            subscription=sub,
+            to_plan=to_plan,
+            channel=PlanChannel.CONSOLE,
+            actor=request.user,
+            timing=form.cleaned_data["timing"] or None,
+        )
+    except DomainError as exc:
+        status = 422 if exc.status == 404 else exc.status
+        context = _plan_context(request, sub, error=exc.message)
+        return render(request, "console/plan.html", context, status=status)
+    return HttpResponseRedirect(reverse("console:plan_preview", args=[attempt.pk]))
+
+
+def _preview_context(request: HttpRequest, attempt: Any, **extra: Any) -> dict[str, Any]:
+    quote = plan_services.attempt_quote(attempt)
+    offer_text = ""
+    if attempt.offer_id:
+        offer = attempt.offer
+        offer_text = offer.text if translation.get_language() == "zh-hans" else offer.text_en
+    policy = plan_selectors.policy_get()
+    valid_until = attempt.quoted_at + plan_selectors.QUOTE_VALID
+    return {
+        "attempt": attempt,
+        "sub": attempt.subscription,
+        "customer": attempt.subscription.customer,
+        "quote": quote,
+        "amounts": {
+            "charge": _yuan(quote.charge_fen),
+            "credit": _yuan(quote.credit_fen),
+            "settles_open": _yuan(quote.settles_open_fen),
+            "refundable": _yuan(quote.credit_fen - quote.settles_open_fen),
+            "new_price": _yuan(quote.new_price_fen),
+            "next_charge": _yuan(quote.next_charge_fen),
+        },
+        "from_name": plan_services.plan_name(attempt.from_plan),
+        "to_name": plan_services.plan_name(attempt.to_plan),
+        "confirm_label": PLAN_CONFIRM_LABELS[attempt.kind],
+        "offer_text": offer_text,
+        "timings": plan_selectors.timing_choices(policy),
+        "valid_until": valid_until,
+        "expired": timezone.now() > valid_until,
+        "form": extra.pop("form", None) or PlanConfirmForm(),
+        "refund_days": policy.refund_within_days,
+        "section": "search",
+        "serving": _serving(request),
+        **extra,
+    }
+
+
+@require_GET
+@never_cache
+@staff_required
+def plan_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview of an attempt: what happens, when, the amounts, where a credit goes; the
+    confirm button, and at most one retention offer beside it with the same weight."""
+    if denied := _plan_staff(request):
+        return denied
+    attempt = _attempt_or_404(request, pk)
+    if attempt.outcome != AttemptOutcome.OPEN:
+        return _attempt_finished(attempt)
+    sub = attempt.subscription
+    if sub.status not in plan_selectors.LIVE or sub.plan_id != attempt.from_plan_id:
+        messages.warning(request, _("This preview is out of date: the plan changed since."))
+        return HttpResponseRedirect(reverse("console:plan", args=[sub.pk]))
+    return render(request, "console/plan_preview.html", _preview_context(request, attempt))
+
+
+def _attempt_finished(attempt: Any) -> HttpResponse:
+    """An attempt no longer open: where its outcome is shown."""
+    change = PlanChange.objects.filter(attempt=attempt).first()
+    if change is not None:
+        return HttpResponseRedirect(reverse("console:plan_change", args=[change.pk]))
+    return HttpResponseRedirect(reverse("console:plan", args=[attempt.subscription_id]))
+
+
+def _plan_restart(request: HttpRequest, attempt: Any) -> HttpResponse:
+    """The preview went out of date: compute it again as of now (never a dead end; no second
+    offer: the domain shows at most one per subscription in 30 days)."""
+    sub = _subscription_or_404(request, attempt.subscription_id)
+    try:
+        fresh = plan_services.change_start(
+            subscription=sub,
+            to_plan=attempt.to_plan,
+            channel=PlanChannel.CONSOLE,
+            actor=request.user,
+            timing=attempt.timing,
+        )
+    except DomainError as exc:
+        context = _plan_context(request, sub, error=exc.message)
+        return render(request, "console/plan.html", context, status=exc.status)
+    messages.warning(
+        request,
+        _(
+            "The amounts were out of date, so they were computed again as of now. Nothing was "
+            "changed yet: check them with the customer and confirm."
+        ),
+    )
+    return HttpResponseRedirect(reverse("console:plan_preview", args=[fresh.pk]))
+
+
+@require_POST
+@staff_required
+def plan_retime(request: HttpRequest, pk: int) -> HttpResponse:
+    """When the customer may choose the timing: switch the preview (not a step)."""
+    if denied := _plan_staff(request):
+        return denied
+    attempt = _attempt_or_404(request, pk)
+    form = PlanTimingForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(_("Choose when the change takes effect."), status=422)
+        plan_services.change_retime(
+            attempt=attempt, timing=form.cleaned_data["timing"], actor=request.user
+        )
+    except DomainError as exc:
+        attempt = _attempt_or_404(request, pk)
+        context = _preview_context(request, attempt, error=exc.message)
+        return render(request, "console/plan_preview.html", context, status=exc.status)
+    return HttpResponseRedirect(reverse("console:plan_preview", args=[attempt.pk]))
+
+
+@require_POST
+@staff_required
+def plan_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 2: carry out the change with the amounts shown (confirming declines an offer)."""
+
+    if denied := _plan_staff(request):
+        return denied
+    attempt = _attempt_or_404(request, pk)
+    if attempt.outcome != AttemptOutcome.OPEN:
+        return _attempt_finished(attempt)
+    form = PlanConfirmForm(request.POST)
+    if not form.is_valid():
+        context = _preview_context(request, attempt, form=form)
+        return render(request, "console/plan_preview.html", context, status=422)
+    try:
+        change = plan_services.change_confirm(
+            attempt_id=attempt.pk,
+            actor=request.user,
+            channel=PlanChannel.CONSOLE,
+            refund_to=form.cleaned_data["refund_to"],
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as exc:
+        if exc.code == "quote_expired":
+            return _plan_restart(request, attempt)
+        if exc.code == "attempt_finished":
+            return _attempt_finished(attempt)
+        attempt = _attempt_or_404(request, pk)
+        context = _preview_context(request, attempt, form=form, error=exc.message)
+        return render(request, "console/plan_preview.html", context, status=exc.status)
+    messages.success(
+        request, _("Done. Read the confirmation out to the customer; they also get it by SMS.")
+    )
+    return HttpResponseRedirect(reverse("console:plan_change", args=[change.pk]))
+
+
+@require_POST
+@staff_required
+def plan_accept_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer takes the offer instead of the change (nothing else changes)."""
+    if denied := _plan_staff(request):
+        return denied
+    attempt = _attempt_or_404(request, pk)
+    try:
+        plan_services.change_accept_offer(
+            attempt_id=attempt.pk, actor=request.user, channel=PlanChannel.CONSOLE
+        )
+    except DomainError as exc:
+        attempt = _attempt_or_404(request, pk)
+        context = _preview_context(request, attempt, error=exc.message)
+        return render(request, "console/plan_preview.html", context, status=exc.status)
+    messages.success(request, _("The offer was accepted; the plan stays as it is."))
+    return HttpResponseRedirect(reverse("console:plan", args=[attempt.subscription_id]))
+
+
+@require_GET
+@never_cache
+@staff_required
+def plan_change_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmed change: what was done, when it takes effect, charges, credits, refunds."""
+
+    if denied := _plan_staff(request):
+        return denied
+    change = _change_or_404(request, pk)
+    context = {
+        "change": change,
+        "sub": change.subscription,
+        "customer": change.subscription.customer,
+        "from_name": plan_services.plan_name(change.from_plan),
+        "to_name": plan_services.plan_name(change.to_plan),
+        "charge": _yuan(change.charge_fen),
+        "credit": _yuan(change.credit_fen),
+        "credit_split": [
+            (_("set against what was unpaid"), _yuan(change.credit_settled_fen)),
+            (_("back to the original payment method"), _yuan(change.credit_refunded_fen)),
+            (_("kept as account credit"), _yuan(change.credit_kept_fen)),
+        ]
+        if change.credit_fen
+        else [],
+        "refunds": [
+            {"refund": r, "amount": _yuan(r.amount_fen)} for r in change.refunds.order_by("id")
+        ],
+        "section": "search",
+        "serving": _serving(request),
+    }
+    return render(request, "console/plan_change.html", context)
+
+
+@require_POST
+@staff_required
+def plan_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a scheduled change (one action)."""
+    if denied := _plan_staff(request):
+        return denied
+    change = _change_or_404(request, pk)
+    try:
+        plan_services.change_undo(
+            change_id=change.pk, actor=request.user, channel=PlanChannel.CONSOLE
+        )
+    except DomainError as exc:
+        sub = _subscription_or_404(request, change.subscription_id)
+        context = _plan_context(request, sub, error=exc.message)
+        return render(request, "console/plan.html", context, status=exc.status)
+    messages.success(request, _("The scheduled change was undone."))
+    return HttpResponseRedirect(reverse("console:plan", args=[change.subscription_id]))
+
+
+@require_POST
+@staff_required
+def plan_auto_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """Auto-renewal off (one action) or on (with the consent text read out to the customer)."""
+    if denied := _plan_staff(request):
+        return denied
+    sub = _subscription_or_404(request, pk)
+    form = AutoRenewForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(_("Choose on or off."), status=422)
+        plan_services.auto_renew_set(
+            subscription=sub,
+            on=form.cleaned_data["on"],
+            consent_text_shown=form.cleaned_data["consent_text"],
+            channel=PlanChannel.CONSOLE,
+            actor=request.user,
+        )
+    except DomainError as exc:
+        context = _plan_context(request, sub, error=exc.message)
+        return render(request, "console/plan.html", context, status=exc.status)
+    messages.success(request, _("Auto-renewal updated."))
+    return HttpResponseRedirect(reverse("console:plan", args=[sub.pk]))

@@ -4,25 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0003_refund_attempts_protect'),
+        ("plans", "0003_refund_attempts_protect"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='planchange',
-            name='credit_kept_fen',
-            field=models.PositiveIntegerField(default=0, verbose_name='credit kept as account credit (fen)'),
+            model_name="planchange",
+            name="credit_kept_fen",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="credit kept as account credit (fen)"
+            ),
         ),
         migrations.AddField(
-            model_name='planchange',
-            name='credit_refunded_fen',
-            field=models.PositiveIntegerField(default=0, verbose_name='credit refunded (fen)'),
+            model_name="planchange",
+            name="credit_refunded_fen",
+            field=models.PositiveIntegerField(default=0, verbose_name="credit refunded (fen)"),
         ),
         migrations.AddField(
-            model_name='planchange',
-            name='credit_settled_fen',
-            field=models.PositiveIntegerField(default=0, verbose_name='credit set against unpaid (fen)'),
+            model_name="planchange",
+            name="credit_settled_fen",
+            field=models.PositiveIntegerField(
+                default=0, verbose_name="credit set against unpaid (fen)"
+            ),
         ),
     ]
