@@ -9,6 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
 from fairdesk.areas.api import router as areas_router
+from fairdesk.contact.api import router as contact_router
 from fairdesk.core.errors import DomainError
 from fairdesk.customers.api import router as customers_router
 from fairdesk.network.api import router as network_router
@@ -53,3 +54,4 @@ api.add_router("/", network_router, tags=["network"])
 api.add_router("/", customers_router)
 api.add_router("/service-requests", service_requests_router, tags=["service requests"])
 api.add_router("/", plans_router, tags=["plans"])
+api.add_router("/", contact_router, tags=["contact"])

@@ -29,3 +29,11 @@ urlpatterns += i18n_patterns(
     path("", include("fairdesk.network.urls", namespace="i18n-network")),
     prefix_default_language=False,
 )
+
+# Contact centre: the published queue rule (public, also as /en/queue-rule/) and the auditors'
+# complaint export page.
+urlpatterns += [path("", include("fairdesk.contact.urls"))]
+urlpatterns += i18n_patterns(
+    path("", include("fairdesk.contact.urls", namespace="i18n-contact")),
+    prefix_default_language=False,
+)

@@ -68,15 +68,29 @@ def agents_needed(
     target_seconds: float = 20,
 ) -> Staffing:
     """The fewest agents that answer ``target_share`` of contacts within ``target_seconds``."""
+    numbers = (arrivals_per_hour, handle_seconds, target_share, target_seconds)
+    if not all(isinstance(x, int | float) and math.isfinite(x) for x in numbers):
+        raise ValueError("every figure must be a finite number")
     if arrivals_per_hour < 0 or handle_seconds <= 0:
         raise ValueError("arrivals must be ≥ 0 and handle time > 0")
     if not 0 < target_share < 1 or target_seconds < 0:
         raise ValueError("the target share must be between 0 and 1, the target time ≥ 0")
     traffic = arrivals_per_hour * handle_seconds / 3600
-    agents = max(1, math.floor(traffic) + 1)
-    while service_level(agents, traffic, handle_seconds, target_seconds) < target_share:
+    if traffic >= MAX_AGENTS:
+        raise ValueError("more than 10,000 agents needed")
+    # Erlang B by its recurrence, continued one agent at a time (linear, not quadratic)
+    agents, b = 0, 1.0
+    start = max(1, math.floor(traffic) + 1)
+    while True:
         agents += 1
-        if agents > MAX_AGENTS:
+        b = traffic * b / (agents + traffic * b)
+        if agents < start:
+            continue
+        c = b / (1 - (traffic / agents) * (1 - b))
+        level = 1 - c * math.exp(-(agents - traffic) * target_seconds / handle_seconds)
+        if level >= target_share:
+            break
+        if agents >= MAX_AGENTS:
             raise ValueError("more than 10,000 agents needed")
     return Staffing(
         arrivals_per_hour=arrivals_per_hour,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,11 +58,14 @@ from fairdesk.notifications.services import message_send
 
 log = logging.getLogger("fairdesk.contact")
 
-#: Words that hand a conversation to a person at once (guarantee F6), compared case-insensitively
-#: after trimming spaces and punctuation.
+#: Words that hand a conversation to a person at once (guarantee F6; published on /queue-rule/).
 TRANSFER_WORDS = frozenset(
     {"人工", "转人工", "人工客服", "客服", "真人", "agent", "human", "person"}
 )
+# 人工 anywhere (我要人工, 找人工, 人工服务…) except in 人工智能; 客服, 真人 anywhere;
+# English words as whole words (not "agenda", "humane")
+_HUMAN_ZH = re.compile(r"人工(?!智能)|客服|真人|人类")
+_HUMAN_EN = re.compile(r"\b(agent|human|person|operator|representative)s?\b", re.IGNORECASE)
 MAX_TEXT = 2000
 CALLBACK_MIN_WINDOW = timedelta(minutes=15)
 CALLBACK_MAX_AHEAD = timedelta(days=7)
@@ -75,10 +79,9 @@ def _now(now: datetime | None) -> datetime:
 
 
 def wants_human(text: str) -> bool:
-    cleaned = _PUNCT.sub("", (text or "").strip().lower())
-    if cleaned in TRANSFER_WORDS:
-        return True
-    return any(word in (text or "").lower() for word in ("转人工", "人工客服", "talk to a person"))
+    """Does the customer ask for a person? (Then the conversation goes to the queue at once.)"""
+    text = text or ""
+    return bool(_HUMAN_ZH.search(text) or _HUMAN_EN.search(text))
 
 
 def _clean_text(text: str) -> str:
@@ -140,7 +143,9 @@ def contact_start(
     _check_type(contact_type)
     if channel not in (Channel.WEB_CHAT, Channel.PHONE):
         raise DomainError(_("Unknown channel."), code="invalid_channel", status=422)
-    text = (text or "").strip()[:MAX_TEXT]
+    text = (text or "").strip()
+    if len(text) > MAX_TEXT:
+        _clean_text(text)  # the same error as a message that is too long
     agent = None
     if channel == Channel.PHONE:
         agent = _agent_for(agent_user)
@@ -376,7 +381,11 @@ def queue_dispatch(*, now: datetime | None = None) -> int:
     """Assign waiting contacts by the published rule; every assignment logged with its reason."""
     now = _now(now)
     with transaction.atomic():
-        agents = list(AgentProfile.objects.select_for_update().filter(status=AgentStatus.AVAILABLE))
+        agents = list(
+            AgentProfile.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(status=AgentStatus.AVAILABLE)
+        )
         if not agents:
             return 0
         # a callback joins the queue when its window opens (queued_at = window start)
@@ -648,7 +657,7 @@ def complaint_file(
     outlet = getattr(service_request, "outlet", None)
     with transaction.atomic():
         complaint = Complaint.objects.create(
-            number=f"TMP-{now.timestamp()}",
+            number=f"TMP-{uuid.uuid4().hex[:16]}",  # replaced by the real number below
             customer=customer,
             category=category,
             green=category in GREEN_CATEGORIES,
@@ -701,6 +710,21 @@ def complaint_file(
     return complaint
 
 
+def _complaint_role(actor: Any, complaint: Complaint) -> str | None:
+    """The complaint's own customer, or the brand (agents, brand administrators); nobody else
+    (auditors read, outlet staff and technicians are the subject of complaints, not handlers)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    if actor.pk == complaint.customer.user_id:
+        return workflow.CUSTOMER
+    if (
+        actor.is_superuser
+        or actor.groups.filter(name__in=[roles.AGENT, roles.BRAND_ADMIN]).exists()
+    ):
+        return workflow.BRAND
+    return None
+
+
 def complaint_transition(
     *,
     complaint: Complaint,
@@ -719,11 +743,9 @@ def complaint_transition(
         complaint = (
             Complaint.objects.select_for_update().select_related("customer").get(pk=complaint.pk)
         )
-        role = (
-            workflow.CUSTOMER
-            if getattr(actor, "pk", None) == complaint.customer.user_id and actor is not None
-            else (workflow.BRAND if roles.is_staff_member(actor) else None)
-        )
+        role = _complaint_role(actor, complaint)
+        if role is None:
+            raise DomainError(_("You may not make this step."), code="forbidden", status=403)
         allowed = workflow.allowed(complaint.status, to_status)
         overdue_escalation = (
             to_status == ComplaintStatus.ESCALATED
@@ -732,19 +754,19 @@ def complaint_transition(
             and complaint.due_at < now
             and role == workflow.CUSTOMER
         )
-        if role is None or (role not in allowed and not overdue_escalation):
-            if not allowed and not overdue_escalation:
-                raise DomainError(
-                    _("A complaint cannot go from “%(from)s” to “%(to)s”.")
-                    % {
-                        "from": ComplaintStatus(complaint.status).label,
-                        "to": ComplaintStatus(to_status).label
-                        if to_status in ComplaintStatus.values
-                        else to_status,
-                    },
-                    code="illegal_transition",
-                    status=409,
-                )
+        if not allowed and not overdue_escalation:
+            raise DomainError(
+                _("A complaint cannot go from “%(from)s” to “%(to)s”.")
+                % {
+                    "from": ComplaintStatus(complaint.status).label,
+                    "to": ComplaintStatus(to_status).label
+                    if to_status in ComplaintStatus.values
+                    else to_status,
+                },
+                code="illegal_transition",
+                status=409,
+            )
+        if role not in allowed and not overdue_escalation:
             raise DomainError(_("You may not make this step."), code="forbidden", status=403)
         if to_status == ComplaintStatus.RESOLVED and not outcome.strip():
             raise DomainError(_("Describe the outcome."), code="outcome_required", status=422)
@@ -763,8 +785,12 @@ def complaint_transition(
             complaint.external_reference = external_reference.strip()[:100]
         if role == workflow.BRAND and complaint.owner_id is None:
             complaint.owner = actor
-        complaint.due_at = _due_for(complaint, to_status, now)
-        complaint.escalation_level = 0
+        keeps_deadline = from_status == ComplaintStatus.ACKNOWLEDGED and to_status in (
+            ComplaintStatus.INVESTIGATING,
+        )
+        if not keeps_deadline:  # the promise made at acknowledgement stands while investigating
+            complaint.due_at = _due_for(complaint, to_status, now)
+            complaint.escalation_level = 0
         if to_status in workflow.CLOSED:
             complaint.closed_at = now
         complaint.save()

@@ -34,3 +34,22 @@ def test_bad_input():
     with pytest.raises(ValueError):
         agents_needed(arrivals_per_hour=10, handle_seconds=60, target_share=1.5)
     assert math.isfinite(agents_needed(arrivals_per_hour=0, handle_seconds=60).average_wait_seconds)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"arrivals_per_hour": math.inf, "handle_seconds": 60},
+        {"arrivals_per_hour": math.nan, "handle_seconds": 60},
+        {"arrivals_per_hour": 10, "handle_seconds": math.nan},
+        {"arrivals_per_hour": 10**9, "handle_seconds": 600},
+    ],
+)
+def test_impossible_figures_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        agents_needed(**kwargs)
+
+
+def test_large_loads_are_quick_and_consistent():
+    staffing = agents_needed(arrivals_per_hour=60_000, handle_seconds=300)  # 5,000 erlangs
+    assert staffing.agents > 5000 and staffing.service_level >= 0.8

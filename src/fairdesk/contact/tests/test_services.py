@@ -214,3 +214,53 @@ def test_late_complaint_escalates_and_customer_may_go_outside(customer, staff, c
         actor=customer.user,
         external_body="12315",
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["我要人工", "找人工", "人工服务", "真人客服", "I want a human", "agent please"]
+)
+def test_more_ways_to_ask_for_a_person(text):
+    assert wants_human(text)
+
+
+@pytest.mark.parametrize(
+    "text,hazard",
+    [
+        ("燃气热水器不出热水", False),
+        ("买个燃气灶", False),
+        ("I use Firefox", False),
+        ("sparkling water dispenser", False),
+        ("闻到燃气味", True),
+        ("插座冒烟了", True),
+        ("the outlet is sparking", True),
+        ("I smell gas", True),
+    ],
+)
+def test_hazard_words_mean_danger_not_the_fuel(text, hazard):
+    from fairdesk.contact.ordering import looks_hazardous
+
+    assert looks_hazardous(text) is hazard
+
+
+def test_only_agents_and_brand_admins_handle_complaints(customer, staff, clock):
+    auditor = staff("audit", roles.AUDITOR)
+    complaint = complaint_file(customer=customer, category="refund", description="退款未到账")
+    with pytest.raises(DomainError) as err:
+        complaint_transition(
+            complaint=complaint, to_status=ComplaintStatus.ACKNOWLEDGED, actor=auditor
+        )
+    assert err.value.code == "forbidden"
+
+
+def test_investigating_keeps_the_resolution_promise(customer, staff, clock):
+    agent = staff("agent1")
+    complaint = complaint_file(
+        customer=customer, category="service_quality", description="师傅迟到"
+    )
+    complaint_transition(complaint=complaint, to_status=ComplaintStatus.ACKNOWLEDGED, actor=agent)
+    complaint.refresh_from_db()
+    promised = complaint.due_at
+    clock.move_to(T0 + timedelta(days=5))
+    complaint_transition(complaint=complaint, to_status=ComplaintStatus.INVESTIGATING, actor=agent)
+    complaint.refresh_from_db()
+    assert complaint.due_at == promised
