@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
@@ -47,6 +48,19 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
         }
     }
     return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own errors (a body that is not JSON, …) in the one error shape."""
+    code = "invalid_body" if exc.status_code == 400 else "error"
+    body = {
+        "error": {
+            "code": code,
+            "message": _("The request is not valid: %(detail)s") % {"detail": str(exc)},
+        }
+    }
+    return api.create_response(request, body, status=exc.status_code)
 
 
 api.add_router("/areas", areas_router, tags=["areas"])

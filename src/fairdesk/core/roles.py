@@ -182,6 +182,48 @@ for _role, _perms in _PLANS_PERMISSIONS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] + _perms
 
 
+# The contact centre (fairdesk.contact). Kept minimal: these are the admin's model permissions
+# only. Who sees which contact, callback or complaint, who may take or answer a conversation and
+# who may move a complaint is decided by fairdesk.contact.selectors and .workflow; contacts,
+# callbacks and complaints change only through the services (portal, console, API, worker), and
+# an agent's own status through the console. Agents read the conversations, the assignment log,
+# callbacks and complaints with their timelines; brand admins keep the assistant's answers, the
+# complaint policy and the agents (skills, languages, limit) and read everything; auditors read
+# complaints, their timelines, the assignment log (the published rule applied) and the policy.
+# Customers need no model permission: they reach only their own rows, through the selectors.
+_CONTACT_DESK_READ = [
+    "contact.view_contact",
+    "contact.view_contactmessage",
+    "contact.view_assignment",
+    "contact.view_callback",
+    "contact.view_complaint",
+    "contact.view_complaintevent",
+]
+_CONTACT_PERMISSIONS: dict[str, list[str]] = {
+    AGENT: list(_CONTACT_DESK_READ),
+    BRAND_ADMIN: [
+        *_CONTACT_DESK_READ,
+        "contact.view_faqentry",
+        "contact.add_faqentry",
+        "contact.change_faqentry",
+        "contact.view_complaintpolicy",
+        "contact.add_complaintpolicy",  # the admin allows it only while there is no policy row
+        "contact.change_complaintpolicy",
+        "contact.view_agentprofile",
+        "contact.add_agentprofile",
+        "contact.change_agentprofile",
+    ],
+    AUDITOR: [
+        "contact.view_complaint",
+        "contact.view_complaintevent",
+        "contact.view_assignment",
+        "contact.view_complaintpolicy",
+    ],
+}
+for _role, _perms in _CONTACT_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] + _perms
+
+
 def sync_roles(apps: Any = None, using: str = "default", strict: bool = True) -> None:
     """Create every role group and give it exactly the permissions listed above.
 

@@ -24,6 +24,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from fairdesk.areas.gazetteer import COUNTY, PREFECTURE, TOWNSHIP, Division, get_gazetteer
+from fairdesk.contact.demo import SECOND_AGENT
 from fairdesk.core import roles
 from fairdesk.network.choices import LineOutcome, ProductLine
 from fairdesk.network.models import CoverageImport, Outlet
@@ -44,6 +45,9 @@ ROLE_USERS = [
     roles.BRAND_ADMIN,
     roles.AUDITOR,
 ]
+# More demo users in a role: a second agent for the contact centre's demo (away, with its own
+# skills), so that the queue has someone who is not available.
+EXTRA_USERS = {SECOND_AGENT: roles.AGENT}
 OUTLET_PREFIX = "FD"
 MUNICIPALITIES = {"11", "12", "31", "50"}
 
@@ -288,6 +292,12 @@ class Command(BaseCommand):
         self.seed_customers()
         self.seed_service_requests()
         self.seed_plans()
+        self.seed_contact()
+
+    def seed_contact(self) -> None:
+        from fairdesk.contact.demo import seed_contact_demo
+
+        self.stdout.write(seed_contact_demo())
 
     def seed_plans(self) -> None:
         from fairdesk.plans.demo import seed_plans_demo
@@ -320,16 +330,21 @@ class Command(BaseCommand):
             admin.is_staff = admin.is_superuser = True
             admin.save(update_fields=["is_staff", "is_superuser"])
         groups = {g.name: g for g in Group.objects.filter(name__in=ROLE_USERS)}
-        for role in ROLE_USERS:
+        users = {role: role for role in ROLE_USERS} | EXTRA_USERS
+        for username, role in users.items():
             user, _created = User.objects.get_or_create(
-                username=role,
-                defaults={"is_staff": True, "password": encoded, "email": f"{role}@example.com"},
+                username=username,
+                defaults={
+                    "is_staff": True,
+                    "password": encoded,
+                    "email": f"{username}@example.com",
+                },
             )
             if not user.is_staff:
                 user.is_staff = True
                 user.save(update_fields=["is_staff"])
             user.groups.add(groups[role])
-        self.stdout.write(f"users: {DEMO_ADMIN} + {', '.join(ROLE_USERS)}")
+        self.stdout.write(f"users: {DEMO_ADMIN} + {', '.join(users)}")
 
     def seed_network(self) -> None:
         specs = demo_network()
