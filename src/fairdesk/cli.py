@@ -83,7 +83,8 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     print(f"  admin 管理后台       →  {url}admin/   login 登录: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
     print(
         "  role logins 角色账号 (same password 密码相同): "
-        "agent, dispatcher, technician, outlet_manager, brand_admin, auditor"
+        "agent, dispatcher, technician, outlet_manager, brand_admin, auditor; "
+        "agent2 (a second agent, away 休息中)"
     )
     print(
         f"  customer 客户登录     →  {url}login/   13800000001 (张三), 13800000002 (李四); "
