@@ -12,7 +12,8 @@ The rule, in plain words (also on the public page):
    a class; and waiting is what raises priority: a contact can only be overtaken by contacts that
    arrived less than 2 hours after it, so nothing waits without bound.
 4. The contact goes to the eligible agent (available, below their limit, with the product line
-   and language) who has been idle the longest.
+   and language) with the fewest open conversations, and among those to the one idle the
+   longest (since their last conversation ended, or since they became available).
 
 The input type, ``QueueItem``, has exactly the fields the rule may read. It has no field for
 revenue, plan tier, spend or any customer value, and ``tests/test_ordering.py`` fails if one is
@@ -89,7 +90,7 @@ class AgentState:
     available: bool
     active_contacts: int
     max_concurrent: int
-    idle_since: datetime  # when the agent last had no contact (or became available)
+    idle_since: datetime  # when the agent's last conversation ended (or they became available)
     product_lines: frozenset[str] = frozenset()  # empty: every product line
     languages: frozenset[str] = frozenset({"zh-hans"})
 
@@ -141,7 +142,8 @@ class Assignment:
 def assign(
     items: Iterable[QueueItem], agents: Sequence[AgentState], now: datetime
 ) -> list[Assignment]:
-    """Hand out waiting contacts in queue order, each to the eligible agent idle the longest.
+    """Hand out waiting contacts in queue order, each to the eligible agent with the fewest open
+    conversations, then idle the longest.
 
     A contact no agent can take (skills, language) does not block the ones behind it.
     """
@@ -151,7 +153,7 @@ def assign(
         candidates = [a for a in pool.values() if eligible(a, item)]
         if not candidates:
             continue
-        agent = min(candidates, key=lambda a: (a.idle_since, a.agent_id))
+        agent = min(candidates, key=lambda a: (a.active_contacts, a.idle_since, a.agent_id))
         out.append(
             Assignment(
                 contact_id=item.contact_id,
@@ -166,11 +168,12 @@ def assign(
                         max(timedelta(0), now - agent.idle_since).total_seconds()
                     ),
                     "candidates": len(candidates),
-                    "rule": "earliest queue time, then the eligible agent idle the longest",
+                    "rule": (
+                        "earliest queue time; the eligible agent with the fewest open "
+                        "conversations, then idle the longest"
+                    ),
                 },
             )
         )
-        pool[agent.agent_id] = dataclasses.replace(
-            agent, active_contacts=agent.active_contacts + 1, idle_since=now
-        )
+        pool[agent.agent_id] = dataclasses.replace(agent, active_contacts=agent.active_contacts + 1)
     return out

@@ -413,8 +413,6 @@ def queue_dispatch(*, now: datetime | None = None) -> int:
                 waited_seconds=item.reason["waited_seconds"],
                 reason=item.reason,
             )
-            agent.idle_since = now
-            agent.save(update_fields=["idle_since"])
             with translation.override(contact.language):
                 _say(
                     contact,
@@ -530,6 +528,8 @@ def callback_done(
         contact.assigned_at = contact.assigned_at or now
         contact.outcome = (outcome or "").strip()[:300]
         contact.save()
+        _refresh_idle(agent.pk, now)
+        transaction.on_commit(lambda: queue_dispatch())
     return callback
 
 
@@ -593,7 +593,7 @@ def callbacks_escalate_due(*, now: datetime | None = None) -> int:
                     reference=f"C{contact.pk}",
                     dedupe_key=f"callback:{callback.pk}:{level}:u{user.pk}",
                 )
-            if level == 1:
+            if callback.escalation_level == 0:  # also when the worker jumps straight to level 2
                 with translation.override(contact.language):
                     apology = _(
                         "We missed the callback we promised by %(end)s. This is recorded and "
@@ -629,7 +629,10 @@ def _due_for(complaint: Complaint, status: str, now: datetime) -> datetime | Non
     if status in (ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.INVESTIGATING):
         days = policy.green_resolve_days if complaint.green else policy.resolve_days
         return now + timedelta(days=days)
-    if status in (ComplaintStatus.RESOLVED, ComplaintStatus.REJECTED):
+    if status == ComplaintStatus.REJECTED:  # the brand must answer the rejection: a new round
+        days = policy.green_resolve_days if complaint.green else policy.resolve_days
+        return now + timedelta(days=days)
+    if status == ComplaintStatus.RESOLVED:  # the customer's turn: accept, reject or go outside
         return now + timedelta(days=policy.customer_answer_days)
     return None
 

@@ -26,7 +26,8 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 #: ... and at any time while the brand is late on its step (checked in services).
 OVERDUE_ESCALATION_FROM = frozenset({S.RECEIVED, S.ACKNOWLEDGED, S.INVESTIGATING})
 CLOSED = frozenset({S.ACCEPTED, S.ESCALATED})
-BRAND_OWES = frozenset({S.RECEIVED, S.ACKNOWLEDGED, S.INVESTIGATING})
+#: Statuses in which the brand owes the next step (a rejection must be answered: investigate again)
+BRAND_OWES = frozenset({S.RECEIVED, S.ACKNOWLEDGED, S.INVESTIGATING, S.REJECTED})
 
 
 def allowed(from_status: str, to_status: str) -> frozenset[str]:

@@ -264,3 +264,34 @@ def test_investigating_keeps_the_resolution_promise(customer, staff, clock):
     complaint_transition(complaint=complaint, to_status=ComplaintStatus.INVESTIGATING, actor=agent)
     complaint.refresh_from_db()
     assert complaint.due_at == promised
+
+
+def test_a_worker_that_was_down_still_apologises(customer, staff, clock):
+    staff("boss", roles.BRAND_ADMIN)
+    callback_request(
+        customer=customer,
+        phone="13800000002",
+        window_start=T0 + timedelta(hours=1),
+        window_end=T0 + timedelta(hours=2),
+        contact_type=ContactType.REFUND,
+    )
+    clock.move_to(T0 + timedelta(hours=9))  # straight to level 2
+    assert callbacks_escalate_due() == 1
+    assert Message.objects.filter(kind="contact.callback_missed", channel="sms").count() == 1
+
+
+def test_a_rejection_puts_the_brand_on_the_clock_again(customer, staff, clock):
+    agent = staff("agent1")
+    complaint = complaint_file(customer=customer, category="refund", description="退款未到账")
+    complaint_transition(complaint=complaint, to_status=ComplaintStatus.ACKNOWLEDGED, actor=agent)
+    complaint_transition(
+        complaint=complaint, to_status=ComplaintStatus.RESOLVED, actor=agent, outcome="已退款"
+    )
+    clock.move_to(T0 + timedelta(days=1))
+    complaint_transition(
+        complaint=complaint, to_status=ComplaintStatus.REJECTED, actor=customer.user
+    )
+    complaint.refresh_from_db()
+    assert complaint.due_at == T0 + timedelta(days=4)  # green: 3 days to answer the rejection
+    clock.move_to(T0 + timedelta(days=4, minutes=1))
+    assert complaints_escalate_due() == 1
