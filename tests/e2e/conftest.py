@@ -99,3 +99,37 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def sign_in_customer() -> Any:
+    """Sign a customer in with a code from the outbox, starting at ``start`` (the portal)."""
+    from fairdesk.portal.tests.fixtures import code_from_outbox
+
+    def sign_in(page: Any, phone: str, start: str = "/portal/") -> None:
+        page.goto(start)
+        page.wait_for_selector("form[data-step=phone]")
+        page.fill("form[data-step=phone] input[name=phone]", phone)
+        page.click("form[data-step=phone] button[type=submit]")
+        page.wait_for_selector("form[data-step=code]")
+        page.fill("form[data-step=code] input[name=code]", code_from_outbox(phone))
+        page.click("form[data-step=code] button[type=submit]")
+        page.wait_for_url(f"**{start}")
+
+    return sign_in
+
+
+@pytest.fixture
+def sign_in_staff() -> Any:
+    """Sign a staff member in with their password, starting at ``start`` (the console)."""
+    from fairdesk.portal.tests.fixtures import PASSWORD
+
+    def sign_in(page: Any, username: str, start: str = "/console/") -> None:
+        page.goto(start)
+        page.wait_for_url("**/staff/login/**")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_url(f"**{start}")
+
+    return sign_in

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fairdesk.console import views
+from fairdesk.console import contact_views, views
 
 app_name = "console"
 
@@ -28,4 +28,22 @@ urlpatterns = [
     ),
     path("plans/changes/<int:pk>/", views.plan_change_detail, name="plan_change"),
     path("plans/changes/<int:pk>/undo/", views.plan_undo, name="plan_undo"),
+    # the contact centre: live queue, conversations, callbacks, complaints, staffing
+    path("queue/", contact_views.queue, name="contact_queue"),
+    path("queue/live/", contact_views.queue_live, name="contact_queue_live"),
+    path("queue/status/", contact_views.agent_status, name="agent_status"),
+    path("contacts/<int:pk>/", contact_views.conversation, name="contact"),
+    path(
+        "contacts/<int:pk>/messages/",
+        contact_views.conversation_messages,
+        name="contact_messages",
+    ),
+    path("contacts/<int:pk>/reply/", contact_views.reply, name="contact_reply"),
+    path("contacts/<int:pk>/close/", contact_views.close, name="contact_close"),
+    path("callbacks/", contact_views.callbacks, name="contact_callbacks"),
+    path("callbacks/<int:pk>/done/", contact_views.callback_done, name="callback_done"),
+    path("complaints/", contact_views.complaints, name="complaints"),
+    path("complaints/<int:pk>/", contact_views.complaint, name="complaint"),
+    path("complaints/<int:pk>/step/", contact_views.complaint_step, name="complaint_step"),
+    path("staffing/", contact_views.staffing, name="staffing"),
 ]

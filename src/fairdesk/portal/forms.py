@@ -213,3 +213,122 @@ class ChangeConfirmForm(forms.Form):
 class AutoRenewForm(forms.Form):
     on = forms.TypedChoiceField(choices=[("1", "on"), ("0", "off")], coerce=lambda v: v == "1")
     consent_text = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+# --- contact us, callbacks, complaints ------------------------------------------------------------
+
+#: What a contact is about, in the customer's words (the values are ``contact.ContactType``).
+CONTACT_TYPE_CHOICES = [
+    ("buy_upgrade", _("Buy or upgrade a plan")),
+    ("downgrade_cancel", _("Downgrade or cancel a plan")),
+    ("refund", _("A refund")),
+    ("complaint", _("A complaint")),
+    ("repair", _("A repair")),
+    ("consultation", _("A question")),
+]
+NOT_LINKED = ""
+
+
+class ContactStartForm(forms.Form):
+    """Contact us: what it is about, and (optionally) the first words."""
+
+    contact_type = forms.ChoiceField(
+        label=_("What is it about?"), choices=CONTACT_TYPE_CHOICES, widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label=_("Your message (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Type 人工 or “agent” at any time to talk to a person."),
+    )
+
+
+class ChatSayForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CallbackForm(forms.Form):
+    """A callback window: a day and two times, Beijing time."""
+
+    contact_type = forms.ChoiceField(
+        label=_("What is it about?"), choices=CONTACT_TYPE_CHOICES, widget=forms.RadioSelect
+    )
+    phone = forms.CharField(
+        label=_("Call me on"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(
+        label=_("From (Beijing time)"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    end = forms.TimeField(
+        label=_("Until (Beijing time)"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    text = forms.CharField(
+        label=_("What should we know before calling? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        from zoneinfo import ZoneInfo
+
+        data = super().clean()
+        day, start, end = data.get("day"), data.get("start"), data.get("end")
+        if day is not None and start is not None and end is not None:
+            if end <= start:
+                self.add_error("end", _("The end of the window must be after its start."))
+            else:
+                shanghai = ZoneInfo("Asia/Shanghai")
+                data["window_start"] = datetime.combine(day, start, tzinfo=shanghai)
+                data["window_end"] = datetime.combine(day, end, tzinfo=shanghai)
+        return data
+
+
+class ComplaintForm(forms.Form):
+    """A complaint: its category, what happened, and optionally one of my records."""
+
+    category = forms.ChoiceField(label=_("What is the complaint about?"), choices=[])
+    description = forms.CharField(
+        label=_("What happened?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What happened, when, and what you would like us to do."),
+    )
+    service_request = forms.ChoiceField(
+        label=_("About one of my service requests (optional)"), required=False
+    )
+    subscription = forms.ChoiceField(label=_("About one of my plans (optional)"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: list[tuple[str, str]] | None = None,
+        requests: list[tuple[str, str]] | None = None,
+        subscriptions: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = list(categories or [])
+        self.fields["service_request"].choices = [(NOT_LINKED, _("None")), *(requests or [])]
+        self.fields["subscription"].choices = [(NOT_LINKED, _("None")), *(subscriptions or [])]
+
+
+class ComplaintAnswerForm(forms.Form):
+    """The customer's answer to a resolution, or taking the complaint outside."""
+
+    note = forms.CharField(
+        label=_("Why? (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    external_body = forms.CharField(label=_("Where to"), max_length=100, required=False)
+    external_reference = forms.CharField(
+        label=_("Their case number (optional)"), max_length=100, required=False
+    )

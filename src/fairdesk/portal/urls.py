@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fairdesk.portal import plan_views, views
+from fairdesk.portal import contact_views, plan_views, views
 
 app_name = "portal"
 
@@ -24,5 +24,23 @@ urlpatterns = [
         "requests/<str:number>/<slug:action>/",
         views.change,
         name="change",
+    ),
+    # contact us, web chat, callbacks, complaints (contact_views)
+    path("contact/", contact_views.contact_start, name="contact"),
+    path("contact/chats/<int:pk>/", contact_views.chat, name="chat"),
+    path("contact/chats/<int:pk>/messages/", contact_views.chat_messages, name="chat_messages"),
+    path("contact/chats/<int:pk>/say/", contact_views.chat_say, name="chat_say"),
+    path("contact/chats/<int:pk>/human/", contact_views.chat_human, name="chat_human"),
+    path("contact/chats/<int:pk>/close/", contact_views.chat_close, name="chat_close"),
+    path("contact/callbacks/", contact_views.callbacks, name="callbacks"),
+    path("contact/callbacks/<int:pk>/", contact_views.callback, name="callback"),
+    path("complaints/", contact_views.complaints, name="complaints"),
+    path("complaints/new/", contact_views.complaint_new, name="complaint_new"),
+    path("complaints/<int:pk>/", contact_views.complaint, name="complaint"),
+    path("complaints/<int:pk>/record/", contact_views.complaint_record, name="complaint_record"),
+    path(
+        "complaints/<int:pk>/<slug:action>/",
+        contact_views.complaint_answer,
+        name="complaint_answer",
     ),
 ]
