@@ -103,7 +103,14 @@ class Gazetteer:
         if sep == "/":
             got = self._names.get(code)
             if got is None:
-                got = self._names[code] = "/".join(d.name for d in self.path(code))
+                div = self.divisions.get(code)
+                if div is None:
+                    got = ""
+                elif div.parent and div.parent in self.divisions:
+                    got = self.full_name(div.parent) + "/" + div.name
+                else:
+                    got = div.name
+                self._names[code] = got
             return got
         return sep.join(d.name for d in self.path(code))
 

@@ -44,10 +44,12 @@ its own ``Resolution`` with the caller's input.
 from __future__ import annotations
 
 import functools
+import gc
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from heapq import heappop, heappush
 from typing import Any
 
 from fairdesk.areas.gazetteer import (
@@ -305,18 +307,20 @@ class _Target:
     """What a name denotes: a current division, or a retired unit (with its current successors).
 
     ``scope``: code prefixes of what lies inside it; ``reach``: for a retired unit, its code and
-    its successors' (a name inside any of them may follow it); ``key``: twice a serial number,
-    the key of a reading state ending in it (+1 when the state still needs a follower).
+    its successors' (it may follow a name when any of them lies inside); ``prov``: the first two
+    digits of its code. The target is the key of a reading state that ends in it (``(target,
+    True)`` when that state still needs a follower): readings that end in the same place and
+    target have the same future, only the lightest is kept.
     """
 
-    __slots__ = ("code", "level", "scope", "retired", "successors", "prov", "reach", "wrong", "key")
+    __slots__ = ("code", "level", "prov", "reach", "retired", "scope", "successors")
 
     def __init__(
         self,
         code: str,
         level: int,
         scope: tuple[str, ...],
-        key: int,
+        prov: str,
         retired: HistoricalUnit | None = None,
         successors: tuple[str, ...] = (),
     ) -> None:
@@ -325,18 +329,27 @@ class _Target:
         self.scope = scope
         self.retired = retired
         self.successors = successors
-        self.prov = code[:2]
+        self.prov = prov
         self.reach = None if retired is None else (code, *successors)
-        self.wrong = WRONG_SUFFIXES[level]
-        self.key = key
 
 
-# One way of naming a target, as the reader uses it: (target, weight, short, state key), where
-# ``short``: the name must be followed by another link, a filler or the end of the text.
-_Name = tuple[_Target, int, bool, int]
+# One way of naming a target, as the reader uses it: (target, weight, short, wrong suffixes).
+# ``short``: the name must be followed by another link, a filler or the end of the text;
+# ``wrong suffixes``: the characters after it that make a wrong-suffix reading (榕江 + 市), all
+# those of its level but the one that spells its official name (深圳 + 市: that name is read).
+_Name = tuple[_Target, int, bool, frozenset[str]]
 # alias -> (is_filler, names usable with nothing before them, all names,
-#           names by province code when there are many)
-_Hit = tuple[bool, tuple[_Name, ...], tuple[_Name, ...], dict[str, tuple[_Name, ...]] | None]
+#           names by province code when there are many,
+#           short names: None when there are none, () when some, and when all of them are:
+#           (their wrong suffixes, whether one is above township level))
+_Hit = tuple[
+    bool,
+    tuple[_Name, ...],
+    tuple[_Name, ...],
+    dict[str, tuple[_Name, ...]] | None,
+    tuple[()] | tuple[frozenset[str], bool] | None,
+]
+_NO_CHARS: frozenset[str] = frozenset()
 
 
 class Index:
@@ -344,29 +357,48 @@ class Index:
 
     def __init__(self, g: Gazetteer) -> None:
         self.g = g
-        # alias -> [[target, weight, short], ...], at most one per target
-        aliases: dict[str, list[list[Any]]] = {}
+        # alias -> its names, at most one per target: a tuple, or a list once there are several
+        aliases: dict[str, Any] = {}
+        # level -> the character after a short name that makes its official name (or None) ->
+        # the suffixes that make a wrong-suffix reading: a wrong suffix that spells the official
+        # name (深圳 + 市) is that name, read first and lighter
+        wrongs: dict[int, dict[str | None, frozenset[str]]] = {lvl: {} for lvl in WRONG_SUFFIXES}
 
-        def add(alias: str, target: _Target, weight: int, short: bool) -> None:
+        def add(alias: str, target: _Target, weight: int, short: bool, official: str) -> None:
+            wrong = _NO_CHARS
+            if short:
+                spelled = (
+                    official[-1]
+                    if len(official) == len(alias) + 1 and official.startswith(alias)
+                    else None
+                )
+                by_char = wrongs[target.level]
+                wrong = by_char.get(spelled)  # type: ignore[assignment]
+                if wrong is None:
+                    wrong = by_char[spelled] = WRONG_SUFFIXES[target.level] - {spelled}
+            name = (target, weight, short, wrong)
             lst = aliases.get(alias)
             if lst is None:
-                aliases[alias] = [[target, weight, short]]
+                aliases[alias] = (name,)
                 return
-            for other in lst:
+            for i, other in enumerate(lst):
                 if other[0] is target:
                     if weight < other[1]:
-                        other[1], other[2] = weight, short
+                        lst = aliases[alias] = list(lst)
+                        lst[i] = name
                     return
-            lst.append([target, weight, short])
+            if type(lst) is tuple:
+                aliases[alias] = [*lst, name]
+            else:
+                lst.append(name)
 
-        serial = 0
+        provs: dict[str, str] = {}
         for div in g.divisions.values():
             code, level = div.code, div.level
-            serial += 2
-            target = _Target(code, level, (div.prefix,), serial)
-            add(div.name, target, W_FULL, False)
+            target = _Target(code, level, (div.prefix,), provs.setdefault(code[:2], code[:2]))
+            add(div.name, target, W_FULL, False, div.name)
             for alias, weight in _short_names(div.name, level):
-                add(alias, target, weight, level != PROVINCE)
+                add(alias, target, weight, level != PROVINCE, div.name)
 
         # A code and name retired more than once (舒兰县 220222: 1981-82 and 1983-92) counts by
         # its last retirement.
@@ -384,23 +416,36 @@ class Index:
                 significant_prefix(unit.code, unit.level),
                 *tuple(g.divisions[c].prefix for c in successors),
             )
-            serial += 2
-            target = _Target(unit.code, unit.level, scope, serial, unit, successors)
-            add(unit.name, target, W_RETIRED, False)
+            prov = provs.setdefault(unit.code[:2], unit.code[:2])
+            target = _Target(unit.code, unit.level, scope, prov, unit, successors)
+            add(unit.name, target, W_RETIRED, False, unit.name)
             for alias, weight in _short_names(unit.name, unit.level):
                 if weight == W_FULL:
                     continue
-                add(alias, target, W_RETIRED + weight, True)
+                add(alias, target, W_RETIRED + weight, True, unit.name)
 
         self.aliases: dict[str, _Hit] = {}
         table = self.aliases
+        quiets: dict[tuple[frozenset[str], bool], tuple[frozenset[str], bool]] = {}
         for alias, lst in aliases.items():
-            names = tuple((t, w, short, t.key + short) for t, w, short in lst)
-            if len(names) == 1:
-                t, _, short, _ = names[0]
-                table[alias] = (False, () if short and t.level == TOWNSHIP else names, names, None)
-                continue
-            root = tuple(x for x in names if not (x[2] and x[0].level == TOWNSHIP))
+            if len(lst) <= 4:
+                lst = _unspell(alias, lst, aliases)
+            names: tuple[_Name, ...] = lst if type(lst) is tuple else tuple(lst)
+            n_short = sum(x[2] for x in names)
+            shorts: tuple[()] | tuple[frozenset[str], bool] | None = None
+            root = names
+            if n_short:
+                if any(x[2] and x[0].level == TOWNSHIP for x in names):
+                    root = tuple(x for x in names if not (x[2] and x[0].level == TOWNSHIP))
+                shorts = ()
+                if n_short == len(names):
+                    # every name is short: what one with a wrong suffix, or followed by street
+                    # detail, can be read as (to pass over the name when nothing can)
+                    quiet = (
+                        frozenset().union(*(x[3] for x in names)),
+                        any(x[0].level < TOWNSHIP for x in names),
+                    )
+                    shorts = quiets.setdefault(quiet, quiet)
             by_prov: dict[str, tuple[_Name, ...]] | None = None
             if len(names) > 4:
                 groups: dict[str, list[_Name]] = {}
@@ -409,9 +454,9 @@ class Index:
                     for prov in {t.prov, *(c[:2] for c in t.successors)}:
                         groups.setdefault(prov, []).append(x)
                 by_prov = {k: tuple(v) for k, v in groups.items()}
-            table[alias] = (False, root, names, by_prov)
+            table[alias] = (False, root, names, by_prov, shorts)
         for filler in FILLERS:
-            self.aliases[filler] = (True, (), (), None)
+            self.aliases[filler] = (True, (), (), None, None)
         # Lengths of the names that start with each pair of characters, longest first.
         lens: dict[str, set[int]] = {}
         for alias in self.aliases:
@@ -481,7 +526,18 @@ def get_index() -> Index:
     if _index is None:
         with _index_lock:
             if _index is None:
-                _index = Index(get_gazetteer())
+                # Hundreds of thousands of small objects and no garbage: the cyclic collector
+                # would only slow the build down (by half); one full pass afterwards moves them
+                # all to the oldest generation at once, where the collections made while texts
+                # are read do not go over them again.
+                enabled = gc.isenabled()
+                gc.disable()
+                try:
+                    _index = Index(get_gazetteer())
+                finally:
+                    if enabled:
+                        gc.enable()
+                        gc.collect()
     return _index
 
 
@@ -528,18 +584,21 @@ def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
     """
     n = len(s)
     aliases, lens = index.aliases, index.lens
-    at: dict[int, dict[int, _State]] = {}
+    at: dict[int, dict[Any, _State]] = {}
     roots: set[int] | None = None  # positions reached from the start through fillers alone
-    for pos in range(n):
-        states = at.get(pos)
-        if states is None:
-            if pos and (roots is None or pos not in roots):
-                continue
-            is_root = True
-        else:
-            is_root = roots is not None and pos in roots
+    todo = [0]  # positions to read from, a heap (states are only ever added after pos)
+    last = -1
+    while todo:
+        pos = heappop(todo)
+        if pos == last:
+            continue
+        last = pos
         ls = lens.get(s[pos : pos + 2])
         if ls is None:
+            continue
+        states = at.get(pos)
+        is_root = pos == 0 or (roots is not None and pos in roots)
+        if not (states or is_root):
             continue
         for length in ls:
             end = pos + length
@@ -548,91 +607,179 @@ def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
             hit = aliases.get(s[pos:end])
             if hit is None:
                 continue
-            is_filler, root_names, names, by_prov = hit
+            is_filler, root_names, names, by_prov, shorts = hit
             if is_filler:
                 if is_root and end < n:
                     if roots is None:
                         roots = {end}
                     else:
                         roots.add(end)
+                    heappush(todo, end)
                 if states:
                     bucket = at.get(end)
                     if bucket is None:
                         bucket = at[end] = {}
-                    for k, st in states.items():
-                        k &= -2  # need no more
-                        old = bucket.get(k)
+                        if end < n:
+                            heappush(todo, end)
+                    for st in states.values():
+                        t = st[1]  # need no more
+                        old = bucket.get(t)
                         if old is None or st[0] < old[0]:
-                            bucket[k] = (st[0], st[1], pos, end, False, False, st, True)
+                            bucket[t] = (st[0], t, pos, end, False, False, st, True)
                 continue
-            if is_root:
-                if states:
-                    # both: for each target, the lightest of the start and the states before it
-                    pairs = _pairs_from(root_names, states, names, by_prov)
+            if shorts is not None:
+                # what follows the name: for short names
+                if end < n:
+                    next_char = s[end]
+                    two = s[end : end + 2]
+                    # can anything follow? (another name, a filler, a trailing marker)
+                    follow = two in lens or (n - end <= _TRAILING_MAX and s[end:] in _TRAILING_SET)
+                    # may the name be followed by street detail? (宣城市旌德绿地公馆)
+                    street = not (
+                        next_char in SUFFIX_CHARS
+                        or next_char in _STREET_HEADS
+                        or two in _STREET_HEADS2
+                    )
+                    if (
+                        shorts
+                        and not follow
+                        and next_char not in shorts[0]
+                        and not (street and shorts[1] and states)
+                    ):
+                        continue  # nothing can come of it
                 else:
-                    pairs = [(0, x, None) for x in root_names]
-            elif states:
-                pairs = None
-            else:
-                continue
-            bucket = at.get(end)
-            street = None  # what follows: None not yet looked at, else (next_char, street_after)
-            if pairs is not None:
-                for w, x, back in pairs:
-                    t, weight, short, k = x
-                    w += weight
+                    next_char, follow, street = "", True, False
+            if shorts is None and not states:
+                # official names at the start of the text
+                if root_names:
+                    bucket = at.get(end)
                     if bucket is None:
                         bucket = at[end] = {}
-                    old = bucket.get(k)
-                    if old is None or w < old[0]:
-                        bucket[k] = (w, t, pos, end, short, False, back, False)
-                    if short:
-                        if street is None:
-                            street = _what_follows(s, end, n)
-                        _variants(at, bucket, street, w, t, pos, end, back)
+                        if end < n:
+                            heappush(todo, end)
+                    for x in root_names:
+                        t = x[0]
+                        old = bucket.get(t)
+                        if old is None or x[1] < old[0]:
+                            bucket[t] = (x[1], t, pos, end, False, False, None, False)
                 continue
-            for st in states.values():  # type: ignore[union-attr]
-                prev = st[1]
-                scope = prev.scope
-                pcode = prev.code
-                w0 = st[0]
-                for x in names if by_prov is None else by_prov.get(prev.prov, ()):
-                    t = x[0]
-                    code = t.code
-                    if t.reach is None:
+            if states and shorts is None and not is_root:
+                # official names only (the common case): each state, then each name inside it
+                bucket = at.get(end)
+                for st in states.values():
+                    w0, prev = st[0], st[1]
+                    scope = prev.scope
+                    for x in names if by_prov is None else by_prov.get(prev.prov, ()):
+                        t, w = x[0], x[1]
+                        code = t.code
                         if not code.startswith(scope):
-                            continue  # not inside
-                    elif not any(c.startswith(scope) for c in t.reach):
-                        continue  # a retired unit: neither it nor a successor inside
-                    w = w0 + x[1]
-                    if code == pcode:
-                        # 上海上海市: a parent written twice, by its full name only
-                        if x[1] != W_FULL or t.level >= COUNTY:
-                            continue
-                        w += W_REPEAT
-                    k = x[3]
+                            if t.reach is None:
+                                continue  # not inside
+                            for c in t.reach:
+                                if c.startswith(scope):
+                                    break
+                            else:
+                                continue  # a retired unit: nor any of its successors inside
+                        if code == prev.code:
+                            # 上海上海市: a parent written twice, by its full name only
+                            if w != W_FULL or t.level >= COUNTY:
+                                continue
+                            w += W_REPEAT
+                        w += w0
+                        if bucket is None:
+                            bucket = at[end] = {}
+                            if end < n:
+                                heappush(todo, end)
+                        old = bucket.get(t)
+                        if old is None or w < old[0]:
+                            bucket[t] = (w, t, pos, end, False, False, st, False)
+                continue
+            # (weight so far, name, the state before it) for each name that may be read here
+            cands: list[tuple[int, _Name, _State | None]] | None
+            if states:
+                if is_root:  # both a start and the end of states (rare): the general way
+                    cands = _pairs_from(root_names, states, names, by_prov)
+                else:
+                    cands = []
+                    for st in states.values():
+                        w0, prev = st[0], st[1]
+                        scope = prev.scope
+                        for x in names if by_prov is None else by_prov.get(prev.prov, ()):
+                            t = x[0]
+                            if not t.code.startswith(scope):
+                                if t.reach is None:
+                                    continue  # not inside
+                                for c in t.reach:
+                                    if c.startswith(scope):
+                                        break
+                                else:
+                                    continue  # a retired unit: nor any of its successors inside
+                            if t.code == prev.code:
+                                # 上海上海市: a parent written twice, by its full name only
+                                if x[1] != W_FULL or x[0].level >= COUNTY:
+                                    continue
+                                cands.append((w0 + W_REPEAT, x, st))
+                            else:
+                                cands.append((w0, x, st))
+            else:
+                cands = None  # the names usable at the start, with nothing before them
+            bucket = at.get(end)
+            for item in root_names if cands is None else cands:
+                if cands is None:
+                    w, (t, weight, short, wrong), back = 0, item, None
+                else:
+                    w, (t, weight, short, wrong), back = item
+                w += weight
+                if short:
+                    if follow:
+                        if bucket is None:
+                            bucket = at[end] = {}
+                            if end < n:
+                                heappush(todo, end)
+                        k = (t, True)
+                        old = bucket.get(k)
+                        if old is None or w < old[0]:
+                            bucket[k] = (w, t, pos, end, True, False, back, False)
+                    if street and back is not None and t.level < TOWNSHIP:
+                        # a short county name after its parent, then street detail
+                        if bucket is None:
+                            bucket = at[end] = {}
+                            heappush(todo, end)
+                        old = bucket.get(t)
+                        if old is None or w + W_STREET_AFTER < old[0]:
+                            bucket[t] = (w + W_STREET_AFTER, t, pos, end, False, False, back, False)
+                    if next_char in wrong:
+                        b2 = at.get(end + 1)
+                        if b2 is None:
+                            b2 = at[end + 1] = {}
+                            if end + 1 < n:
+                                heappush(todo, end + 1)
+                        old = b2.get(t)
+                        if old is None or w + W_WRONG_SUFFIX < old[0]:
+                            b2[t] = (w + W_WRONG_SUFFIX, t, pos, end + 1, False, True, back, False)
+                else:
                     if bucket is None:
                         bucket = at[end] = {}
-                    old = bucket.get(k)
+                        if end < n:
+                            heappush(todo, end)
+                    old = bucket.get(t)
                     if old is None or w < old[0]:
-                        bucket[k] = (w, t, pos, end, x[2], False, st, False)
-                    if x[2]:
-                        if street is None:
-                            street = _what_follows(s, end, n)
-                        _variants(at, bucket, street, w, t, pos, end, st)
+                        bucket[t] = (w, t, pos, end, False, False, back, False)
 
     # The readings that cover the most text (up to the end, or to a trailing whole-area marker),
     # then the lightest of them; in the order they were found.
-    top: list[tuple[int, dict[int, _State]]] = []  # (end, states) covering the whole text
+    top: list[dict[Any, _State]] = []  # the states covering the whole text
     for end, states in at.items():
-        if end == n or (n - end <= _TRAILING_MAX and s[end:] in _TRAILING_SET):
-            if states:
-                top.append((end, states))
+        if states and (end == n or (n - end <= _TRAILING_MAX and s[end:] in _TRAILING_SET)):
+            top.append(states)
     if top:
-        best = min(st[0] for _, states in top for st in states.values())
-        finals = [st for _, states in top for st in states.values() if st[0] == best]
+        if len(top) == 1 and len(top[0]) == 1:
+            finals = list(top[0].values())
+        else:
+            best = min(st[0] for states in top for st in states.values())
+            finals = [st for states in top for st in states.values() if st[0] == best]
         end = finals[0][3]
-        return n, finals, (s[end:] or None) if end != n else None
+        return n, finals, s[end:] if end != n else None
     for end in sorted(at, reverse=True):
         ok = [st for st in at[end].values() if not st[4]]
         if ok:
@@ -641,75 +788,50 @@ def _read(index: Index, s: str) -> tuple[int, list[_State], str | None]:
     return 0, [], None
 
 
-def _what_follows(s: str, end: int, n: int) -> tuple[str, bool]:
-    if end < n:
-        ch = s[end]
-        return ch, ch in _STREET_HEADS or s[end : end + 2] in _STREET_HEADS2
-    return "", False
-
-
-def _variants(
-    at: dict[int, dict[int, _State]],
-    bucket: dict[int, _State],
-    street: tuple[str, bool],
-    w: int,
-    t: _Target,
-    pos: int,
-    end: int,
-    back: _State | None,
-) -> None:
-    """The other readings of a short name: followed by street detail, or by a wrong suffix."""
-    next_char, street_after = street
-    if (
-        back is not None
-        and next_char
-        and not street_after
-        and t.level < TOWNSHIP
-        and next_char not in SUFFIX_CHARS
-    ):
-        # 宣城市旌德绿地公馆: a short county name after its parent, then street detail
-        k = t.key
-        old = bucket.get(k)
-        if old is None or w + W_STREET_AFTER < old[0]:
-            bucket[k] = (w + W_STREET_AFTER, t, pos, end, False, False, back, False)
-    if next_char in t.wrong:
-        k = t.key
-        b2 = at.get(end + 1)
-        if b2 is None:
-            b2 = at[end + 1] = {}
-        old = b2.get(k)
-        if old is None or w + W_WRONG_SUFFIX < old[0]:
-            b2[k] = (w + W_WRONG_SUFFIX, t, pos, end + 1, False, True, back, False)
-
-
 def _pairs_from(
     root_names: tuple[_Name, ...],
-    states: dict[int, _State],
+    states: dict[Any, _State],
     names: tuple[_Name, ...],
     by_prov: dict[str, tuple[_Name, ...]] | None,
 ) -> list[tuple[int, _Name, _State | None]]:
     """For each target, the lightest of: the start of the text, the states it may follow."""
-    found: dict[int, tuple[int, _Name, _State | None]] = {}
+    found: dict[_Target, tuple[int, _Name, _State | None]] = {}
     for x in root_names:
-        found[x[3]] = (0, x, None)
+        found[x[0]] = (0, x, None)
     for st in states.values():
         prev = st[1]
         scope = prev.scope
         for x in names if by_prov is None else by_prov.get(prev.prov, ()):
-            t = x[0]
-            if not t.code.startswith(scope) and (
-                t.reach is None or not any(c.startswith(scope) for c in t.reach)
-            ):
+            for c in x[0].reach or (x[0].code,):
+                if c.startswith(scope):
+                    break
+            else:
                 continue
             w = st[0]
-            if t.code == prev.code:
-                if x[1] != W_FULL or t.level >= COUNTY:
+            if x[0].code == prev.code:
+                if x[1] != W_FULL or x[0].level >= COUNTY:
                     continue
                 w += W_REPEAT
-            got = found.get(x[3])
+            got = found.get(x[0])
             if got is None or w < got[0]:
-                found[x[3]] = (w, x, st)
+                found[x[0]] = (w, x, st)
     return list(found.values())
+
+
+def _unspell(alias: str, names: Any, aliases: dict[str, Any]) -> Any:
+    """A short name of an alias with few names is tried after every state, its official name
+    (with more than four, split by province) only after the states of its province: there the
+    official name does not always come first, so every wrong suffix makes a reading."""
+    out = None
+    for i, x in enumerate(names):
+        t, w, short, wrong = x
+        if short and len(wrong) < len(WRONG_SUFFIXES[t.level]):
+            (c,) = WRONG_SUFFIXES[t.level] - wrong
+            if len(aliases.get(alias + c, ())) > 4:
+                if out is None:
+                    out = list(names)
+                out[i] = (t, w, short, WRONG_SUFFIXES[t.level])
+    return names if out is None else out
 
 
 def _looks_like_division(rest: str) -> bool:
@@ -732,59 +854,94 @@ def _effective_code(e: _Target) -> str | None:
 def resolve(text: str) -> Resolution:
     """Read one place written as people write it (see the module docstring for the rules)."""
     raw = text if isinstance(text, str) else str(text)
-    r = _resolve_normalized(normalize(raw[: MAX_INPUT * 2])[:MAX_INPUT])
-    # a fresh object: callers may change what they get without touching the cached answer
-    return Resolution(
-        raw, r.status, r.code, r.level, r.name, list(r.candidates), r.note, r.note_en, r.filler
+    status, code, level, name, cands, note, note_en, filler = _resolve_normalized(
+        normalize(raw[: MAX_INPUT * 2])[:MAX_INPUT]
     )
+    # a fresh object: callers may change what they get without touching the cached answer
+    return Resolution(raw, status, code, level, name, list(cands), note, note_en, filler)
 
 
 # Lists of addresses repeat the same places over and over (a coverage list, a day's requests):
-# answers are kept per normalised text. About 0.5 KB an entry, so at most ~16 MB.
+# answers are kept per normalised text. About 0.3 KB an entry, so at most ~10 MB.
 CACHE_SIZE = 32_768
+
+# An answer, as cached: the fields of a Resolution after ``input``, candidates as a tuple.
+_Answer = tuple[
+    str,
+    str | None,
+    str | None,
+    str | None,
+    tuple[Candidate, ...],
+    str | None,
+    str | None,
+    str | None,
+]
+
+
+def _answer(
+    status: str,
+    code: str | None = None,
+    level: str | None = None,
+    name: str | None = None,
+    candidates: tuple[Candidate, ...] = (),
+    note: str | None = None,
+    note_en: str | None = None,
+    filler: str | None = None,
+) -> _Answer:
+    return (status, code, level, name, candidates, note, note_en, filler)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
-def _resolve_normalized(s: str) -> Resolution:
-    index = get_index()
-    g = index.g
-    raw = s  # resolve() puts the caller's own text back
+def _resolve_normalized(s: str) -> _Answer:
+    index = _index or get_index()
     if not s:
-        return Resolution(raw, NOT_FOUND, note="输入为空", note_en="The input is empty.")
-    if _CODE_RE.match(s):
-        return _resolve_code(raw, s, index)
+        return _answer(NOT_FOUND, note="输入为空", note_en="The input is empty.")
+    if s[0].isdecimal() and _CODE_RE.match(s):
+        return _resolve_code(s, index)
 
     covered, states, filler = _read(index, s)
-    if covered <= 0 or not states:
-        return _not_found(raw, s, index)
+    if not states:
+        return _not_found(s, index)
+    g = index.g
 
-    # Group the winning readings by the division they end in.
-    finals: dict[str, _State] = {}
-    for st in states:
-        e = st[1]
-        eff = _effective_code(e)
-        key = eff or f"retired:{e.code}:{id(e.retired)}"
-        prev = finals.get(key)
-        if prev is None or (prev[1].retired is not None and e.retired is None):
-            finals[key] = st
+    if len(states) == 1:
+        final = states[0]
+    else:
+        # Group the winning readings by the division they end in.
+        finals: dict[str, _State] = {}
+        for st in states:
+            e = st[1]
+            eff = _effective_code(e)
+            key = eff or f"retired:{e.code}:{id(e.retired)}"
+            prev = finals.get(key)
+            if prev is None or (prev[1].retired is not None and e.retired is None):
+                finals[key] = st
+        if len(finals) > 1:
+            codes = sorted({(_effective_code(st[1]) or st[1].code) for st in finals.values()})
+            shown = codes[:MAX_CANDIDATES]
+            cands = tuple(
+                candidate(c) if c in g.divisions else _retired_candidate(c, index) for c in shown
+            )
+            more = len(codes) - len(shown)
+            zh = f"「{s[:covered]}」有 {len(codes)} 种可能，请补充上级地名"
+            en = f"'{s[:covered]}' can mean {len(codes)} places; add the province or city."
+            if more:
+                zh += f"（仅列出前 {len(shown)} 个）"
+                en += f" (first {len(shown)} listed)"
+            return _answer(AMBIGUOUS, candidates=cands, note=zh, note_en=en)
+        final = next(iter(finals.values()))
 
-    if len(finals) > 1:
-        codes = sorted({(_effective_code(st[1]) or st[1].code) for st in finals.values()})
-        shown = codes[:MAX_CANDIDATES]
-        cands = [candidate(c) if c in g.divisions else _retired_candidate(c, index) for c in shown]
-        more = len(codes) - len(shown)
-        zh = f"「{s[:covered]}」有 {len(codes)} 种可能，请补充上级地名"
-        en = f"'{s[:covered]}' can mean {len(codes)} places; add the province or city."
-        if more:
-            zh += f"（仅列出前 {len(shown)} 个）"
-            en += f" (first {len(shown)} listed)"
-        return Resolution(raw, AMBIGUOUS, candidates=cands, note=zh, note_en=en)
-
-    final = next(iter(finals.values()))
     last = final[1]
     notes_zh: list[str] = []
     notes_en: list[str] = []
-    for link in _links(final):
+    # the links read with a wrong suffix, and the retired names on the way, from the first
+    noted: list[_State] = []
+    st: _State | None = final
+    while st is not None:
+        if not st[7] and (st[5] or (st[1].retired is not None and st is not final)):
+            noted.append(st)
+        st = st[6]
+    for link in reversed(noted):
         e, start, end, wrong = link[1], link[2], link[3], link[5]
         if wrong:
             official = g.divisions[e.code].name if e.retired is None else e.retired.name
@@ -796,25 +953,25 @@ def _resolve_normalized(s: str) -> Resolution:
             notes_en.append(f"'{e.retired.name}' was changed in {e.retired.end_year} ({succ})")
 
     rest = s[covered:] if filler is None else ""
-    if rest and _looks_like_division(rest):
-        return _not_found(raw, s, index, understood=last, rest=rest)
     if rest:
+        if _looks_like_division(rest):
+            return _not_found(s, index, understood=last, rest=rest)
         notes_zh.append(f"未用于定位的部分：「{rest}」")
         notes_en.append(f"not used to locate: '{rest}'")
 
     if last.retired is None:
-        div = g.divisions[last.code]
-        return Resolution(
-            raw,
+        code = last.code
+        return (
             RESOLVED,
-            div.code,
-            LEVEL_NAMES[div.level],
-            g.full_name(div.code),
-            note="；".join(notes_zh) or None,
-            note_en="; ".join(notes_en) or None,
-            filler=filler,
+            code,
+            LEVEL_NAMES[last.level],
+            g.full_name(code),
+            (),
+            "；".join(notes_zh) if notes_zh else None,
+            "; ".join(notes_en) if notes_en else None,
+            filler,
         )
-    return _retired(raw, last.retired, last.successors, index, notes_zh, notes_en, filler)
+    return _retired(last.retired, last.successors, index, notes_zh, notes_en, filler)
 
 
 def _retired_candidate(code: str, index: Index) -> Candidate:
@@ -824,32 +981,30 @@ def _retired_candidate(code: str, index: Index) -> Candidate:
 
 
 def _retired(
-    raw: str,
     unit: HistoricalUnit,
     successors: tuple[str, ...],
     index: Index,
     notes_zh: list[str],
     notes_en: list[str],
     filler: str | None,
-) -> Resolution:
+) -> _Answer:
     g = index.g
     year = unit.end_year or "?"
     why = f"（{unit.reason}" + (f"，{unit.source}" if unit.source else "") + "）"
     if len(successors) == 1:
         code = successors[0]
         div = g.divisions[code]
+        full = g.full_name(code, "")
         notes_zh.insert(
             0,
-            f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，现为"
-            f"{g.full_name(code, '')}（{code}）",
+            f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，现为{full}（{code}）",
         )
         notes_en.insert(
             0,
             f"'{unit.name}' ({unit.code}) is no longer in use since {year}; "
-            f"today it is {g.full_name(code, '')} ({code})",
+            f"today it is {full} ({code})",
         )
-        return Resolution(
-            raw,
+        return _answer(
             RETIRED,
             code,
             LEVEL_NAMES[div.level],
@@ -859,7 +1014,7 @@ def _retired(
             filler=filler,
         )
     if successors:
-        cands = [candidate(c) for c in successors[:MAX_CANDIDATES]]
+        cands = tuple(candidate(c) for c in successors[:MAX_CANDIDATES])
         notes_zh.insert(
             0,
             f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，"
@@ -872,7 +1027,7 @@ def _retired(
         )
     else:
         anc = _nearest_current(unit.code, unit.level, g)
-        cands = [candidate(anc)] if anc else []
+        cands = (candidate(anc),) if anc else ()
         notes_zh.insert(
             0, f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，资料未载明接替的区划"
         )
@@ -881,8 +1036,7 @@ def _retired(
             f"'{unit.name}' ({unit.code}) is no longer in use since {year}; the "
             "sources do not name its successor",
         )
-    return Resolution(
-        raw,
+    return _answer(
         RETIRED,
         candidates=cands,
         note="；".join(notes_zh),
@@ -901,29 +1055,26 @@ def _nearest_current(code: str, level: int, g: Gazetteer) -> str | None:
     return None
 
 
-def _resolve_code(raw: str, s: str, index: Index) -> Resolution:
+def _resolve_code(s: str, index: Index) -> _Answer:
     g = index.g
     code = s[:9] if len(s) == 12 and s.endswith("000") else s
     if len(s) == 12 and code[6:9] == "000":
         code = code[:6]
     div = g.divisions.get(code)
     if div is not None:
-        return Resolution(raw, RESOLVED, code, LEVEL_NAMES[div.level], g.full_name(code))
+        return _answer(RESOLVED, code, LEVEL_NAMES[div.level], g.full_name(code))
     for unit in g.history.get(code, ()):
         successors = index._successors(unit)
         if successors is not None:
-            return _retired(raw, unit, successors, index, [], [], None)
-    return Resolution(
-        raw,
+            return _retired(unit, successors, index, [], [], None)
+    return _answer(
         NOT_FOUND,
         note=f"区划代码 {code} 不存在",
         note_en=f"There is no division with the code {code}.",
     )
 
 
-def _not_found(
-    raw: str, s: str, index: Index, understood: _Target | None = None, rest: str = ""
-) -> Resolution:
+def _not_found(s: str, index: Index, understood: _Target | None = None, rest: str = "") -> _Answer:
     g = index.g
     codes: list[str] = []
     if understood is not None:
@@ -948,4 +1099,4 @@ def _not_found(
         codes = index.fuzzy(s)
         zh = f"未找到「{s}」对应的行政区划"
         en = f"No administrative division matches '{s}'."
-    return Resolution(raw, NOT_FOUND, candidates=[candidate(c) for c in codes], note=zh, note_en=en)
+    return _answer(NOT_FOUND, candidates=tuple(candidate(c) for c in codes), note=zh, note_en=en)

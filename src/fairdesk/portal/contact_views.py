@@ -39,6 +39,7 @@ from fairdesk.contact.choices import (
     Channel,
     ComplaintStatus,
     ContactStatus,
+    ContactType,
     Sender,
 )
 from fairdesk.contact.models import Callback, Complaint, Contact
@@ -181,6 +182,27 @@ def contact_start(request: HttpRequest) -> HttpResponse:
         )
     form = ContactStartForm(initial={"contact_type": request.GET.get("type") or None})
     return render(request, "portal/contact_start.html", _start_context(request, form))
+
+
+@require_POST
+@never_cache
+@customer_required
+def talk_to_a_person(request: HttpRequest) -> HttpResponse:
+    """The "talk to a person" button on every portal page: one click, straight into the queue
+    (as a question; the agent sets the type when they know what it is about)."""
+    customer = request.customer  # type: ignore[attr-defined]
+    try:
+        contact = services.contact_start(
+            contact_type=ContactType.CONSULTATION,
+            channel=Channel.WEB_CHAT,
+            customer=customer,
+            language=_language(),
+        )
+        contact = services.contact_request_human(contact=contact)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("portal:contact"))
+    return HttpResponseRedirect(reverse("portal:chat", args=[contact.pk]))
 
 
 def _chat_context(request: HttpRequest, contact: Contact, **extra: Any) -> dict[str, Any]:

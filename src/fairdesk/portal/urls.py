@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     # contact us, web chat, callbacks, complaints (contact_views)
     path("contact/", contact_views.contact_start, name="contact"),
+    path("contact/person/", contact_views.talk_to_a_person, name="talk_to_a_person"),
     path("contact/chats/<int:pk>/", contact_views.chat, name="chat"),
     path("contact/chats/<int:pk>/messages/", contact_views.chat_messages, name="chat_messages"),
     path("contact/chats/<int:pk>/say/", contact_views.chat_say, name="chat_say"),

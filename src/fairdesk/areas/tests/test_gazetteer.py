@@ -55,3 +55,10 @@ def test_level_of_code() -> None:
     assert level_of_code("440300") == PREFECTURE
     assert level_of_code("440305") == COUNTY
     assert level_of_code("440305007") == TOWNSHIP
+
+
+def test_full_name_is_the_path_from_the_province() -> None:
+    g = get_gazetteer()
+    for code in list(g.divisions)[::97]:
+        assert g.full_name(code) == "/".join(d.name for d in g.path(code))
+    assert g.full_name("999999") == ""

@@ -190,3 +190,21 @@ def test_cached_answers_are_independent_and_keep_each_input() -> None:
     again = resolve(" 朝阳区 ")
     assert again.status == "ambiguous" and len(again.candidates) == 2
     assert again.input == " 朝阳区 "
+
+
+def test_official_names_are_not_read_as_short_names_with_a_wrong_suffix() -> None:
+    # 深圳 + 市 spells the official name: no "read as" note, no heavier second reading
+    r = resolve("广东省深圳市南山区")
+    assert (r.status, r.code, r.note) == (RESOLVED, "440305", None)
+    # a really wrong suffix is still read, with its note
+    r = resolve("贵州省黔东南州榕江市")
+    assert (r.status, r.code) == (RESOLVED, "522632") and "榕江县" in r.note
+
+
+def test_building_the_index_leaves_the_collector_as_it_was() -> None:
+    import gc
+
+    from fairdesk.areas.resolver import get_index
+
+    get_index()
+    assert gc.isenabled()

@@ -514,3 +514,26 @@ def test_list_pages_cost_a_constant_number_of_queries(world: World) -> None:
             with CaptureQueriesContext(connection) as four:
                 assert me.get(url).status_code == 200
             assert len(four) == before, url
+
+
+def test_talk_to_a_person_is_one_click_from_every_portal_page(client, django_user_model):
+    """F6: the button is in the portal's navigation; one POST puts the customer in the queue."""
+    from django.contrib.auth.models import Group
+
+    from fairdesk.contact.models import Contact
+    from fairdesk.core import roles
+    from fairdesk.customers.models import Customer
+
+    user = django_user_model.objects.create_user("c13900000099", password="x")
+    user.groups.add(Group.objects.get(name=roles.CUSTOMER))
+    Customer.objects.create(user=user, phone="13900000099")
+    client.force_login(user)
+    for url in ("/portal/", "/portal/plans/", "/portal/complaints/", "/portal/contact/"):
+        assert b"data-talk-to-a-person" in client.get(url).content, url
+    response = client.post("/portal/contact/person/")
+    contact = Contact.objects.get(customer__phone="13900000099")
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/portal/contact/chats/{contact.pk}/"
+    )
+    assert contact.status == "queued"
