@@ -149,6 +149,26 @@ class CloseForm(forms.Form):
     )
 
 
+class ContactTypeForm(forms.Form):
+    contact_type = forms.ChoiceField(
+        label=gettext_lazy("What it is about"), choices=ContactType.choices
+    )
+
+
+class PhoneContactForm(forms.Form):
+    """An agent logs the call they are on (the caller is the customer being served)."""
+
+    contact_type = forms.ChoiceField(
+        label=gettext_lazy("What it is about"), choices=ContactType.choices
+    )
+    text = forms.CharField(
+        label=gettext_lazy("What the caller says"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class CallbackDoneForm(forms.Form):
     outcome = forms.CharField(label=gettext_lazy("Outcome"), max_length=300, required=False)
 
@@ -382,6 +402,7 @@ def _conversation_context(
         ],
         "callback": callback,
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
+        "type_form": ContactTypeForm(initial={"contact_type": contact.contact_type}),
         "close_form": extra.pop("close_form", None) or CloseForm(),
         "done_form": CallbackDoneForm(),
         **extra,
@@ -430,6 +451,63 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return render(request, "console/contact_conversation.html", context, status=exc.status)
     return HttpResponseRedirect(reverse("console:contact", args=[contact.pk]) + "#reply")
+
+
+@require_POST
+@contact_staff_required
+def set_type(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agent says what the conversation is really about."""
+    contact = _contact_or_404(request, pk)
+    form = ContactTypeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(
+                _("Choose what the contact is about."), code="invalid_contact_type", status=422
+            )
+        services.contact_set_type(
+            contact=contact, agent_user=request.user, contact_type=form.cleaned_data["contact_type"]
+        )
+    except DomainError as exc:
+        context = _conversation_context(request, contact, _profile(request), error=exc.message)
+        return render(request, "console/contact_conversation.html", context, status=exc.status)
+    return HttpResponseRedirect(reverse("console:contact", args=[contact.pk]))
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@contact_staff_required
+def phone_contact(request: HttpRequest) -> HttpResponse:
+    """Log the phone call the agent is on, for the caller being served (found with the console's
+    search): the conversation is the agent's at once, logged with its type."""
+    serving = _serving(request)
+    form = PhoneContactForm(request.POST or None)
+    context = {**_base(request, "contact_queue"), "form": form}
+    if serving is None:
+        context["error"] = _("Find the caller first (search by phone, request number or serial).")
+        return render(
+            request,
+            "console/contact_phone.html",
+            context,
+            status=409 if request.method == "POST" else 200,
+        )
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "console/contact_phone.html", context, status=422)
+        _profile(request)
+        try:
+            contact = services.contact_start(
+                contact_type=form.cleaned_data["contact_type"],
+                channel=Channel.PHONE,
+                customer=serving,
+                text=form.cleaned_data["text"],
+                language=serving.language or "zh-hans",
+                agent_user=request.user,
+            )
+        except DomainError as exc:
+            context["error"] = exc.message
+            return render(request, "console/contact_phone.html", context, status=exc.status)
+        return HttpResponseRedirect(reverse("console:contact", args=[contact.pk]))
+    return render(request, "console/contact_phone.html", context)
 
 
 @require_POST

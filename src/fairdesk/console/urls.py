@@ -40,6 +40,8 @@ urlpatterns = [
     ),
     path("contacts/<int:pk>/reply/", contact_views.reply, name="contact_reply"),
     path("contacts/<int:pk>/close/", contact_views.close, name="contact_close"),
+    path("contacts/<int:pk>/type/", contact_views.set_type, name="contact_type"),
+    path("contacts/phone/", contact_views.phone_contact, name="contact_phone"),
     path("callbacks/", contact_views.callbacks, name="contact_callbacks"),
     path("callbacks/<int:pk>/done/", contact_views.callback_done, name="callback_done"),
     path("complaints/", contact_views.complaints, name="complaints"),

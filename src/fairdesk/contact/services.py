@@ -274,6 +274,41 @@ def contact_reply(
         return _say(contact, Sender.AGENT, text, at=now, agent=agent)
 
 
+def contact_set_type(
+    *, contact: Contact, agent_user: Any, contact_type: str, now: datetime | None = None
+) -> Contact:
+    """The agent handling a conversation says what it is really about (the customer's choice,
+    or "consultation" from the one-click "talk to a person", may not fit). Recorded in the
+    conversation; the type never reorders a contact that is already with an agent."""
+    now = _now(now)
+    _check_type(contact_type)
+    agent = _agent_for(agent_user)
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if contact.status != ContactStatus.ASSIGNED or contact.agent_id != agent.pk:
+            raise DomainError(
+                _("This conversation is not yours to answer."), code="not_your_contact", status=403
+            )
+        if contact.contact_type == contact_type:
+            return contact
+        before = contact.contact_type
+        contact.contact_type = contact_type
+        contact.save(update_fields=["contact_type"])
+        with translation.override(contact.language):
+            _say(
+                contact,
+                Sender.SYSTEM,
+                _("Type changed from “%(before)s” to “%(after)s”.")
+                % {
+                    "before": ContactType(before).label,
+                    "after": ContactType(contact_type).label,
+                },
+                at=now,
+                agent=agent,
+            )
+    return contact
+
+
 def contact_close(
     *, contact: Contact, agent_user: Any = None, outcome: str = "", now: datetime | None = None
 ) -> Contact:

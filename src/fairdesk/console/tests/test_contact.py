@@ -479,3 +479,48 @@ def test_list_pages_cost_a_constant_number_of_queries(world: World) -> None:
             with CaptureQueriesContext(connection) as four:
                 assert client.get(url).status_code == 200
             assert len(four) == before, url
+
+
+# --- phone calls and the type -------------------------------------------------------------------
+
+
+def test_an_agent_logs_the_phone_call_of_the_caller_being_served(world: World) -> None:
+    client = as_user(world.agent)
+    response = client.post(reverse("console:contact_phone"), {"contact_type": "refund"})
+    assert response.status_code == 409 and not Contact.objects.exists()  # no caller yet
+    assert client.get(reverse("console:caller", args=[world.customer.pk])).status_code == 200
+    assert b"log-phone" in client.get(reverse("console:caller", args=[world.customer.pk])).content
+    response = client.post(
+        reverse("console:contact_phone"), {"contact_type": "refund", "text": "退款什么时候到"}
+    )
+    contact = Contact.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "console:contact", args=[contact.pk]
+    )
+    assert (contact.channel, contact.status, contact.customer) == (
+        "phone",
+        "assigned",
+        world.customer,
+    )
+    assert contact.agent.user == world.agent
+    response = client.post(reverse("console:contact_phone"), {"contact_type": "nonsense"})
+    assert response.status_code == 422 and Contact.objects.count() == 1
+
+
+def test_the_agent_sets_what_a_conversation_is_about(world: World) -> None:
+    contact = assigned_to(world)
+    client = as_user(world.agent)
+    response = client.post(
+        reverse("console:contact_type", args=[contact.pk]), {"contact_type": "complaint"}
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.contact_type == "complaint"
+    assert contact.messages.filter(sender="system").last().text.startswith("类型")
+    other = world.brand_admin if hasattr(world, "brand_admin") else None
+    if other is not None:
+        services.agent_profile_ensure(user=other)
+        response = as_user(other).post(
+            reverse("console:contact_type", args=[contact.pk]), {"contact_type": "refund"}
+        )
+        assert response.status_code == 403
