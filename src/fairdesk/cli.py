@@ -70,6 +70,8 @@ def _run_server_with_worker(host: str, port: int, workers: int, with_worker: boo
 
 def cmd_demo(ns: argparse.Namespace) -> int:
     os.environ.setdefault("FAIRDESK_DATA_DIR", "var/demo")
+    # links in the demo's messages (renewal reminders, price notices) point at this server
+    os.environ.setdefault("PUBLIC_URL", f"http://{ns.host}:{ns.port}")
     _django_setup()
     from django.core.management import call_command
 
