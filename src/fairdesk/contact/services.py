@@ -228,7 +228,7 @@ def contact_say(
     now = _now(now)
     text = _clean_text(text)
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
         if contact.status == ContactStatus.CLOSED:
             raise DomainError(
                 _("This conversation is closed; start a new one."),
@@ -248,7 +248,7 @@ def contact_request_human(*, contact: Contact, now: datetime | None = None) -> C
     """The "talk to a person" action, on every screen and every assistant turn: one step."""
     now = _now(now)
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
         if contact.status == ContactStatus.CLOSED:
             raise DomainError(
                 _("This conversation is closed; start a new one."),
@@ -266,7 +266,7 @@ def contact_reply(
     text = _clean_text(text)
     agent = _agent_for(agent_user)
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
         if contact.status != ContactStatus.ASSIGNED or contact.agent_id != agent.pk:
             raise DomainError(
                 _("This conversation is not yours to answer."), code="not_your_contact", status=403
@@ -284,7 +284,7 @@ def contact_set_type(
     _check_type(contact_type)
     agent = _agent_for(agent_user)
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
         if contact.status != ContactStatus.ASSIGNED or contact.agent_id != agent.pk:
             raise DomainError(
                 _("This conversation is not yours to answer."), code="not_your_contact", status=403
@@ -315,7 +315,7 @@ def contact_close(
     """Close a conversation (the agent, or the customer leaving). Frees the agent."""
     now = _now(now)
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
         if contact.status == ContactStatus.CLOSED:
             return contact
         if agent_user is not None:
@@ -369,7 +369,9 @@ def agent_set_status(*, agent_user: Any, status: str, now: datetime | None = Non
     if status not in AgentStatus.values:
         raise DomainError(_("Unknown agent status."), code="invalid_status", status=422)
     with transaction.atomic():
-        agent = AgentProfile.objects.select_for_update().get(pk=_agent_for(agent_user).pk)
+        agent = AgentProfile.objects.select_for_update(of=("self",)).get(
+            pk=_agent_for(agent_user).pk
+        )
         if agent.status != status:
             agent.status, agent.status_since = status, now
             if status == AgentStatus.AVAILABLE and not _open_count(agent.pk):
@@ -425,7 +427,7 @@ def queue_dispatch(*, now: datetime | None = None) -> int:
             return 0
         # a callback joins the queue when its window opens (queued_at = window start)
         waiting = list(
-            Contact.objects.select_for_update().filter(
+            Contact.objects.select_for_update(of=("self",)).filter(
                 status=ContactStatus.QUEUED, queued_at__lte=now
             )
         )
@@ -547,7 +549,9 @@ def callback_done(
     agent = _agent_for(agent_user)
     with transaction.atomic():
         callback = (
-            Callback.objects.select_for_update().select_related("contact").get(pk=callback.pk)
+            Callback.objects.select_for_update(of=("self",))
+            .select_related("contact")
+            .get(pk=callback.pk)
         )
         if callback.done_at is not None:
             return callback
@@ -779,7 +783,9 @@ def complaint_transition(
     now = _now(now)
     with transaction.atomic():
         complaint = (
-            Complaint.objects.select_for_update().select_related("customer").get(pk=complaint.pk)
+            Complaint.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=complaint.pk)
         )
         role = _complaint_role(actor, complaint)
         if role is None:

@@ -473,8 +473,8 @@ def invoice_collect(*, invoice_id: int, now: datetime | None = None) -> Invoice 
         idempotency_key=f"fairdesk-invoice-{inv.pk}-{attempt_no}",
     )
     with transaction.atomic():
-        sub = Subscription.objects.select_for_update().get(pk=sub.pk)
-        inv = Invoice.objects.select_for_update().get(pk=inv.pk)
+        sub = Subscription.objects.select_for_update(of=("self",)).get(pk=sub.pk)
+        inv = Invoice.objects.select_for_update(of=("self",)).get(pk=inv.pk)
         if inv.payment_attempts != attempt_no - 1 or inv.status != InvoiceStatus.OPEN:
             return inv  # someone else recorded this attempt
         inv.payment_attempts = attempt_no
@@ -562,7 +562,7 @@ def _credit(
     remaining = amount_fen
     settled = 0
     for inv in (
-        sub.invoices.select_for_update()
+        sub.invoices.select_for_update(of=("self",))
         .filter(status=InvoiceStatus.OPEN)
         .order_by("created_at", "id")
     ):
@@ -640,8 +640,8 @@ def refund_execute(*, refund_id: int, now: datetime | None = None) -> Refund | N
         idempotency_key=f"fairdesk-refund-{refund.pk}",
     )
     with transaction.atomic():
-        sub = Subscription.objects.select_for_update().get(pk=refund.subscription_id)
-        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        sub = Subscription.objects.select_for_update(of=("self",)).get(pk=refund.subscription_id)
+        refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund.pk)
         if refund.status == RefundStatus.DONE:
             return refund
         refund.attempts += 1
@@ -771,7 +771,9 @@ def subscription_start(
     if device is not None and device.customer_id != customer.pk:
         raise DomainError(_("This device is not yours."), code="device_not_owned", status=422)
     with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=customer.pk)  # one subscribe at a time
+        Customer.objects.select_for_update(of=("self",)).get(
+            pk=customer.pk
+        )  # one subscribe at a time
         if Subscription.objects.filter(
             customer=customer, plan__family=plan.family, status__in=LIVE, device=device
         ).exists():
@@ -858,7 +860,7 @@ def auto_renew_set(
     now = _now(now)
     with transaction.atomic():
         sub = (
-            Subscription.objects.select_for_update()
+            Subscription.objects.select_for_update(of=("self",))
             .select_related("plan", "customer")
             .get(pk=subscription.pk)
         )
@@ -1051,12 +1053,12 @@ def _lock_open_attempt(attempt_id: int, now: datetime) -> tuple[Subscription, Ch
         pk=attempt_id
     )
     sub = (
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(of=("self",))
         .select_related("plan", "plan__family", "customer")
         .get(pk=attempt.subscription_id)
     )
     attempt = (
-        ChangeAttempt.objects.select_for_update()
+        ChangeAttempt.objects.select_for_update(of=("self",))
         .select_related("to_plan", "from_plan", "offer")
         .get(pk=attempt_id)
     )
@@ -1303,11 +1305,15 @@ def change_undo(
     with transaction.atomic():
         change = PlanChange.objects.get(pk=change_id)
         sub = (
-            Subscription.objects.select_for_update()
+            Subscription.objects.select_for_update(of=("self",))
             .select_related("customer", "plan")
             .get(pk=change.subscription_id)
         )
-        change = PlanChange.objects.select_for_update().select_related("to_plan").get(pk=change_id)
+        change = (
+            PlanChange.objects.select_for_update(of=("self",))
+            .select_related("to_plan")
+            .get(pk=change_id)
+        )
         if change.status != ChangeStatus.SCHEDULED or change.effective_at <= now:
             raise DomainError(
                 _("Only a change that has not taken effect yet can be undone."),
@@ -1347,7 +1353,7 @@ def subscription_roll(*, subscription_id: int, now: datetime | None = None) -> S
     now = _now(now)
     with transaction.atomic():
         sub = (
-            Subscription.objects.select_for_update()
+            Subscription.objects.select_for_update(of=("self",))
             .select_related("plan", "customer")
             .get(pk=subscription_id)
         )
@@ -1410,7 +1416,7 @@ def _end(sub: Subscription, reason: str, *, at: datetime) -> None:
     """End a subscription. What it still asks for (time used but not paid: a lapse after the
     grace period, or a cancel while a payment was overdue) is written off: fairdesk does not
     chase an ended plan, and never charges after the end."""
-    for inv in sub.invoices.select_for_update().filter(status=InvoiceStatus.OPEN):
+    for inv in sub.invoices.select_for_update(of=("self",)).filter(status=InvoiceStatus.OPEN):
         due = inv.due_fen
         _post(
             sub,
@@ -1454,7 +1460,7 @@ def subscription_lapse(*, subscription_id: int, now: datetime | None = None) -> 
     now = _now(now)
     with transaction.atomic():
         sub = (
-            Subscription.objects.select_for_update()
+            Subscription.objects.select_for_update(of=("self",))
             .select_related("plan", "customer")
             .get(pk=subscription_id)
         )
