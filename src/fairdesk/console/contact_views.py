@@ -122,10 +122,6 @@ def duration_text(seconds: float) -> str:
     return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
 
 
-def _local(instant: datetime | None) -> str:
-    return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M") if instant else ""
-
-
 # --------------------------------------------------------------------------------------------
 # Forms (parsing only; the services decide what is allowed)
 # --------------------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ from fairdesk.contact.choices import (
 )
 from fairdesk.contact.models import Callback, Complaint, ComplaintEvent, Contact, ContactMessage
 from fairdesk.core.errors import DomainError
+from fairdesk.core.localtime import local_or_none as _local
 from fairdesk.core.phones import mask_phone
 from fairdesk.core.schemas import ErrorOut
 from fairdesk.service_requests.api import SessionUserAuth, TokenAuth
@@ -326,10 +327,6 @@ class StaffingOut(Schema):
 # --------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------
-
-
-def _local(dt: datetime | None) -> datetime | None:
-    return timezone.localtime(dt) if dt is not None else None
 
 
 def _user_name(user: Any) -> str | None:

@@ -22,19 +22,7 @@ from fairdesk.contact.choices import (
     ContactType,
     Sender,
 )
-
-
-class AppendOnly(models.Model):
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise PermissionError(f"{type(self).__name__} rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(f"{type(self).__name__} rows are append-only")
+from fairdesk.core.models import AppendOnly
 
 
 class AgentProfile(models.Model):

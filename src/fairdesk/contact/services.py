@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -53,6 +52,7 @@ from fairdesk.contact.models import (
 )
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
+from fairdesk.core.localtime import local_text as _local
 from fairdesk.customers.models import Customer
 from fairdesk.notifications.services import message_send
 
@@ -572,19 +572,18 @@ def callback_done(
     return callback
 
 
-def _staff_recipients() -> list[Any]:
-    User = get_user_model()
-    return list(
-        User.objects.filter(is_active=True, groups__name=roles.BRAND_ADMIN)
-        .distinct()
-        .order_by("pk")
-    )
-
-
-def _local(instant: datetime) -> str:
-    from fairdesk.plans.proration import SHANGHAI
-
-    return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+def _tell_brand(*, kind: str, subject: str, body: str, reference: str, key: str) -> None:
+    """An escalation to every brand administrator's inbox, once per ``key`` and person."""
+    for user in roles.brand_admins():
+        message_send(
+            channel="portal",
+            user=user,
+            kind=kind,
+            subject=subject,
+            body=body,
+            reference=reference,
+            dedupe_key=f"{key}:u{user.pk}",
+        )
 
 
 def callbacks_escalate_due(*, now: datetime | None = None) -> int:
@@ -622,16 +621,13 @@ def callbacks_escalate_due(*, now: datetime | None = None) -> int:
                     "end": _local(callback.window_end),
                     "level": level,
                 }
-            for user in _staff_recipients():
-                message_send(
-                    channel="portal",
-                    user=user,
-                    kind="contact.callback_missed",
-                    subject=_("Missed callback"),
-                    body=body,
-                    reference=f"C{contact.pk}",
-                    dedupe_key=f"callback:{callback.pk}:{level}:u{user.pk}",
-                )
+            _tell_brand(
+                kind="contact.callback_missed",
+                subject=_("Missed callback"),
+                body=body,
+                reference=f"C{contact.pk}",
+                key=f"callback:{callback.pk}:{level}",
+            )
             if callback.escalation_level == 0:  # also when the worker jumps straight to level 2
                 with translation.override(contact.language):
                     apology = _(
@@ -893,16 +889,13 @@ def complaints_escalate_due(*, now: datetime | None = None) -> int:
                     "due": _local(complaint.due_at),
                     "level": level,
                 }
-            for user in _staff_recipients():
-                message_send(
-                    channel="portal",
-                    user=user,
-                    kind="contact.complaint_overdue",
-                    subject=_("Complaint overdue"),
-                    body=body,
-                    reference=complaint.number,
-                    dedupe_key=f"complaint:{complaint.pk}:{complaint.status}:{level}:u{user.pk}",
-                )
+            _tell_brand(
+                kind="contact.complaint_overdue",
+                subject=_("Complaint overdue"),
+                body=body,
+                reference=complaint.number,
+                key=f"complaint:{complaint.pk}:{complaint.status}:{level}",
+            )
             count += 1
     return count
 

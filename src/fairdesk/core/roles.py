@@ -43,6 +43,18 @@ def is_staff_member(user: Any) -> bool:
     return user.groups.filter(name__in=STAFF_ROLES).exists()
 
 
+def brand_admins() -> list[Any]:
+    """The active brand administrators, in a stable order: who escalations reach last."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=BRAND_ADMIN)
+        .distinct()
+        .order_by("pk")
+    )
+
+
 # "app_label.codename" per role. view_* for read-only roles; brand admins define the network.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CUSTOMER: [],

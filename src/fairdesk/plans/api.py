@@ -46,6 +46,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Respond
 
 from fairdesk.core.errors import DomainError, NotFound
+from fairdesk.core.localtime import local_or_none as _local
 from fairdesk.core.schemas import ErrorOut
 from fairdesk.customers.selectors import customer_for_user
 from fairdesk.plans import selectors, services
@@ -431,10 +432,6 @@ class EventOut(Schema):
 # --------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------
-
-
-def _local(dt: datetime | None) -> datetime | None:
-    return timezone.localtime(dt) if dt is not None else None
 
 
 def _yuan(fen: int | None) -> str | None:

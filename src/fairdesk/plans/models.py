@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fairdesk.core.models import AppendOnly
 from fairdesk.plans.choices import (
     Account,
     AttemptOutcome,
@@ -34,21 +35,6 @@ from fairdesk.plans.choices import (
     Timing,
     TimingRule,
 )
-
-
-class AppendOnly(models.Model):
-    """A row that is written once and never changed or deleted (the audit trail, the ledger)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise PermissionError(f"{type(self).__name__} rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(f"{type(self).__name__} rows are append-only")
 
 
 class ChangePolicy(models.Model):

@@ -15,9 +15,8 @@ from __future__ import annotations
 import calendar
 from datetime import datetime, timedelta
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from fairdesk.core.localtime import SHANGHAI
 
 
 def add_months(instant: datetime, months: int) -> datetime:

@@ -305,10 +305,17 @@ def renewal_amount(sub: Subscription) -> tuple[Plan | None, int]:
     if not sub.auto_renew or sub.status not in LIVE:
         return None, 0
     plan = change.to_plan if change else sub.plan
-    price = plan_price_at(plan, sub.period_end)
+    price = renewal_price(sub, plan, sub.period_end)
+    return plan, max(0, price - account_credit_fen(sub))
+
+
+def renewal_price(sub: Subscription, plan: Plan, at: datetime) -> int:
+    """What a renewal of ``sub`` on ``plan`` at ``at`` costs: the price in force, less a
+    retention discount still to apply (rounded once, like every amount)."""
+    price = plan_price_at(plan, at)
     if sub.discount_periods:
         price = proration.to_fen(Fraction(price * (100 - sub.discount_percent), 100))
-    return plan, max(0, price - account_credit_fen(sub))
+    return price
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
-from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fairdesk.core.errors import DomainError
+from fairdesk.core.localtime import local_text as _local
 from fairdesk.customers.models import Customer
 from fairdesk.notifications.models import Message
 from fairdesk.notifications.services import message_send
@@ -76,7 +76,7 @@ from fairdesk.plans.models import (
     RetentionOffer,
     Subscription,
 )
-from fairdesk.plans.proration import SHANGHAI, fen_text
+from fairdesk.plans.proration import fen_text
 from fairdesk.plans.selectors import (
     LIVE,
     QUOTE_VALID,
@@ -88,6 +88,7 @@ from fairdesk.plans.selectors import (
     policy_get,
     refundable_payments,
     renewal_amount,
+    renewal_price,
     scheduled_change,
     timing_choices,
 )
@@ -104,10 +105,6 @@ RETRY_EVERY = timedelta(hours=6)
 
 def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
-
-
-def _local(instant: datetime) -> str:
-    return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def _event(
@@ -716,14 +713,26 @@ def consent_text(plan: Plan, *, language: str, at: datetime | None = None) -> st
         }
 
 
-def _consent_language(plan: Plan, text: str, *, at: datetime) -> str | None:
-    """The language of the consent text the customer was shown (zh-hans or English), if it is
-    the current text in one of them."""
+def _consent_given(plan: Plan, text: str, *, language: str, at: datetime) -> str:
+    """Check a consent to auto-renewal: the plan must offer it and ``text`` must be the current
+    consent text in one of the site's languages, as shown. Returns that language; otherwise a
+    422 with the text to show (in ``language``)."""
+    if not plan.auto_renew:
+        raise DomainError(
+            _("This plan does not renew automatically."),
+            code="auto_renew_unavailable",
+            status=422,
+        )
     text = (text or "").strip()
     for code, _name in settings.LANGUAGES:
         if text == consent_text(plan, language=code, at=at):
             return code
-    return None
+    raise DomainError(
+        _("Auto-renewal needs your consent to the current text; please review it."),
+        code="consent_required",
+        status=422,
+        details={"consent_text": consent_text(plan, language=language, at=at)},
+    )
 
 
 def _check_payment_method(method: str) -> str:
@@ -753,21 +762,7 @@ def subscription_start(
         raise DomainError(_("This plan is not on sale."), code="plan_not_on_sale", status=422)
     language = _language(customer)
     if auto_renew:
-        if not plan.auto_renew:
-            raise DomainError(
-                _("This plan does not renew automatically."),
-                code="auto_renew_unavailable",
-                status=422,
-            )
-        shown_in = _consent_language(plan, consent_text_shown, at=now)
-        if shown_in is None:
-            raise DomainError(
-                _("Auto-renewal needs your consent to the current text; please review it."),
-                code="consent_required",
-                status=422,
-                details={"consent_text": consent_text(plan, language=language, at=now)},
-            )
-        language = shown_in
+        language = _consent_given(plan, consent_text_shown, language=language, at=now)
     if device is not None and device.customer_id != customer.pk:
         raise DomainError(_("This device is not yours."), code="device_not_owned", status=422)
     with transaction.atomic():
@@ -871,21 +866,7 @@ def auto_renew_set(
         language = _language(sub.customer)
         text = (consent_text_shown or "").strip()
         if on:
-            if not sub.plan.auto_renew:
-                raise DomainError(
-                    _("This plan does not renew automatically."),
-                    code="auto_renew_unavailable",
-                    status=422,
-                )
-            shown_in = _consent_language(sub.plan, text, at=now)
-            if shown_in is None:
-                raise DomainError(
-                    _("Auto-renewal needs your consent to the current text; please review it."),
-                    code="consent_required",
-                    status=422,
-                    details={"consent_text": consent_text(sub.plan, language=language, at=now)},
-                )
-            language = shown_in
+            language = _consent_given(sub.plan, text, language=language, at=now)
         AutoRenewConsent.objects.create(
             subscription=sub,
             given=on,
@@ -1381,9 +1362,8 @@ def subscription_roll(*, subscription_id: int, now: datetime | None = None) -> S
             if not sub.auto_renew:
                 _end(sub, EndReason.NOT_RENEWED, at=boundary)
                 break
-            price = plan_price_at(sub.plan, boundary)
+            price = renewal_price(sub, sub.plan, boundary)
             if sub.discount_periods:
-                price = proration.to_fen(Fraction(price * (100 - sub.discount_percent), 100))
                 sub.discount_periods -= 1
                 if not sub.discount_periods:
                     sub.discount_percent = 0

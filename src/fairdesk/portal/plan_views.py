@@ -37,6 +37,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fairdesk.core.errors import DomainError, NotFound
+from fairdesk.core.localtime import local_text as local
 from fairdesk.customers import selectors as customer_selectors
 from fairdesk.customers.http import customer_required
 from fairdesk.plans import selectors, services
@@ -142,10 +143,6 @@ def error_text(exc: DomainError) -> str:
 
 def yuan(fen: int) -> str:
     return f"¥{fen_text(fen)}"
-
-
-def local(instant: datetime | None) -> str:
-    return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M") if instant else ""
 
 
 def plan_name(plan: Plan | None) -> str:

@@ -34,6 +34,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from fairdesk.core.errors import DomainError, NotFound
+from fairdesk.core.localtime import local_or_none as _local
 from fairdesk.core.phones import normalize_mobile
 from fairdesk.core.schemas import ErrorOut
 from fairdesk.service_requests import selectors, services
@@ -251,10 +252,6 @@ class RequestFilters(Schema):
 # --------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------
-
-
-def _local(dt: datetime | None) -> datetime | None:
-    return timezone.localtime(dt) if dt is not None else None
 
 
 def _seconds(delta: timedelta | None) -> int | None:

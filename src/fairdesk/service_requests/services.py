@@ -20,7 +20,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -29,6 +28,7 @@ from django.utils.translation import pgettext
 
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
+from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.phones import mask_phone
 from fairdesk.network.choices import MemberRole, OutletStatus, ProductLine
 from fairdesk.network.selectors import coverage_for, outlet_members
@@ -81,10 +81,6 @@ DEFAULT_LEVEL2_HOURS = 4
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _local(dt: datetime) -> str:
-    return timezone.localtime(dt, SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def format_duration(delta: timedelta) -> str:
@@ -887,21 +883,12 @@ def service_request_assign_outlet(
 # --------------------------------------------------------------------------------------------
 
 
-def _brand_admins() -> list[Any]:
-    User = get_user_model()
-    return list(
-        User.objects.filter(is_active=True, groups__name=roles.BRAND_ADMIN)
-        .distinct()
-        .order_by("pk")
-    )
-
-
 def _escalation_recipients(sr: ServiceRequest, level: int) -> list[Any]:
     if level == 1 and sr.outlet is not None:
         managers = list(outlet_members(outlet=sr.outlet, roles=[MemberRole.MANAGER]))
         if managers:
             return managers
-    return _brand_admins()
+    return roles.brand_admins()
 
 
 def _escalate(clock: SlaClock, *, level: int, now: datetime) -> bool:
