@@ -2,6 +2,9 @@
 
     uv run --group bench python bench/bench_resolver.py            # everything
     uv run --group bench python bench/bench_resolver.py --no-cpca  # fairdesk only
+    uv run --group bench python bench/bench_resolver.py --runs 5 --before 7ff9a71
+        # throughput: median of 5 fresh processes per engine; and the resolver of an earlier
+        # commit ("before", its resolver.py from git) measured alongside, processes alternated
 
 Measured, each heavy part in a fresh subprocess of the same interpreter:
   load        time from before ``import`` to the end of the first call (fairdesk: resolve("北京市"),
@@ -11,8 +14,10 @@ Measured, each heavy part in a fresh subprocess of the same interpreter:
               in one process after the load (fairdesk: one resolve() call per entry, from an empty
               answer cache, so about three in four entries are repeats it has seen; cpca: one
               transform() call on the whole list, its batch API); and over the distinct corpus
-              entries once, each new to the process (fairdesk: cache cleared before);
-  peak RSS    ru_maxrss of the process that loads and runs everything (load + 100k + corpus pass);
+              entries once, each new to the process (fairdesk: cache cleared before); median of
+              --runs fresh processes (1 by default), the engines alternated;
+  peak RSS    peak resident memory (VmHWM; ru_maxrss elsewhere) of the process that loads and runs
+              everything (load + 100k + corpus pass), the largest over the runs;
   accuracy    over the corpus (bench/corpus.jsonl, generated when missing).
 
 Accuracy rules:
@@ -75,6 +80,14 @@ def _cpca_compat() -> None:
 
 
 def _maxrss_mb() -> float:
+    """Peak resident memory of this process. On Linux, VmHWM: ru_maxrss also counts the memory
+    the parent had when it started this process (it is carried over exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
@@ -92,9 +105,29 @@ def _mixed(inputs: list[str], n: int) -> list[str]:
 # ------------------------------------------------------------------------------------------------
 
 
+def _before_source(ref: str) -> str:
+    return subprocess.run(
+        ["git", "show", f"{ref}:src/fairdesk/areas/resolver.py"],
+        cwd=HERE.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def child(engine: str, what: str, corpus: Path, n: int) -> dict:
+    before = None
+    if engine.startswith("before="):  # fairdesk's resolver.py of an earlier commit, in place
+        code = compile(_before_source(engine.split("=", 1)[1]), "resolver.py (before)", "exec")
+        engine = "fairdesk"
+        import types
+
+        before = types.ModuleType("fairdesk.areas.resolver")
     t0 = time.perf_counter()
     if engine == "fairdesk":
+        if before is not None:
+            sys.modules[before.__name__] = before
+            exec(code, before.__dict__)
         from fairdesk.areas.resolver import resolve
 
         first = resolve("北京市")
@@ -346,6 +379,12 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=100_000, help="entries for the throughput run")
     ap.add_argument("--load-runs", type=int, default=3)
     ap.add_argument("--no-cpca", action="store_true")
+    ap.add_argument(
+        "--runs", type=int, default=1, help="fresh processes per engine for the throughput runs"
+    )
+    ap.add_argument(
+        "--before", metavar="REF", help="also measure the resolver of this git revision"
+    )
     ap.add_argument("--child", nargs=2, metavar=("ENGINE", "WHAT"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
 
@@ -362,26 +401,46 @@ def main(argv=None) -> int:
     assert len({e["input"] for e in entries}) == len(entries)
 
     engines = ["fairdesk"] + ([] if a.no_cpca else ["cpca"])
+    if a.before:
+        engines.insert(0, f"before={a.before}")
+    # fresh processes, the engines alternated (the machine's load changes from minute to minute)
+    loads: dict[str, list[dict]] = {eng: [] for eng in engines}
+    runs: dict[str, list[dict]] = {eng: [] for eng in engines}
+    for _ in range(a.load_runs):
+        for eng in engines:
+            loads[eng].append(run_child(eng, "load", a.corpus, a.n))
+    for i in range(a.runs):
+        for eng in engines:
+            run = run_child(eng, "run", a.corpus, a.n)
+            if i:  # the answers are scored from the first run
+                del run["results"]
+            runs[eng].append(run)
     measured: dict[str, dict] = {}
     for eng in engines:
-        loads = [run_child(eng, "load", a.corpus, a.n) for _ in range(a.load_runs)]
-        run = run_child(eng, "run", a.corpus, a.n)
-        measured[eng] = {
-            "load_s": statistics.median(x["load_s"] for x in loads),
-            "load_process_wall_s": statistics.median(x["process_wall_s"] for x in loads),
-            "rss_after_load_mb": statistics.median(x["rss_after_load_mb"] for x in loads),
-            "throughput_n": run["n"],
-            "throughput_s": run["seconds"],
-            "per_s": run["per_s"],
-            "distinct_n": run["distinct_n"],
-            "distinct_per_s": run["distinct_per_s"],
-            "cache": run.get("cache"),
-            "peak_rss_mb": run["peak_rss_mb"],
-            "results": run["results"],
+        ls, rs = loads[eng], runs[eng]
+        key = "before" if eng.startswith("before=") else eng
+        measured[key] = {
+            "load_s": statistics.median(x["load_s"] for x in ls),
+            "load_runs_s": [round(x["load_s"], 3) for x in ls],
+            "load_process_wall_s": statistics.median(x["process_wall_s"] for x in ls),
+            "rss_after_load_mb": statistics.median(x["rss_after_load_mb"] for x in ls),
+            "throughput_n": rs[0]["n"],
+            "throughput_s": statistics.median(x["seconds"] for x in rs),
+            "per_s": statistics.median(x["per_s"] for x in rs),
+            "per_s_runs": [round(x["per_s"]) for x in rs],
+            "distinct_n": rs[0]["distinct_n"],
+            "distinct_per_s": statistics.median(x["distinct_per_s"] for x in rs),
+            "distinct_per_s_runs": [round(x["distinct_per_s"]) for x in rs],
+            "cache": rs[0].get("cache"),
+            "peak_rss_mb": max(x["peak_rss_mb"] for x in rs),
+            "results": rs[0]["results"],
         }
+        if key == "before":
+            measured[key]["ref"] = a.before
+        m = measured[key]
         print(
-            f"{eng}: load {measured[eng]['load_s']:.3f} s, {run['per_s']:,.0f} entries/s, "
-            f"peak {run['peak_rss_mb']:.0f} MB",
+            f"{eng}: load {m['load_s']:.3f} s, {m['per_s']:,.0f} entries/s, "
+            f"distinct {m['distinct_per_s']:,.0f} /s, peak {m['peak_rss_mb']:.0f} MB",
             file=sys.stderr,
         )
 
@@ -462,6 +521,30 @@ def main(argv=None) -> int:
             f"{fmt_pct(fa['accuracy']) if fa else '—'} | "
             f"{fmt_pct(ca['accuracy']) if ca else '—'} |"
         )
+    if "before" in measured:
+        b = measured["before"]
+        bd = sc.score_fairdesk(b.pop("results"))
+        bd.pop("_failures")
+        b["accuracy"] = bd
+        lines.append("")
+        lines.append(
+            f"Side by side with the resolver of {a.before} (fresh processes alternated; "
+            f"throughput: median of {a.runs}, load: median of {a.load_runs}):"
+        )
+        lines.append("")
+        lines.append(f"| | before ({a.before}) | now | ratio |")
+        lines.append("|---|---:|---:|---:|")
+        lines.append(
+            f"| index load | {b['load_s']:.2f} s | {f['load_s']:.2f} s | "
+            f"{f['load_s'] / b['load_s']:.2f} |"
+        )
+        for label, k in (
+            (f"{a.n:,} mixed entries", "per_s"),
+            (f"{f['distinct_n']:,} distinct entries", "distinct_per_s"),
+        ):
+            lines.append(f"| {label} | {b[k]:,.0f} /s | {f[k]:,.0f} /s | ×{f[k] / b[k]:.2f} |")
+        lines.append(f"| peak RSS | {b['peak_rss_mb']:.0f} MB | {f['peak_rss_mb']:.0f} MB | |")
+        lines.append(f"| accuracy | {fmt_pct(bd['accuracy'])} | {fmt_pct(fd['accuracy'])} | |")
     table = "\n".join(lines)
     print(table)
 
@@ -469,7 +552,8 @@ def main(argv=None) -> int:
     fd_fail, cp_fail = fd.pop("_failures"), (cp.pop("_failures") if cp else {})
     out = {
         "machine": machine(),
-        "command": "uv run --group bench python bench/bench_resolver.py",
+        "command": "uv run --group bench python bench/bench_resolver.py "
+        + " ".join(argv or sys.argv[1:]),
         "corpus": {
             "path": str(a.corpus.relative_to(HERE.parent))
             if a.corpus.is_relative_to(HERE.parent)
@@ -479,6 +563,7 @@ def main(argv=None) -> int:
         },
         "throughput_entries": a.n,
         "fairdesk": {**measured["fairdesk"], "accuracy": fd},
+        "before": measured.get("before"),
         "cpca": ({**measured["cpca"], "accuracy": cp} if cp else None),
         "table_md": table,
     }

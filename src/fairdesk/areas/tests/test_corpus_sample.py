@@ -16,6 +16,9 @@ import pytest
 
 from fairdesk.areas.resolver import MAX_CANDIDATES, resolve
 
+# every test here runs with the compiled reader (when it is built) and the pure-Python one
+pytestmark = pytest.mark.usefixtures("both_readers")
+
 MAKE_CORPUS = Path(__file__).resolve().parents[4] / "bench" / "make_corpus.py"
 
 

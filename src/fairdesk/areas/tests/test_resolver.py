@@ -9,6 +9,9 @@ from hypothesis import strategies as st
 from fairdesk.areas.gazetteer import TOWNSHIP, get_gazetteer
 from fairdesk.areas.resolver import AMBIGUOUS, NOT_FOUND, RESOLVED, RETIRED, normalize, resolve
 
+# every test here runs with the compiled reader (when it is built) and the pure-Python one
+pytestmark = pytest.mark.usefixtures("both_readers")
+
 G = get_gazetteer()
 CODES = sorted(G.divisions)
 
