@@ -8,6 +8,8 @@ at most once by ``message_deliver``, which claims it with a conditional update.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -70,50 +72,141 @@ def message_send(
                 message = Message.objects.create(**fields)
         except IntegrityError:
             return Message.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(lambda: _enqueue(message.pk))
+    _deliver_after_commit(message.pk)
     return message
 
 
-def _enqueue(message_id: int) -> None:
-    from fairdesk.notifications.tasks import deliver_message
+def message_send_to_customer(
+    *,
+    customer: Customer,
+    kind: str,
+    body: str,
+    subject: str = "",
+    reference: str = "",
+    channels: Iterable[str] = (Channel.SMS, Channel.PORTAL),
+) -> list[Message]:
+    """The same message to a customer on several channels (by default an SMS to their mobile
+    number and a copy in their portal inbox), written with one INSERT and delivered after
+    commit like ``message_send``."""
+    rows = []
+    for channel in channels:
+        if channel not in Channel.values:
+            raise ValueError(f"unknown channel {channel!r}")
+        recipient = {Channel.SMS: customer.phone, Channel.EMAIL: customer.email}.get(channel, "")
+        rows.append(
+            Message(
+                channel=channel,
+                kind=kind,
+                body=body,
+                subject=subject,
+                recipient=recipient or "",
+                customer=customer,
+                reference=reference,
+            )
+        )
+    messages = Message.objects.bulk_create(rows)
+    for message in messages:
+        _deliver_after_commit(message.pk)
+    return messages
 
-    deliver_message(message_id)
+
+# One delivery task per transaction: a transaction that writes an SMS and a portal message costs
+# the worker one task, not two. The messages of the current transaction are collected in a
+# batch; each message registers an after-commit callback that enqueues the whole batch (the
+# first one to run takes it, the later ones find it empty). A message whose savepoint was
+# rolled back loses its own callback but may still be in the batch: delivering an id that does
+# not exist does nothing. A batch belongs to one list of pending callbacks of the connection
+# (``run_on_commit``: Django replaces it after each commit or rollback, and when a savepoint is
+# rolled back), so a batch never outlives its transaction.
+_batches = threading.local()
 
 
-def message_deliver(*, message_id: int, now: datetime | None = None) -> Message | None:
-    """Hand one queued message to its channel's sender; None if it is not (or no longer) queued.
+def _deliver_after_commit(message_id: int) -> None:
+    connection = transaction.get_connection()
+    current = getattr(_batches, "current", None)
+    if current is None or current[0] is not connection.run_on_commit:
+        current = _batches.current = (connection.run_on_commit, [])
+    batch = current[1]
+    batch.append(message_id)
+    transaction.on_commit(lambda: _flush(batch))
 
-    The message is claimed first with one conditional UPDATE (queued → sending), so two workers
-    that try the same message at the same moment send it once. A claim is a lease: if the worker
-    dies while sending, the message may be taken again after ``CLAIM_LEASE``.
+
+def _flush(batch: list[int]) -> None:
+    if batch:
+        ids = list(batch)
+        batch.clear()
+        _enqueue(ids)
+
+
+def _enqueue(message_ids: list[int]) -> None:
+    from fairdesk.notifications.tasks import deliver_messages
+
+    deliver_messages(message_ids)
+
+
+def messages_deliver(*, message_ids: Iterable[int], now: datetime | None = None) -> list[Message]:
+    """Hand queued messages to their channels' senders; returns those this call delivered or
+    tried (with their new status), leaving out any that are not (or no longer) queued.
+
+    The messages are claimed first, in one short transaction (queued → sending; rows another
+    worker holds are skipped), so two workers that try the same message at the same moment send
+    it once. A claim is a lease: if the worker dies while sending, the message may be taken
+    again after ``CLAIM_LEASE``.
     """
     now = now or timezone.now()
+    ids = sorted(set(message_ids))
+    if not ids:
+        return []
     claimable = Q(status=MessageStatus.QUEUED) | Q(
         status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
     )
-    claimed = Message.objects.filter(claimable, pk=message_id, attempts__lt=MAX_ATTEMPTS).update(
-        status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return None
-    message = Message.objects.get(pk=message_id)
-    sender = sender_for(message.channel)
-    try:
-        sender.send(message)
-    except SendError as exc:
-        failed = message.attempts >= MAX_ATTEMPTS
-        Message.objects.filter(pk=message_id).update(
-            last_error=str(exc)[:2000],
-            sender=sender.name,
-            status=MessageStatus.FAILED if failed else MessageStatus.QUEUED,
-            claimed_at=None,
+    with transaction.atomic():
+        claimed = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(claimable, pk__in=ids, attempts__lt=MAX_ATTEMPTS)
+            .order_by("pk")
         )
-    else:
-        Message.objects.filter(pk=message_id).update(
-            status=MessageStatus.SENT, sent_at=timezone.now(), sender=sender.name, last_error=""
+        if not claimed:
+            return []
+        Message.objects.filter(pk__in=[m.pk for m in claimed]).update(
+            status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
-    message.refresh_from_db()
-    return message
+    sent: dict[str, list[Message]] = {}
+    for message in claimed:
+        message.attempts += 1
+        message.claimed_at = now
+        sender = sender_for(message.channel)
+        message.sender = sender.name
+        try:
+            sender.send(message)
+        except SendError as exc:
+            message.last_error = str(exc)[:2000]
+            message.status = (
+                MessageStatus.FAILED if message.attempts >= MAX_ATTEMPTS else MessageStatus.QUEUED
+            )
+            message.claimed_at = None
+            Message.objects.filter(pk=message.pk).update(
+                last_error=message.last_error,
+                sender=message.sender,
+                status=message.status,
+                claimed_at=None,
+            )
+        else:
+            sent.setdefault(sender.name, []).append(message)
+    sent_at = timezone.now()
+    for name, messages in sent.items():
+        Message.objects.filter(pk__in=[m.pk for m in messages]).update(
+            status=MessageStatus.SENT, sent_at=sent_at, sender=name, last_error=""
+        )
+        for message in messages:
+            message.status, message.sent_at, message.last_error = MessageStatus.SENT, sent_at, ""
+    return claimed
+
+
+def message_deliver(*, message_id: int, now: datetime | None = None) -> Message | None:
+    """Deliver one message (``messages_deliver``); None if it is not (or no longer) queued."""
+    delivered = messages_deliver(message_ids=[message_id], now=now)
+    return delivered[0] if delivered else None
 
 
 def messages_retry_queued(*, older_than: timedelta = timedelta(minutes=2)) -> int:
@@ -131,6 +224,6 @@ def messages_retry_queued(*, older_than: timedelta = timedelta(minutes=2)) -> in
             :1000
         ]
     )
-    for pk in ids:
-        message_deliver(message_id=pk)
+    for start in range(0, len(ids), 100):
+        messages_deliver(message_ids=ids[start : start + 100])
     return len(ids)

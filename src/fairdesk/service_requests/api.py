@@ -278,8 +278,16 @@ def _clock_out(state: selectors.ClockState) -> dict[str, Any]:
 
 
 def render_request(
-    sr: ServiceRequest, *, user: Any, now: datetime, serving: Any = None, detail: bool = False
+    sr: ServiceRequest,
+    *,
+    user: Any,
+    now: datetime,
+    serving: Any = None,
+    detail: bool = False,
+    clocks: list[Any] | None = None,
 ) -> dict[str, Any]:
+    """The API's view of a request. ``clocks``: the request's clocks when the caller has just
+    written them (else they are read, or taken from ``prefetch_related("clocks")``)."""
     out: dict[str, Any] = {
         "number": sr.number,
         "kind": sr.kind,
@@ -311,7 +319,7 @@ def render_request(
         "preferred_end": _local(sr.preferred_end),
         "created_at": _local(sr.created_at),
         "updated_at": _local(sr.updated_at),
-        "clocks": [_clock_out(s) for s in selectors.clock_states(sr, now=now)],
+        "clocks": [_clock_out(s) for s in selectors.clock_states(sr, now=now, clocks=clocks)],
         "allowed_transitions": selectors.allowed_transitions(user, sr, serving=serving),
     }
     if detail:
@@ -321,7 +329,7 @@ def render_request(
                 "label": str(p.get_clock_type_display()),
                 "duration_minutes": p.duration_minutes,
             }
-            for p in selectors.promises_not_applying(sr)
+            for p in selectors.promises_not_applying(sr, clocks=clocks)
         ]
     return out
 
@@ -340,18 +348,20 @@ def _timeline_out(event: TimelineEvent, *, show_names: bool) -> dict[str, Any]:
     }
 
 
-def _customer_for(user: Any, payload: ServiceRequestIn, api_client: Any) -> Any:
+def _customer_for(user: Any, payload: ServiceRequestIn, api_client: Any) -> tuple[Any, Any]:
     """Whose request: a customer files for themselves; integrations and agents name the
-    customer by id or mobile number."""
+    customer by id or mobile number. Returns the customer, and the address when it was read
+    with them (else None: the caller reads and checks it)."""
     from fairdesk.customers.models import Customer
 
-    principal = selectors.principal_for(user)
-    files_for_others = api_client is not None or (
+    principal = selectors.principal_for(user) if api_client is None else None
+    files_for_others = principal is None or (
         principal.brand_admin
         or principal.central_dispatcher
         or (principal.agent and not principal.outlet_staff)
     )
     if not files_for_others:
+        assert principal is not None
         if principal.customer_id is None:
             raise DomainError(
                 _("You may not file a service request for this customer."),
@@ -368,8 +378,19 @@ def _customer_for(user: Any, payload: ServiceRequestIn, api_client: Any) -> Any:
                 code="forbidden",
                 status=403,
             )
-        return own
+        return own, None
     if payload.customer_id is not None:
+        if payload.address_id is not None:
+            # the usual integration call names both: one read (the address with its customer)
+            from fairdesk.customers.models import Address
+
+            address = (
+                Address.objects.select_related("customer")
+                .filter(pk=payload.address_id, customer_id=payload.customer_id)
+                .first()
+            )
+            if address is not None:
+                return address.customer, address
         customer = Customer.objects.filter(pk=payload.customer_id).first()
     elif payload.customer_phone:
         phone = normalize_mobile(payload.customer_phone)
@@ -388,7 +409,7 @@ def _customer_for(user: Any, payload: ServiceRequestIn, api_client: Any) -> Any:
         )
     if customer is None:
         raise NotFound(_("There is no such customer."), code="customer_not_found")
-    return customer
+    return customer, None
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,8 +447,7 @@ def create_request(
 
     user = request.auth  # type: ignore[attr-defined]
     api_client = getattr(request, "api_client", None)
-    customer = _customer_for(user, payload, api_client)
-    principal = selectors.principal_for(user)
+    customer, address = _customer_for(user, payload, api_client)
     if api_client is not None:
         channel = payload.channel or Channel.API
     elif payload.channel is not None:
@@ -435,6 +455,7 @@ def create_request(
             _("Only integrations set the channel."), code="invalid_channel", status=422
         )
     else:
+        principal = selectors.principal_for(user)
         channel = Channel.PORTAL if principal.customer_id == customer.pk else Channel.CONSOLE
     device = None
     if payload.device_id is not None:
@@ -449,8 +470,7 @@ def create_request(
                 code="device_not_owned",
                 status=422,
             )
-    address = None
-    if payload.address_id is not None:
+    if address is None and payload.address_id is not None:
         address = Address.objects.filter(pk=payload.address_id, customer=customer).first()
         if address is None:
             raise DomainError(
@@ -476,13 +496,16 @@ def create_request(
     replay = bool(getattr(sr, "idempotent_replay", False))
     if replay:
         response["Idempotent-Replayed"] = "true"
+        sr = (
+            ServiceRequest.objects.select_related("customer", "outlet")
+            .prefetch_related("clocks")
+            .get(pk=sr.pk)
+        )
+        clocks = None
+    else:
+        clocks = sr.new_clocks  # type: ignore[attr-defined]  # what was just written
     # the filer sees what they filed (even an integration that may not list requests)
-    sr = (
-        ServiceRequest.objects.select_related("customer", "outlet")
-        .prefetch_related("clocks")
-        .get(pk=sr.pk)
-    )
-    body = render_request(sr, user=user, now=timezone.now(), detail=True)
+    body = render_request(sr, user=user, now=timezone.now(), detail=True, clocks=clocks)
     return Respond(200 if replay else 201, body)
 
 

@@ -575,9 +575,12 @@ def applicable_policies(
     return best
 
 
-def promises_not_applying(request: ServiceRequest) -> list[SlaPolicy]:
+def promises_not_applying(
+    request: ServiceRequest, *, clocks: Iterable[SlaClock] | None = None
+) -> list[SlaPolicy]:
     """For a request outside every outlet's coverage: the promises it would have had if covered
-    (the customer is told honestly which ones do not apply). Empty for covered requests."""
+    (the customer is told honestly which ones do not apply). Empty for covered requests.
+    ``clocks``: the request's clocks when the caller has them (else they are read)."""
     if not request.out_of_coverage:
         return []
     covered = applicable_policies(
@@ -586,7 +589,7 @@ def promises_not_applying(request: ServiceRequest) -> list[SlaPolicy]:
         division_code=request.division_code,
         covered=True,
     )
-    present = {clock.clock_type for clock in request.clocks.all()}
+    present = {clock.clock_type for clock in (request.clocks.all() if clocks is None else clocks)}
     order = list(ClockType.values)
     return sorted(
         (p for t, p in covered.items() if t not in present),
@@ -644,12 +647,21 @@ def clock_state(clock: SlaClock, *, now: datetime | None = None) -> ClockState:
     )
 
 
-def clock_states(request: ServiceRequest, *, now: datetime | None = None) -> list[ClockState]:
-    """Every clock of the request (uses ``prefetch_related("clocks")`` when present), in the
-    order first response, callback, on site, resolution, then by cycle."""
+def clock_states(
+    request: ServiceRequest,
+    *,
+    now: datetime | None = None,
+    clocks: Iterable[SlaClock] | None = None,
+) -> list[ClockState]:
+    """Every clock of the request (uses ``prefetch_related("clocks")`` when present, or the
+    ``clocks`` the caller has just written), in the order first response, callback, on site,
+    resolution, then by cycle."""
     now = now or timezone.now()
     order = list(ClockType.values)
-    clocks = sorted(request.clocks.all(), key=lambda c: (order.index(c.clock_type), c.cycle))
+    clocks = sorted(
+        request.clocks.all() if clocks is None else clocks,
+        key=lambda c: (order.index(c.clock_type), c.cycle),
+    )
     return [clock_state(c, now=now) for c in clocks]
 
 

@@ -32,7 +32,7 @@ from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.phones import mask_phone
 from fairdesk.network.choices import MemberRole, OutletStatus, ProductLine
 from fairdesk.network.selectors import coverage_for, outlet_members
-from fairdesk.notifications.services import message_send
+from fairdesk.notifications.services import message_send, message_send_to_customer
 from fairdesk.service_requests import workflow
 from fairdesk.service_requests.choices import (
     FIELD_KINDS,
@@ -467,6 +467,33 @@ def _confirmation_text(
     return pgettext("sentence separator", " ").join(str(p) for p in parts if p)
 
 
+def _check_create(
+    *,
+    customer: Any,
+    kind: str,
+    actor: Any,
+    address: Any,
+    device: Any,
+    product_description: str,
+    preferred_start: datetime | None,
+    preferred_end: datetime | None,
+    api_client: ApiClient | None,
+    now: datetime,
+) -> None:
+    """The checks of a new request that depend on more than its own fields."""
+    if device is not None and device.customer_id != customer.pk:
+        raise _invalid(_("This device is not registered to this customer."), "device_not_owned")
+    if address is not None and address.customer_id != customer.pk:
+        raise _invalid(_("This address is not one of this customer's."), "address_not_owned")
+    if kind in FIELD_KINDS and device is None and not product_description:
+        raise _invalid(_("Choose a registered device or describe the product."), "product_required")
+    _check_window(preferred_start, preferred_end, now)
+    if api_client is not None and not api_client.active:
+        raise DomainError(_("This API client is disabled."), code="client_disabled", status=403)
+    if actor is not None or api_client is not None:
+        check_create_for(actor, customer, api_client=api_client)
+
+
 def service_request_create(
     *,
     customer: Any,
@@ -532,7 +559,8 @@ def service_request_create(
             _("The product description is too long (at most 300 characters)."),
             "product_description_too_long",
         )
-    # a retry is answered before the checks that depend on the time (the visit window)
+    # the key's owner and the request's fingerprint; the key itself is claimed when the request
+    # is written (a unique constraint), so the common case — a new key — costs no extra read
     owner: dict[str, Any] | None = None
     fingerprint = ""
     if idempotency_key is not None:
@@ -555,21 +583,26 @@ def service_request_create(
             preferred_start=preferred_start,
             preferred_end=preferred_end,
         )
-        replay = _replay(owner=owner, key=idempotency_key, fingerprint=fingerprint)
-        if replay is not None:
-            return replay
-
-    if device is not None and device.customer_id != customer.pk:
-        raise _invalid(_("This device is not registered to this customer."), "device_not_owned")
-    if address is not None and address.customer_id != customer.pk:
-        raise _invalid(_("This address is not one of this customer's."), "address_not_owned")
-    if kind in FIELD_KINDS and device is None and not product_description:
-        raise _invalid(_("Choose a registered device or describe the product."), "product_required")
-    _check_window(preferred_start, preferred_end, now)
-    if api_client is not None and not api_client.active:
-        raise DomainError(_("This API client is disabled."), code="client_disabled", status=403)
-    if actor is not None or api_client is not None:
-        check_create_for(actor, customer, api_client=api_client)
+    try:
+        _check_create(
+            customer=customer,
+            kind=kind,
+            actor=actor,
+            address=address,
+            device=device,
+            product_description=product_description,
+            preferred_start=preferred_start,
+            preferred_end=preferred_end,
+            api_client=api_client,
+            now=now,
+        )
+    except DomainError:
+        # a retry is answered even when a check would now fail (the visit window has passed)
+        if owner is not None and idempotency_key is not None:
+            replay = _replay(owner=owner, key=idempotency_key, fingerprint=fingerprint)
+            if replay is not None:
+                return replay
+        raise
 
     # --- decide (reads, outside the write transaction) -----------------------------------
     routing = route_request(kind=kind, address=address, device=device)
@@ -624,11 +657,13 @@ def service_request_create(
                 for _t, p in sorted(policies.items(), key=lambda item: order.index(item[0]))
             ]
             SlaClock.objects.bulk_create(clocks)
-            not_applying = promises_not_applying(sr) if sr.out_of_coverage else []
-            principal = principal_for(actor)
-            role = actor_role_for(principal, sr, api_client=api_client)
-            if actor is None and api_client is None:
+            not_applying = promises_not_applying(sr, clocks=clocks) if sr.out_of_coverage else []
+            if api_client is not None:
+                role = ActorRole.INTEGRATION
+            elif actor is None:
                 role = ActorRole.SYSTEM
+            else:
+                role = actor_role_for(principal_for(actor), sr)
             TimelineEvent.objects.bulk_create(
                 [
                     TimelineEvent(
@@ -665,17 +700,7 @@ def service_request_create(
             with translation.override(language):
                 body = _confirmation_text(sr, clocks, not_applying, routing)
                 subject = _("Service request %(number)s") % {"number": sr.number}
-            message_send(
-                channel="sms",
-                recipient=customer.phone,
-                customer=customer,
-                kind="service_request.created",
-                subject=subject,
-                body=body,
-                reference=sr.number,
-            )
-            message_send(
-                channel="portal",
+            message_send_to_customer(
                 customer=customer,
                 kind="service_request.created",
                 subject=subject,
@@ -691,6 +716,7 @@ def service_request_create(
             raise
         return replay
     sr.idempotent_replay = False  # type: ignore[attr-defined]
+    sr.new_clocks = clocks  # type: ignore[attr-defined]  # to render the answer without a read
     return sr
 
 

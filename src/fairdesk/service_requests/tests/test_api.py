@@ -422,3 +422,34 @@ def test_openapi_documents_the_endpoints(db: None) -> None:
     assert "/api/v1/service-requests/{number}/timeline" in paths
     params = {p["name"] for p in paths["/api/v1/service-requests"]["post"]["parameters"]}
     assert "Idempotency-Key" in params
+
+
+def test_an_integration_naming_customer_and_address_gets_the_precise_error(
+    world: World, token: str, make_address: Any
+) -> None:
+    """The customer and the address are read together; when that finds nothing, the answer
+    still says which of the two is wrong."""
+    theirs = make_address(world.other_customer, RONGJIANG)
+    body = {"kind": "repair", "description": "x", "product_description": "空调"}
+    wrong_address = post(
+        Client(),
+        URL,
+        {**body, "customer_id": world.customer.pk, "address_id": theirs.pk},
+        **bearer(token),
+    )
+    assert wrong_address.status_code == 422
+    assert wrong_address.json()["error"]["code"] == "address_not_owned"
+    no_customer = post(
+        Client(), URL, {**body, "customer_id": 999_999, "address_id": theirs.pk}, **bearer(token)
+    )
+    assert no_customer.status_code == 404
+    assert no_customer.json()["error"]["code"] == "customer_not_found"
+    mine = make_address(world.customer, RONGJIANG)
+    ok = post(
+        Client(),
+        URL,
+        {**body, "customer_id": world.customer.pk, "address_id": mine.pk},
+        **bearer(token),
+    )
+    assert ok.status_code == 201 and ok.json()["address"]["text"] == mine.text
+    assert ServiceRequest.objects.filter(channel="api").count() == 1

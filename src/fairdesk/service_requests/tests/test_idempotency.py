@@ -100,23 +100,25 @@ def test_bad_key_is_refused(client_and_customer: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_race_lost_on_the_unique_constraint_returns_the_winners_request(
+def test_a_retry_loses_on_the_unique_constraint_and_returns_the_first_request(
     client_and_customer: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The second call's first look finds nothing (the winner had not committed yet); its insert
-    of the key then fails on the unique constraint, and it returns the winner's request."""
+    """A new key costs no read: the key is claimed by its unique constraint when the request is
+    written. A retry (or the loser of a race) fails there, everything it wrote is rolled back,
+    and it returns the first request — looked up once, after the failed claim."""
     client, customer = client_and_customer
-    winner = create(client, customer, "k-race")
     real_replay = services._replay
     calls = {"n": 0}
 
-    def late_replay(**kw: Any) -> Any:
+    def counting_replay(**kw: Any) -> Any:
         calls["n"] += 1
-        return None if calls["n"] == 1 else real_replay(**kw)
+        return real_replay(**kw)
 
-    monkeypatch.setattr(services, "_replay", late_replay)
+    monkeypatch.setattr(services, "_replay", counting_replay)
+    winner = create(client, customer, "k-race")
+    assert calls["n"] == 0
     loser = create(client, customer, "k-race")
-    assert calls["n"] == 2
+    assert calls["n"] == 1
     assert loser.pk == winner.pk and loser.idempotent_replay is True
     assert ServiceRequest.objects.count() == 1
     assert Message.objects.filter(kind="service_request.created").count() == 2
