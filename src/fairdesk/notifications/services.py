@@ -8,6 +8,7 @@ at most once by ``message_deliver``, which claims it with a conditional update.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from fairdesk.customers.models import Customer
+
+log = logging.getLogger("fairdesk.notifications")
 
 MAX_ATTEMPTS = 5
 CLAIM_LEASE = timedelta(minutes=5)
@@ -179,8 +182,12 @@ def messages_deliver(*, message_ids: Iterable[int], now: datetime | None = None)
         message.sender = sender.name
         try:
             sender.send(message)
-        except SendError as exc:
-            message.last_error = str(exc)[:2000]
+        except Exception as exc:
+            # a gateway's refusal (SendError) or a sender's own failure: this message stays in
+            # the outbox for a later attempt, and the rest of the batch is still sent
+            if not isinstance(exc, SendError):
+                log.exception("sender %s failed on message %s", sender.name, message.pk)
+            message.last_error = (str(exc) or type(exc).__name__)[:2000]
             message.status = (
                 MessageStatus.FAILED if message.attempts >= MAX_ATTEMPTS else MessageStatus.QUEUED
             )

@@ -20,3 +20,12 @@ class RecordingSender:
 
     def send(self, message: Message) -> None:
         SENT.append(message.pk)
+
+
+class BrokenSender:
+    """A sender with a bug of its own (not a gateway refusal)."""
+
+    name = "broken"
+
+    def send(self, message: Message) -> None:
+        raise RuntimeError("connection reset by peer")

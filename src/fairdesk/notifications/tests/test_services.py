@@ -258,3 +258,22 @@ def test_two_workers_delivering_the_same_batch_send_each_message_once(settings: 
     assert errors == []
     assert sorted(senders_for_tests.SENT) == sorted(ids)  # each once
     assert set(Message.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+def test_a_sender_that_crashes_does_not_stop_the_batch(settings: Any) -> None:
+    """Not only a gateway's refusal: any failure of a sender leaves that message queued with its
+    error (to be tried again), and the other messages of the batch are sent."""
+    from fairdesk.notifications.services import messages_deliver
+
+    settings.NOTIFICATION_SENDERS = {
+        "sms": "fairdesk.notifications.tests.senders_for_tests.BrokenSender",
+        "portal": RECORDING,
+    }
+    sms = send()
+    portal = send(channel="portal", recipient="")
+    messages_deliver(message_ids=[sms.pk, portal.pk])
+    sms.refresh_from_db()
+    portal.refresh_from_db()
+    assert (sms.status, sms.attempts, sms.claimed_at) == ("queued", 1, None)
+    assert sms.last_error == "connection reset by peer" and sms.sender == "broken"
+    assert portal.status == "sent" and [portal.pk] == senders_for_tests.SENT
