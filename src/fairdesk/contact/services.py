@@ -54,7 +54,7 @@ from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.customers.models import Customer
-from fairdesk.notifications.services import message_send
+from fairdesk.notifications.services import message_send, message_send_to_customer
 
 log = logging.getLogger("fairdesk.contact")
 
@@ -729,19 +729,11 @@ def complaint_file(
                 "at": _local(now),
                 "due": _local(complaint.due_at),
             }
-            message_send(
-                channel="portal",
+            message_send_to_customer(
                 customer=customer,
+                channels=("portal", "sms"),
                 kind="contact.complaint",
                 subject=_("Complaint received"),
-                body=body,
-                reference=complaint.number,
-            )
-            message_send(
-                channel="sms",
-                recipient=customer.phone,
-                customer=customer,
-                kind="contact.complaint",
                 body=body,
                 reference=complaint.number,
             )

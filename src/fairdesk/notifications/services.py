@@ -90,7 +90,7 @@ def message_send_to_customer(
 ) -> list[Message]:
     """The same message to a customer on several channels (by default an SMS to their mobile
     number and a copy in their portal inbox), written with one INSERT and delivered after
-    commit like ``message_send``."""
+    commit like ``message_send``. An SMS has no subject: ``subject`` heads the other copies."""
     rows = []
     for channel in channels:
         if channel not in Channel.values:
@@ -101,7 +101,7 @@ def message_send_to_customer(
                 channel=channel,
                 kind=kind,
                 body=body,
-                subject=subject,
+                subject="" if channel == Channel.SMS else subject,
                 recipient=recipient or "",
                 customer=customer,
                 reference=reference,

@@ -40,7 +40,7 @@ from fairdesk.core.errors import DomainError
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.customers.models import Customer
 from fairdesk.notifications.models import Message
-from fairdesk.notifications.services import message_send
+from fairdesk.notifications.services import message_send, message_send_to_customer
 from fairdesk.plans import catalog, proration
 from fairdesk.plans.choices import (
     PERIOD_MONTHS,
@@ -161,23 +161,14 @@ def _tell(
 ) -> None:
     """A durable confirmation: always in the portal inbox, and by SMS when it concerns money or a
     deadline. Texts are rendered in the customer's language by the caller."""
-    message_send(
-        channel="portal",
+    message_send_to_customer(
         customer=customer,
+        channels=("portal", "sms") if sms else ("portal",),
         kind=kind,
         subject=subject,
         body=body,
         reference=reference,
     )
-    if sms:
-        message_send(
-            channel="sms",
-            recipient=customer.phone,
-            customer=customer,
-            kind=kind,
-            body=body,
-            reference=reference,
-        )
 
 
 def _language(customer: Customer) -> str:

@@ -277,3 +277,33 @@ def test_a_sender_that_crashes_does_not_stop_the_batch(settings: Any) -> None:
     assert (sms.status, sms.attempts, sms.claimed_at) == ("queued", 1, None)
     assert sms.last_error == "connection reset by peer" and sms.sender == "broken"
     assert portal.status == "sent" and [portal.pk] == senders_for_tests.SENT
+
+
+def test_one_message_to_a_customer_on_several_channels(
+    django_assert_num_queries: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    """The SMS and the portal copy in one INSERT, delivered by one task; an SMS has no subject."""
+    from fairdesk.customers.models import Customer
+    from fairdesk.notifications import services
+
+    customer = Customer.objects.create(phone="13800138000", name="李雷", email="li@example.com")
+    enqueued: list[list[int]] = []
+    monkeypatch.setattr(services, "_enqueue", enqueued.append)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        django_assert_num_queries(1),
+    ):
+        sms, portal = services.message_send_to_customer(
+            customer=customer, kind="t", subject="您的申请", body="已受理", reference="SR1"
+        )
+    assert (sms.channel, sms.recipient, sms.subject) == ("sms", "13800138000", "")
+    assert (portal.channel, portal.recipient, portal.subject) == ("portal", "", "您的申请")
+    assert {m.body for m in (sms, portal)} == {"已受理"} and portal.customer_id == customer.pk
+    assert enqueued == [[sms.pk, portal.pk]]
+    (mail,) = services.message_send_to_customer(
+        customer=customer, kind="t", subject="主题", body="正文", channels=("email",)
+    )
+    assert (mail.recipient, mail.subject) == ("li@example.com", "主题")
+    with pytest.raises(ValueError, match="fax"):
+        services.message_send_to_customer(customer=customer, kind="t", body="x", channels=["fax"])
