@@ -31,31 +31,10 @@ from fairdesk.contact.models import (
     ContactMessage,
     FaqEntry,
 )
+from fairdesk.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from fairdesk.core.phones import mask_phone
 
 AGENT_LANGUAGES = ("zh-hans", "en")
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-
-class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [*self.get_fields(request, obj)]
 
 
 def _sees_personal_data(request: HttpRequest) -> bool:

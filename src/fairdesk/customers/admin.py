@@ -17,21 +17,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from fairdesk.core.admin import NoAddOrChange
 from fairdesk.core.errors import DomainError
 from fairdesk.core.phones import mask_phone
 from fairdesk.customers import selectors, services
 from fairdesk.customers.models import Address, Customer, Device, LoginCode, ProductModel
 
 
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class AddressInline(ReadOnlyAdminMixin, admin.TabularInline):
+class AddressInline(NoAddOrChange, admin.TabularInline):
     model = Address
     extra = 0
     can_delete = False
@@ -39,7 +32,7 @@ class AddressInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-class DeviceInline(ReadOnlyAdminMixin, admin.TabularInline):
+class DeviceInline(NoAddOrChange, admin.TabularInline):
     model = Device
     extra = 0
     can_delete = False
@@ -104,7 +97,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AddressAdmin(NoAddOrChange, admin.ModelAdmin):
     list_display = ["text", "customer", "division_status", "division_name", "is_default"]
     list_filter = ["division_status", "is_default"]
     list_select_related = ["customer"]
@@ -170,7 +163,7 @@ class ProductModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Device)
-class DeviceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DeviceAdmin(NoAddOrChange, admin.ModelAdmin):
     list_display = [
         "serial",
         "product_model",
@@ -208,7 +201,7 @@ class DeviceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(LoginCode)
-class LoginCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LoginCodeAdmin(NoAddOrChange, admin.ModelAdmin):
     """Sign-in codes: only their hashes are stored; for looking into a customer's complaint."""
 
     list_display = ["masked_phone", "created_at", "expires_at", "attempts", "used_at", "ip"]

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fairdesk.core.admin import ReadOnlyInline
 from fairdesk.core.errors import DomainError
 from fairdesk.network.choices import LineOutcome, ProductLine
 from fairdesk.network.forms import CoverageImportForm, OutletAdminForm
@@ -39,19 +40,7 @@ from fairdesk.network.services import (
 IMPORT_PERMISSION = "network.add_coverageimport"
 
 
-class ReadOnlyInlineMixin:
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class CoverageInline(ReadOnlyInlineMixin, admin.TabularInline):
+class CoverageInline(ReadOnlyInline):
     model = Coverage
     fields = ["division_code", "division_level", "division_name", "source_line", "created_at"]
     readonly_fields = fields
@@ -231,7 +220,7 @@ class OutletAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/network/outlet/import_coverage.html", context)
 
 
-class CoverageImportLineInline(ReadOnlyInlineMixin, admin.TabularInline):
+class CoverageImportLineInline(ReadOnlyInline):
     model = CoverageImportLine
     fields = [
         "index",

@@ -25,6 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fairdesk.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from fairdesk.core.errors import DomainError
 from fairdesk.core.phones import mask_phone
 from fairdesk.plans import catalog, selectors, services
@@ -80,43 +81,6 @@ def _parse_yuan(value: str) -> int:
             _("A price is a positive amount in yuan, at most two decimals (“199.00”).")
         )
     return fen
-
-
-# --------------------------------------------------------------------------------------------
-# Read-only building blocks
-# --------------------------------------------------------------------------------------------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the services: viewable with the view permission, never added, edited or
-    deleted here."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return list(self.get_fields(request, obj))
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --------------------------------------------------------------------------------------------

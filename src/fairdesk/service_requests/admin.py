@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fairdesk.core.admin import ReadOnlyInline
 from fairdesk.core.errors import DomainError
 from fairdesk.core.phones import mask_phone
 from fairdesk.service_requests import selectors
@@ -30,21 +31,6 @@ from fairdesk.service_requests.models import (
     TimelineEvent,
 )
 from fairdesk.service_requests.services import api_token_create, format_duration
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class TimelineInline(ReadOnlyInline):
