@@ -826,14 +826,19 @@ def _sub_detail(user: Any, pk: int) -> dict[str, Any]:
     return render_subscription_detail(sub, now=timezone.now())
 
 
-def _error_docs(codes: dict[int, str]) -> dict[str, Any]:
-    """The error codes an endpoint answers, per status, in its OpenAPI responses (every
-    authenticated endpoint also answers 401 ``not_authenticated`` / ``invalid_token``)."""
-    codes = {401: "not_authenticated, invalid_token", **codes}
+def _answers(ok: dict[int, Any], errors: dict[int, str]) -> dict[str, Any]:
+    """An authenticated endpoint's ``response`` and ``openapi_extra``, from its success schema
+    and the error codes it answers per status (every one also answers 401
+    ``not_authenticated`` / ``invalid_token``): the error statuses are listed once."""
+    codes = {401: "not_authenticated, invalid_token", **errors}
     return {
-        "responses": {
-            status: {"description": f"error.code: {text}"} for status, text in sorted(codes.items())
-        }
+        "response": {**ok, **{status: ErrorOut for status in sorted(codes)}},
+        "openapi_extra": {
+            "responses": {
+                status: {"description": f"error.code: {text}"}
+                for status, text in sorted(codes.items())
+            }
+        },
     }
 
 
@@ -859,9 +864,11 @@ def list_plans(request: HttpRequest) -> dict[str, Any]:
 @router.get(
     "/plans/{code}/consent-text",
     auth=AUTH,
-    response={200: ConsentTextOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    **_answers(
+        {200: ConsentTextOut},
+        {404: "plan_not_found", 422: "invalid_input"},
+    ),
     summary="Auto-renewal consent text / 自动续费同意书",
-    openapi_extra=_error_docs({404: "plan_not_found", 422: "invalid_input"}),
 )
 def plan_consent_text(
     request: HttpRequest, code: str, query: Query[ConsentQuery]
@@ -897,9 +904,11 @@ def plan_consent_text(
 @router.get(
     "/subscriptions",
     auth=AUTH,
-    response={200: SubscriptionPage, 401: ErrorOut, 422: ErrorOut},
+    **_answers(
+        {200: SubscriptionPage},
+        {422: "invalid_input"},
+    ),
     summary="My subscriptions / 我的服务套餐",
-    openapi_extra=_error_docs({422: "invalid_input"}),
 )
 def list_subscriptions(request: HttpRequest, filters: Query[SubscriptionFilters]) -> dict[str, Any]:
     """A customer's own subscriptions; agents and brand administrators see all (filter by
@@ -933,16 +942,8 @@ def list_subscriptions(request: HttpRequest, filters: Query[SubscriptionFilters]
 @router.post(
     "/subscriptions",
     auth=AUTH,
-    response={
-        201: SubscriptionDetailOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
-    summary="Start a subscription / 订购服务套餐",
-    openapi_extra=_error_docs(
+    **_answers(
+        {201: SubscriptionDetailOut},
         {
             403: "forbidden, csrf_failed",
             404: "customer_not_found",
@@ -950,8 +951,9 @@ def list_subscriptions(request: HttpRequest, filters: Query[SubscriptionFilters]
             422: "invalid_input, plan_not_found, plan_not_on_sale, consent_required, "
             "auto_renew_unavailable, payment_method_required, customer_required, "
             "device_not_owned",
-        }
+        },
     ),
+    summary="Start a subscription / 订购服务套餐",
 )
 def start_subscription(request: HttpRequest, payload: SubscriptionIn) -> Respond[dict[str, Any]]:
     """Subscribe to a plan on sale: the first period is charged now. Auto-renewal needs the
@@ -986,9 +988,11 @@ def start_subscription(request: HttpRequest, payload: SubscriptionIn) -> Respond
 @router.get(
     "/subscriptions/{subscription_id}",
     auth=AUTH,
-    response={200: SubscriptionDetailOut, 401: ErrorOut, 404: ErrorOut},
+    **_answers(
+        {200: SubscriptionDetailOut},
+        {404: "subscription_not_found"},
+    ),
     summary="One subscription and its options / 套餐详情与可选变更",
-    openapi_extra=_error_docs({404: "subscription_not_found"}),
 )
 def get_subscription(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
     """The subscription with every change open to it (all alike), the scheduled change (which
@@ -999,9 +1003,11 @@ def get_subscription(request: HttpRequest, subscription_id: int) -> dict[str, An
 @router.get(
     "/subscriptions/{subscription_id}/ledger",
     auth=AUTH,
-    response={200: LedgerOut, 401: ErrorOut, 404: ErrorOut},
+    **_answers(
+        {200: LedgerOut},
+        {404: "subscription_not_found"},
+    ),
     summary="Ledger, invoices and refunds / 账目、账单与退款",
-    openapi_extra=_error_docs({404: "subscription_not_found"}),
 )
 def subscription_ledger(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
     """The double-entry ledger of the subscription (every transaction sums to zero), its
@@ -1021,9 +1027,11 @@ def subscription_ledger(request: HttpRequest, subscription_id: int) -> dict[str,
 @router.get(
     "/subscriptions/{subscription_id}/events",
     auth=AUTH,
-    response={200: list[EventOut], 401: ErrorOut, 404: ErrorOut},
+    **_answers(
+        {200: list[EventOut]},
+        {404: "subscription_not_found"},
+    ),
     summary="The subscription's audit trail / 套餐变更记录",
-    openapi_extra=_error_docs({404: "subscription_not_found"}),
 )
 def subscription_events(request: HttpRequest, subscription_id: int) -> list[dict[str, Any]]:
     """Every event of the subscription, oldest first: changes started and confirmed, offers
@@ -1038,23 +1046,16 @@ def subscription_events(request: HttpRequest, subscription_id: int) -> list[dict
 @router.post(
     "/subscriptions/{subscription_id}/auto-renew",
     auth=AUTH,
-    response={
-        200: SubscriptionDetailOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
-    summary="Turn auto-renewal on or off / 开启或关闭自动续费",
-    openapi_extra=_error_docs(
+    **_answers(
+        {200: SubscriptionDetailOut},
         {
             403: "csrf_failed",
             404: "subscription_not_found",
             409: "subscription_ended",
             422: "invalid_input, consent_required, auto_renew_unavailable",
-        }
+        },
     ),
+    summary="Turn auto-renewal on or off / 开启或关闭自动续费",
 )
 def set_auto_renew(
     request: HttpRequest, subscription_id: int, payload: AutoRenewIn
@@ -1080,23 +1081,16 @@ def set_auto_renew(
 @router.post(
     "/subscriptions/{subscription_id}/changes",
     auth=AUTH,
-    response={
-        201: AttemptOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
-    summary="Step 1: choose a change (preview) / 第一步：选择变更（预览）",
-    openapi_extra=_error_docs(
+    **_answers(
+        {201: AttemptOut},
         {
             403: "csrf_failed",
             404: "subscription_not_found",
             409: "subscription_ended",
             422: "invalid_input, plan_not_found, plan_not_on_sale, same_plan, timing_not_available",
-        }
+        },
     ),
+    summary="Step 1: choose a change (preview) / 第一步：选择变更（预览）",
 )
 def start_change(
     request: HttpRequest, subscription_id: int, payload: ChangeIn
@@ -1116,9 +1110,11 @@ def start_change(
 @router.get(
     "/changes/{attempt_id}",
     auth=AUTH,
-    response={200: AttemptOut, 401: ErrorOut, 404: ErrorOut},
+    **_answers(
+        {200: AttemptOut},
+        {404: "attempt_not_found"},
+    ),
     summary="A change attempt and its preview / 变更预览",
-    openapi_extra=_error_docs({404: "attempt_not_found"}),
 )
 def get_change(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     return render_attempt(_attempt(request.auth, attempt_id))  # type: ignore[attr-defined]
@@ -1127,23 +1123,16 @@ def get_change(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
 @router.post(
     "/changes/{attempt_id}/timing",
     auth=AUTH,
-    response={
-        200: AttemptOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
-    summary="Switch the timing on the preview / 切换生效时间",
-    openapi_extra=_error_docs(
+    **_answers(
+        {200: AttemptOut},
         {
             403: "csrf_failed",
             404: "attempt_not_found",
             409: "attempt_finished",
             422: "invalid_input, timing_not_available",
-        }
+        },
     ),
+    summary="Switch the timing on the preview / 切换生效时间",
 )
 def retime_change(request: HttpRequest, attempt_id: int, payload: RetimeIn) -> dict[str, Any]:
     """When the policy is ``customer_choice``: switch the preview between the two timings (not
@@ -1157,23 +1146,16 @@ def retime_change(request: HttpRequest, attempt_id: int, payload: RetimeIn) -> d
 @router.post(
     "/changes/{attempt_id}/confirm",
     auth=AUTH,
-    response={
-        200: ChangeOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
-    summary="Step 2: confirm the change / 第二步：确认变更",
-    openapi_extra=_error_docs(
+    **_answers(
+        {200: ChangeOut},
         {
             403: "csrf_failed",
             404: "attempt_not_found",
             409: "attempt_finished, quote_expired, subscription_ended",
             422: "invalid_input, invalid_refund_to, reason_too_long",
-        }
+        },
     ),
+    summary="Step 2: confirm the change / 第二步：确认变更",
 )
 def confirm_change(
     request: HttpRequest, attempt_id: int, payload: ConfirmIn | None = None
@@ -1198,15 +1180,15 @@ def confirm_change(
 @router.post(
     "/changes/{attempt_id}/accept-offer",
     auth=AUTH,
-    response={200: AttemptOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Take the retention offer instead / 接受挽留优惠",
-    openapi_extra=_error_docs(
+    **_answers(
+        {200: AttemptOut},
         {
             403: "csrf_failed",
             404: "attempt_not_found",
             409: "attempt_finished, no_offer, quote_expired, subscription_ended",
-        }
+        },
     ),
+    summary="Take the retention offer instead / 接受挽留优惠",
 )
 def accept_offer(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     """Keep the plan with the offer shown on this attempt (no change is made)."""
@@ -1219,11 +1201,11 @@ def accept_offer(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
 @router.post(
     "/scheduled-changes/{change_id}/undo",
     auth=AUTH,
-    response={200: ChangeOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Undo a scheduled change / 撤销待生效的变更",
-    openapi_extra=_error_docs(
-        {403: "csrf_failed", 404: "change_not_found", 409: "change_not_undoable"}
+    **_answers(
+        {200: ChangeOut},
+        {403: "csrf_failed", 404: "change_not_found", 409: "change_not_undoable"},
     ),
+    summary="Undo a scheduled change / 撤销待生效的变更",
 )
 def undo_change(request: HttpRequest, change_id: int) -> dict[str, Any]:
     """One call, before the change takes effect (409 ``change_not_undoable`` after)."""
