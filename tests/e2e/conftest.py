@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from fairdesk.core.testing import _plain_static_storage  # noqa: F401  (autouse)
+from fairdesk.core.testing import _default_language, _plain_static_storage  # noqa: F401  (autouse)
 
 CHROMIUM = Path(os.environ.get("FAIRDESK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fairdesk.core.testing import _plain_static_storage  # noqa: F401  (autouse)
+from fairdesk.core.testing import _default_language, _plain_static_storage  # noqa: F401  (autouse)
 from fairdesk.customers.models import Customer, ProductModel
 from fairdesk.customers.services import customer_get_or_create, product_model_save
 from fairdesk.network.choices import ProductLine

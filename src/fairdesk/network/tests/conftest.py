@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from fairdesk.core.testing import _plain_static_storage  # noqa: F401  (autouse)
+from fairdesk.core.testing import _default_language, _plain_static_storage  # noqa: F401  (autouse)
 from fairdesk.network.models import Outlet
 from fairdesk.network.services import coverage_import_apply, outlet_create
 

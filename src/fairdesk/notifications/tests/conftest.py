@@ -1,1 +1,1 @@
-from fairdesk.core.testing import _plain_static_storage  # noqa: F401  (autouse)
+from fairdesk.core.testing import _default_language, _plain_static_storage  # noqa: F401  (autouse)

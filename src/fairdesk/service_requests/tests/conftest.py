@@ -17,7 +17,7 @@ import time_machine
 from django.contrib.auth.models import Group
 
 from fairdesk.core import roles
-from fairdesk.core.testing import _plain_static_storage  # noqa: F401  (autouse)
+from fairdesk.core.testing import _default_language, _plain_static_storage  # noqa: F401  (autouse)
 from fairdesk.customers.models import Address, Customer, Device, ProductModel
 from fairdesk.network.models import Outlet, OutletMember
 from fairdesk.network.services import coverage_import_apply, outlet_create
