@@ -175,7 +175,7 @@ class Target:
     retired: object  # a gazetteer.HistoricalUnit, or None for a current division
     successors: tuple[str, ...]
     reach: tuple[str, ...] | None
-    full: str  # the full name path of a current division, once it was asked for ("" before)
+    full: str  # the full name path of a current division, set when the index is built ("" if not)
 
     def __init__(
         self,

@@ -179,8 +179,12 @@ class Index:
         self.g = g
         R = self.reader = _R
         b = R.TableBuilder()
+        full_name = g.full_name
         for div in g.divisions.values():
-            b.add_division(div.code, div.level, div.name, div.prefix)
+            # the full name path of every division, once, now: a reading that ends in it needs
+            # it, and answers first seen no longer pay for building it
+            t = b.add_division(div.code, div.level, div.name, div.prefix)
+            t.full = full_name(div.code)
 
         # A code and name retired more than once (舒兰县 220222: 1981-82 and 1983-92) counts by
         # its last retirement.

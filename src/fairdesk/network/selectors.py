@@ -267,9 +267,12 @@ def outlet_roles_of(*, user: Any) -> dict[int, str]:
     """
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return {}
-    return dict(
-        OutletMember.objects.filter(user_id=user.pk, active=True).values_list("outlet_id", "role")
-    )
+    return dict(memberships_of(user_id=user.pk).values_list("outlet_id", "role"))
+
+
+def memberships_of(*, user_id: int) -> QuerySet[OutletMember]:
+    """A user's active memberships (unordered: callers may combine it with other queries)."""
+    return OutletMember.objects.filter(user_id=user_id, active=True).order_by()
 
 
 def outlet_members(*, outlet: Outlet, roles: list[str] | None = None) -> QuerySet[Any]:

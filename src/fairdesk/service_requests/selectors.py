@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import CharField, F, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +35,7 @@ from fairdesk.core import roles
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone, normalize_mobile
 from fairdesk.network.choices import MemberRole
-from fairdesk.network.selectors import outlet_roles_of
+from fairdesk.network.selectors import memberships_of
 from fairdesk.service_requests import workflow
 from fairdesk.service_requests.choices import (
     FIELD_KINDS,
@@ -69,7 +69,7 @@ _MANAGING_ROLES = frozenset({MemberRole.MANAGER, MemberRole.DISPATCHER})
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """What a user is, for service requests (computed once per user object, three queries)."""
+    """What a user is, for service requests (computed once per user object, one query)."""
 
     user_id: int | None = None
     customer_id: int | None = None
@@ -128,14 +128,44 @@ def principal_for(user: Any) -> Principal:
     cached = getattr(user, "_fairdesk_principal", None)
     if cached is not None:
         return cached
+    from django.contrib.auth.models import Group
+
     from fairdesk.customers.models import Customer
 
-    customer_id = Customer.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+    # One statement (it runs for every signed-in request): the user's customer record, groups
+    # and active outlet memberships, as (kind, id, text) rows of a UNION ALL.
+    none_id, none_text = Value(None, output_field=IntegerField()), Value(None, CharField())
+    rows = (
+        Customer.objects.filter(user_id=user.pk)
+        .order_by()
+        .annotate(k=Value("c"), n=F("pk"), t=none_text)
+        .values_list("k", "n", "t")
+        .union(
+            Group.objects.filter(user__id=user.pk)
+            .order_by()
+            .annotate(k=Value("g"), n=none_id, t=F("name"))
+            .values_list("k", "n", "t"),
+            memberships_of(user_id=user.pk)
+            .annotate(k=Value("o"), n=F("outlet_id"), t=F("role"))
+            .values_list("k", "n", "t"),
+            all=True,
+        )
+    )
+    customer_id: int | None = None
+    groups: set[str] = set()
+    outlet_roles: dict[int, str] = {}
+    for kind, number, text in rows:
+        if kind == "c":
+            customer_id = number
+        elif kind == "g":
+            groups.add(text)
+        else:
+            outlet_roles[number] = text
     principal = Principal(
         user_id=user.pk,
         customer_id=customer_id,
-        groups=frozenset(user.groups.values_list("name", flat=True)),
-        outlet_roles=outlet_roles_of(user=user),
+        groups=frozenset(groups),
+        outlet_roles=outlet_roles,
         superuser=bool(user.is_superuser),
     )
     user._fairdesk_principal = principal

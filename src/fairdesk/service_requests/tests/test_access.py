@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Group
 
 from fairdesk.core.errors import DomainError
 from fairdesk.service_requests import selectors
@@ -206,3 +206,31 @@ def test_an_integration_sees_what_it_filed(world: World, make_user: Any) -> None
     )
     assert list(selectors.requests_visible_to(integration)) == [sr]
     assert selectors.allowed_transitions(integration, sr) == []
+
+
+def test_the_principal_is_read_in_one_query(
+    outlets: dict[str, Any], make_user: Any, django_assert_num_queries: Any
+) -> None:
+    """Customer record, groups and active memberships, from one statement; an inactive
+    membership and another user's rows do not count."""
+    from fairdesk.core import roles
+    from fairdesk.customers.models import Customer
+    from fairdesk.network.models import OutletMember
+
+    user = make_user(roles.AGENT, outlet=outlets["LQ"], member_role="technician")
+    user.groups.add(*Group.objects.filter(name=roles.DISPATCHER))
+    OutletMember.objects.create(outlet=outlets["NN"], user=user, role="manager", active=False)
+    customer = Customer.objects.create(user=user, phone="13800138999", name="兼职")
+    other = make_user(roles.AUDITOR, outlet=outlets["NN"])
+    Customer.objects.create(user=other, phone="13800138998", name="别人")
+    with django_assert_num_queries(1):
+        principal = selectors.principal_for(user)
+    assert principal.customer_id == customer.pk
+    assert principal.groups == {roles.AGENT, roles.DISPATCHER}
+    assert dict(principal.outlet_roles) == {outlets["LQ"].pk: "technician"}
+    with django_assert_num_queries(0):  # kept on the user object for the rest of the request
+        assert selectors.principal_for(user) is principal
+    nobody = make_user()
+    with django_assert_num_queries(1):
+        bare = selectors.principal_for(nobody)
+    assert (bare.customer_id, bare.groups, dict(bare.outlet_roles)) == (None, frozenset(), {})

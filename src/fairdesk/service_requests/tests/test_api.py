@@ -326,13 +326,13 @@ def test_list_uses_a_constant_number_of_queries(
 ) -> None:
     agent = as_user(world.agent)
     agent.get(URL)  # warm the session
-    # session + user, principal (customer, groups, memberships), count, page, clocks
-    with django_assert_num_queries(8):
+    # session + user, principal (customer, groups and memberships in one), count, page, clocks
+    with django_assert_num_queries(6):
         assert len(agent.get(URL, {"limit": 3}).json()["items"]) == 3
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert len(agent.get(URL, {"limit": 100}).json()["items"]) == 7
     manager = as_user(world.other_manager)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert len(manager.get(URL).json()["items"]) == 5
 
 
