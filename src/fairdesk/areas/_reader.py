@@ -14,7 +14,6 @@ Keep it self-contained and typed: no import from the project (mypyc would follow
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Final
 
 PROVINCE: Final = 1
@@ -175,7 +174,7 @@ class Target:
     retired: object  # a gazetteer.HistoricalUnit, or None for a current division
     successors: tuple[str, ...]
     reach: tuple[str, ...] | None
-    full: str  # the full name path of a current division, set when the index is built ("" if not)
+    full: str  # the full name path "省/地/县/乡" of a current division ("" for a retired unit)
 
     def __init__(
         self,
@@ -185,6 +184,7 @@ class Target:
         prov: str,
         retired: object = None,
         successors: tuple[str, ...] = (),
+        full: str = "",
     ) -> None:
         self.code = code
         self.level = level
@@ -193,7 +193,7 @@ class Target:
         self.successors = successors
         self.prov = prov
         self.reach = None if retired is None else (code, *successors)
-        self.full = ""
+        self.full = full
 
 
 class Name:
@@ -669,11 +669,10 @@ def conclude(
     covered: int,
     states: list[State],
     filler: str | None,
-    full_name: Callable[[str], str],
 ) -> Answer | None:
     """The answer when the best readings end in one current division and make no note but
     street detail (the common case); None otherwise: the resolver then works it out (ambiguous,
-    retired, wrong suffixes, not found).  ``full_name``: code -> "省/地/县/乡"."""
+    retired, wrong suffixes, not found)."""
     if not states:
         return None
     if len(states) == 1:
@@ -699,11 +698,7 @@ def conclude(
             return None
         note = f"未用于定位的部分：「{rest}」"
         note_en = f"not used to locate: '{rest}'"
-    full = last.full
-    if not full:
-        full = full_name(last.code)
-        last.full = full
-    return (RESOLVED, last.code, LEVEL_NAMES[last.level], full, (), note, note_en, filler)
+    return (RESOLVED, last.code, LEVEL_NAMES[last.level], last.full, (), note, note_en, filler)
 
 
 def looks_like_division(rest: str) -> bool:
@@ -835,9 +830,10 @@ class TableBuilder:
                 return
         lst.append(name)
 
-    def add_division(self, code: str, level: int, name: str, prefix: str) -> Target:
-        """A current division: its official name and its short names."""
-        target = Target(code, level, (prefix,), self.prov(code))
+    def add_division(self, code: str, level: int, name: str, prefix: str, full: str) -> Target:
+        """A current division: its official name and its short names. ``full``: its full name
+        path, "省/地/县/乡" (the answer's ``name``)."""
+        target = Target(code, level, (prefix,), self.prov(code), full=full)
         self.add(name, target, W_FULL, False, name)
         short = level != PROVINCE
         for alias, weight in short_names(name, level):

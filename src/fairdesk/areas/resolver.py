@@ -179,12 +179,9 @@ class Index:
         self.g = g
         R = self.reader = _R
         b = R.TableBuilder()
-        full_name = g.full_name
         for div in g.divisions.values():
-            # the full name path of every division, once, now: a reading that ends in it needs
-            # it, and answers first seen no longer pay for building it
-            t = b.add_division(div.code, div.level, div.name, div.prefix)
-            t.full = full_name(div.code)
+            # with its full name path, built once now rather than by the first answer needing it
+            b.add_division(div.code, div.level, div.name, div.prefix, g.full_name(div.code))
 
         # A code and name retired more than once (舒兰县 220222: 1981-82 and 1983-92) counts by
         # its last retirement.
@@ -378,7 +375,7 @@ def _resolve_normalized(s: str) -> _Answer:
     if not states:
         return _not_found(s, index)
     g = index.g
-    done = R.conclude(s, covered, states, filler, g.full_name)
+    done = R.conclude(s, covered, states, filler)
     if done is not None:  # one current division, no note but street detail (the common case)
         return done
 

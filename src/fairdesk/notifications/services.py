@@ -50,8 +50,7 @@ def message_send(
     With a ``dedupe_key``, a second call with the same key returns the first message and sends
     nothing (an escalation or a reminder goes out exactly once, even if two workers race).
     """
-    if channel not in Channel.values:
-        raise ValueError(f"unknown channel {channel!r}")
+    _check_channel(channel)
     if dedupe_key:
         existing = Message.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
@@ -79,6 +78,11 @@ def message_send(
     return message
 
 
+def _check_channel(channel: str) -> None:
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+
+
 def message_send_to_customer(
     *,
     customer: Customer,
@@ -93,8 +97,7 @@ def message_send_to_customer(
     commit like ``message_send``. An SMS has no subject: ``subject`` heads the other copies."""
     rows = []
     for channel in channels:
-        if channel not in Channel.values:
-            raise ValueError(f"unknown channel {channel!r}")
+        _check_channel(channel)
         recipient = {Channel.SMS: customer.phone, Channel.EMAIL: customer.email}.get(channel, "")
         rows.append(
             Message(
