@@ -3,6 +3,8 @@
     uv run python bench/compare_readers.py check   # every field of every answer, ≥ 250,000 inputs
     uv run python bench/compare_readers.py speed   # distinct entries/s, side by side, one process
     uv run python bench/compare_readers.py load    # import + first call, fresh processes alternated
+    uv run --group bench python bench/compare_readers.py readers --ref 8ceb74b \
+        --corpus bench/corpus100k.jsonl             # the compiled reader of another revision
 
 Three resolvers are loaded in one process, each with its own index and answer cache:
   old       ``src/fairdesk/areas/resolver.py`` as it was before the reader was split out and
@@ -18,6 +20,14 @@ Three resolvers are loaded in one process, each with its own index and answer ca
 random chains of aliases (skipped levels, fillers, wrong suffixes, street detail, trailing
 markers, noise), retired names in context, random substrings of the corpus and random strings;
 it exits 1 on any difference.
+
+``readers`` compares two compiled readers under the current ``resolver.py``: the one built from
+``_reader.py`` of ``--ref`` (compiled now with mypyc, from the bench group, into a temporary
+folder) and the current one. Both indexes live in one process; the inputs (``--corpus``, each
+entry once, shuffled) are read chunk by chunk, the two readers alternated within each chunk and
+their order swapped from one chunk to the next, each chunk new to both. On this shared machine,
+whose speed changes by ×2 from hour to hour, the ratio of the two in the same seconds is the
+figure to trust; it says nothing of an earlier ``resolver.py`` (``speed`` and ``check`` do).
 
 ``speed`` times ``resolve()`` on the distinct corpus entries, each new to the resolver (answer
 cache emptied before each pass), alternating the resolvers chunk by chunk so that all of them see
@@ -295,6 +305,97 @@ def speed(resolvers: dict[str, ModuleType], rounds: int, chunk: int) -> int:
     return 0
 
 
+def build_reader(ref: str, dest: Path) -> ModuleType:
+    """The compiled reader of ``_reader.py`` at ``ref``, built into dest and loaded."""
+    from fairdesk.areas import _compiled
+
+    source = dest / "_reader.py"
+    source.write_bytes(  # the same bytes as in git (their hash names the module)
+        subprocess.run(
+            ["git", "show", f"{ref}:{READER}"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+    )
+    path = _compiled.build(dest / "ext", source=source)
+    name = path.name.split(".", 1)[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def readers(ref: str, corpus: Path, chunk: int, seed: int) -> int:
+    """The compiled reader of ref against the current one, in one process (see the docstring)."""
+    import statistics
+    import tempfile
+
+    from fairdesk.areas import _compiled, resolver
+
+    if _compiled.why_pure is not None:
+        print(f"the current compiled reader is not in use: {_compiled.why_pure}", file=sys.stderr)
+        return 2
+    current = _compiled.load_compiled()
+    with tempfile.TemporaryDirectory(prefix="fairdesk-readers-") as tmp:
+        t = time.perf_counter()
+        base = build_reader(ref, Path(tmp))
+        print(f"built the reader of {ref} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    if base.__name__ == current.__name__:
+        print(f"{ref} has the same _reader.py as the working tree", file=sys.stderr)
+        return 2
+    indexes = {}
+    for name, mod in (("ref", base), ("now", current)):
+        resolver.use_reader(mod)
+        try:
+            indexes[name] = resolver.get_index()
+        except Exception as exc:  # an older reader's table builder may not fit resolver.py
+            print(f"the reader of {ref} does not fit the current resolver.py: {exc!r}")
+            return 2
+    # two indexes in one process: keep the collector's full passes over them out of the timings
+    gc.collect()
+    gc.freeze()
+    with corpus.open(encoding="utf-8") as fh:
+        inputs = [json.loads(line)["input"] for line in fh if line.strip()]
+    random.Random(seed).shuffle(inputs)
+    names = ["ref", "now"]
+    took: dict[str, list[float]] = {f"{n}{k}": [] for n in names for k in ("", "_read")}
+    try:
+        for i in range(0, len(inputs), chunk):
+            part = inputs[i : i + chunk]
+            norm = [resolver.normalize(s[:400])[:200] for s in part]
+            norm = [s for s in norm if s and not s[0].isdecimal()]
+            names.reverse()
+            for name in names:  # resolve(): the answer cache emptied, the chunk new
+                resolver._index = indexes[name]
+                resolver._resolve_normalized.cache_clear()
+                t = time.perf_counter()
+                for s in part:
+                    resolver.resolve(s)
+                took[name].append(time.perf_counter() - t)
+            for name in reversed(names):  # the reading step alone, the other one first
+                index = indexes[name]
+                read, aliases, lens = index.reader.read, index.aliases, index.lens
+                t = time.perf_counter()
+                for s in norm:
+                    read(aliases, lens, s)
+                took[f"{name}_read"].append(time.perf_counter() - t)
+    finally:
+        resolver.use_reader(current)
+    n = len(inputs)
+    out: dict[str, object] = {"ref": ref, "entries": n, "chunk": chunk, "load": os.getloadavg()}
+    for key, times in took.items():
+        out[f"{key}_per_s"] = round(n / sum(times))
+    for key in ("", "_read"):
+        ratios = [b / a for a, b in zip(took[f"ref{key}"], took[f"now{key}"], strict=True)]
+        out[f"time_now_over_ref{key}"] = {
+            "median": round(statistics.median(ratios), 3),
+            "quartiles": [round(q, 3) for q in statistics.quantiles(ratios, n=4)],
+        }
+    print(json.dumps(out, indent=1))
+    return 0
+
+
 LOAD_CHILD = """
 import sys, time
 t = time.perf_counter()
@@ -343,20 +444,26 @@ def load(ref: str, runs: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=("check", "speed", "load"))
+    ap.add_argument("what", choices=("check", "speed", "load", "readers"))
     ap.add_argument("--ref", default=None, help="the git revision of the old resolver")
     ap.add_argument("--show", type=int, default=20, help="differences to print")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--runs", type=int, default=5, help="fresh processes each, for load")
-    ap.add_argument("--chunk", type=int, default=500)
+    ap.add_argument("--chunk", type=int, default=None, help="500 (speed), 5000 (readers)")
+    ap.add_argument("--corpus", type=Path, default=CORPUS, help="for readers")
+    ap.add_argument("--seed", type=int, default=7, help="the shuffle, for readers")
     a = ap.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fairdesk.settings")
+    if a.what == "readers":
+        if a.ref is None:
+            ap.error("readers needs --ref")
+        return readers(a.ref, a.corpus, a.chunk or 5000, a.seed)
     if a.what == "load":
         return load(a.ref or baseline_ref(), a.runs)
     resolvers = load_resolvers(a.ref or baseline_ref())
     if a.what == "check":
         return check(resolvers, a.show)
-    return speed(resolvers, a.rounds, a.chunk)
+    return speed(resolvers, a.rounds, a.chunk or 500)
 
 
 if __name__ == "__main__":

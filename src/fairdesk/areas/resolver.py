@@ -294,7 +294,8 @@ def get_index() -> Index:
 
 def normalize(text: str) -> str:
     s = unicodedata.normalize("NFKC", text)
-    s = _NOISE_RE.sub("", s)
+    if not s.isalnum():  # the noise is neither letters nor digits (most texts have none)
+        s = _NOISE_RE.sub("", s)
     if "办" in s:
         s = s.replace("街道办事处", "街道").replace("街道办", "街道")
     for lead in _LEADING:

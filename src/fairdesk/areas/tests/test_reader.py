@@ -110,3 +110,19 @@ def test_both_readers_give_the_same_answers() -> None:
     finally:
         resolver.use_reader(before)
     assert answers[_reader] == answers[compiled]
+
+
+def test_code_numbers_order_like_prefixes() -> None:
+    """A code lies inside a prefix's range exactly when it starts with the prefix: over every
+    current code against the prefixes of the same and the upper levels, and the shapes where a
+    padded number could mislead ('11' against '1100', a shorter code against a longer prefix)."""
+    g = gazetteer.get_gazetteer()
+    codes = sorted(g.divisions)
+    prefixes = sorted({d.prefix for d in g.divisions.values() if d.level < gazetteer.TOWNSHIP})
+    tricky = ["11", "1100", "110", "110000", "110100", "1101", "110101", "110101000", "110101001"]
+    sample = [*tricky, *codes[::23]]
+    numbers = [_reader.code_number(c) for c in sample]
+    for p in [*tricky, *prefixes[::7]]:
+        lo, hi = _reader.prefix_range(p)
+        for c, num in zip(sample, numbers, strict=True):
+            assert (lo <= num <= hi) == c.startswith(p), (p, c)

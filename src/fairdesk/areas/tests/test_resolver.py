@@ -148,6 +148,17 @@ def test_normalize() -> None:
     assert normalize("粤海街道办事处") == "粤海街道"
 
 
+def test_noise_is_never_a_letter_or_digit() -> None:
+    """normalize skips the noise pattern for texts of letters and digits only: that is right only
+    while no character the pattern removes is one."""
+    from fairdesk.areas.resolver import _NOISE_RE
+
+    removed = [chr(c) for c in range(0x3400) if _NOISE_RE.fullmatch(chr(c))]
+    removed += [chr(c) for c in range(0xFE00, 0x10000) if _NOISE_RE.fullmatch(chr(c))]
+    assert len(removed) > 40
+    assert [ch for ch in removed if ch.isalnum()] == []
+
+
 def test_every_division_resolves_from_its_full_path() -> None:
     wrong = []
     for code in CODES:
