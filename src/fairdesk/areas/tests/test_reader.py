@@ -113,9 +113,9 @@ def test_both_readers_give_the_same_answers() -> None:
 
 
 def test_code_numbers_order_like_prefixes() -> None:
-    """A code lies inside a prefix's range exactly when it starts with the prefix: over every
-    current code against the prefixes of the same and the upper levels, and the shapes where a
-    padded number could mislead ('11' against '1100', a shorter code against a longer prefix)."""
+    """A code lies inside a prefix's range exactly when it starts with the prefix: one current
+    code in 23 against one county-or-higher prefix in 7, and the shapes where a padded number
+    could mislead ('11' against '1100', a shorter code against a longer prefix)."""
     g = gazetteer.get_gazetteer()
     codes = sorted(g.divisions)
     prefixes = sorted({d.prefix for d in g.divisions.values() if d.level < gazetteer.TOWNSHIP})
