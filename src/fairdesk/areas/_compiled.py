@@ -64,6 +64,11 @@ def load_compiled() -> ModuleType:
     path = extension_path()
     if not path.is_file():
         raise FileNotFoundError(f"no extension built from the current _reader.py ({path.name})")
+    return load_extension(path)
+
+
+def load_extension(path: Path) -> ModuleType:
+    """A built reader extension, imported under its hashed name (once per process)."""
     name = path.name[: -len(ext_suffix())]
     mod = sys.modules.get(name)
     if mod is not None:
