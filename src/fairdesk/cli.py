@@ -180,11 +180,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, console: bool = False) -> int:
+    """Run one command; ``console``: this is the whole process (the ``fairdesk`` script), which
+    the area commands then end at once, without tearing their index down (``exit_now``)."""
     parser = build_parser()
     ns = parser.parse_args(argv)
-    return int(ns.func(ns) or 0)
+    status = int(ns.func(ns) or 0)
+    if console and ns.func is cmd_areas:
+        from fairdesk.areas.cli import exit_now
+
+        exit_now(status)
+    return status
+
+
+def console() -> None:
+    """The ``fairdesk`` console script."""
+    sys.exit(main(console=True))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -197,6 +197,27 @@ def cmd_resolve(ns: argparse.Namespace) -> int:
     return 0
 
 
+def exit_now(status: int) -> None:
+    """End the process at once, after the output is flushed: for the command line only.
+
+    The area index is about 400,000 small objects; tearing them down one by one at interpreter
+    exit takes about 0.4 s, a third of a short run (``fairdesk areas show``, a small file). The
+    operating system takes the memory back whole. Nothing else is pending here: the commands
+    open no database, and the output streams and logging are flushed first.
+    """
+    import logging
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        except (OSError, ValueError):
+            pass
+    logging.shutdown()
+    os._exit(status)
+
+
 def _silence_stdout() -> None:
     """After a broken pipe, point stdout at /dev/null so the interpreter's final flush is quiet."""
     with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
@@ -443,4 +464,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

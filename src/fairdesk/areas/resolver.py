@@ -116,9 +116,18 @@ class Resolution:
 
 
 def candidate(code: str) -> Candidate:
-    g = get_gazetteer()
-    div = g.divisions[code]
-    return Candidate(code, LEVEL_NAMES[div.level], g.full_name(code))
+    """The candidate for a current division (one shared object per code: it is frozen)."""
+    got = _candidates.get(code)
+    if got is None:
+        g = get_gazetteer()
+        div = g.divisions[code]
+        got = _candidates[code] = Candidate(code, LEVEL_NAMES[div.level], g.full_name(code))
+    return got
+
+
+# Candidates made so far, by code: an ambiguous answer lists up to MAX_CANDIDATES of them, and a
+# frozen dataclass is slow to build (a third of the time of an ambiguous answer, measured).
+_candidates: dict[str, Candidate] = {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,61 +461,73 @@ def _retired(
     notes_en: list[str],
     filler: str | None,
 ) -> _Answer:
-    g = index.g
+    code, level, name, cands, zh, en = _retired_head(unit, successors, index.g)
+    notes_zh.insert(0, zh)
+    notes_en.insert(0, en)
+    return _answer(
+        RETIRED,
+        code,
+        level,
+        name,
+        cands,
+        note="；".join(notes_zh),
+        note_en="; ".join(notes_en),
+        filler=filler,
+    )
+
+
+_RetiredHead = tuple[str | None, str | None, str | None, tuple[Candidate, ...], str, str]
+# The part of a retired answer that depends on the unit alone (its successor, the first note),
+# by id(unit): the units live as long as the gazetteer, which is never replaced; the unit is kept
+# with it and checked, so an id reused by another object cannot match.
+_retired_heads: dict[int, tuple[HistoricalUnit, tuple[str, ...], _RetiredHead]] = {}
+
+
+def _retired_head(unit: HistoricalUnit, successors: tuple[str, ...], g: Gazetteer) -> _RetiredHead:
+    """What a retired unit's answer says first: (code, level, name, candidates, note, note_en)
+    (code, level and name of its one successor; candidates when there are several or none)."""
+    got = _retired_heads.get(id(unit))
+    if got is not None and got[0] is unit and got[1] == successors:
+        return got[2]
     year = unit.end_year or "?"
     why = f"（{unit.reason}" + (f"，{unit.source}" if unit.source else "") + "）"
+    head: _RetiredHead
     if len(successors) == 1:
         code = successors[0]
-        div = g.divisions[code]
-        full = g.full_name(code, "")
-        notes_zh.insert(
-            0,
+        full = g.full_name(code).replace("/", "")  # (the memoised path, without separators)
+        head = (
+            code,
+            LEVEL_NAMES[g.divisions[code].level],
+            g.full_name(code),
+            (),
             f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，现为{full}（{code}）",
-        )
-        notes_en.insert(
-            0,
             f"'{unit.name}' ({unit.code}) is no longer in use since {year}; "
             f"today it is {full} ({code})",
         )
-        return _answer(
-            RETIRED,
-            code,
-            LEVEL_NAMES[div.level],
-            g.full_name(code),
-            note="；".join(notes_zh),
-            note_en="; ".join(notes_en),
-            filler=filler,
-        )
-    if successors:
-        cands = tuple(candidate(c) for c in successors[:MAX_CANDIDATES])
-        notes_zh.insert(
-            0,
+    elif successors:
+        head = (
+            None,
+            None,
+            None,
+            tuple(candidate(c) for c in successors[:MAX_CANDIDATES]),
             f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，"
             f"其区域现分属 {len(successors)} 个区划，请选择",
-        )
-        notes_en.insert(
-            0,
             f"'{unit.name}' ({unit.code}) is no longer in use since {year}; its "
             f"area now belongs to {len(successors)} divisions: choose one",
         )
     else:
         anc = _nearest_current(unit.code, unit.level, g)
-        cands = (candidate(anc),) if anc else ()
-        notes_zh.insert(
-            0, f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，资料未载明接替的区划"
-        )
-        notes_en.insert(
-            0,
+        head = (
+            None,
+            None,
+            None,
+            (candidate(anc),) if anc else (),
+            f"「{unit.name}」（{unit.code}）已于 {year} 年停用{why}，资料未载明接替的区划",
             f"'{unit.name}' ({unit.code}) is no longer in use since {year}; the "
             "sources do not name its successor",
         )
-    return _answer(
-        RETIRED,
-        candidates=cands,
-        note="；".join(notes_zh),
-        note_en="; ".join(notes_en),
-        filler=filler,
-    )
+    _retired_heads[id(unit)] = (unit, successors, head)
+    return head
 
 
 def _nearest_current(code: str, level: int, g: Gazetteer) -> str | None:
@@ -556,7 +577,7 @@ def _not_found(s: str, index: Index, understood: Any = None, rest: str = "") -> 
                 key=lambda x: (-x[0], x[1]),
             )
             codes.extend(k for score, k in scored[:4] if score > 0)
-        known = g.full_name(base, "") if base in g.divisions else ""
+        known = g.full_name(base).replace("/", "") if base in g.divisions else ""
         zh = f"未能识别「{rest}」；已识别的部分：{known}"
         en = f"Could not read '{rest}'; understood so far: {base}"
     else:

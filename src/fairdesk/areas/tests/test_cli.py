@@ -251,3 +251,62 @@ def test_areas_commands_do_not_load_django() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stderr == "[]"
+
+
+def test_console_exits_at_once_with_all_output_and_status(tmp_path: Path) -> None:
+    """The ``fairdesk`` script ends the area commands without tearing the index down
+    (``exit_now``): every answer is still written (a file of thousands of lines, no flush per
+    line to rely on), nothing is left on stderr, and the exit status is the command's."""
+    entries = ["广东省深圳市南山区", "朝阳区", "杭州市下城区", "北京市不存在区", ""] * 800
+    src = tmp_path / "in.txt"
+    src.write_text("\n".join(entries) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with out.open("wb") as fh:
+        done = subprocess.run(
+            [sys.executable, "-m", "fairdesk.cli", "areas", "resolve", str(src)],
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["input"] for line in lines] == entries
+    assert {json.loads(line)["status"] for line in lines[:5]} == {
+        "resolved",
+        "ambiguous",
+        "retired",
+        "not_found",
+    }
+    # a failing command keeps its status and its message
+    failed = subprocess.run(
+        [sys.executable, "-m", "fairdesk.cli", "areas", "show", "999999"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert failed.returncode == 1
+    assert failed.stdout == ""
+    assert "未知的区划代码" in failed.stderr
+
+
+def test_console_exit_after_a_closed_pipe_is_quiet() -> None:
+    """`fairdesk areas resolve FILE | head -1`: the reader goes away; no traceback, status 0."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fairdesk.cli", "areas", "resolve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    try:
+        proc.stdin.write("广东省深圳市南山区\n".encode())
+        proc.stdin.flush()
+        assert json.loads(proc.stdout.readline())["code"] == "440305"
+        proc.stdout.close()  # the reader has gone
+        proc.stdin.write("北京市\n".encode() * 5000)
+        proc.stdin.close()
+        assert proc.wait(timeout=120) == 0
+        assert proc.stderr.read() == b""
+    finally:
+        proc.kill()
