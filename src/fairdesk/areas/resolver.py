@@ -125,8 +125,9 @@ def candidate(code: str) -> Candidate:
     return got
 
 
-# Candidates made so far, by code: an ambiguous answer lists up to MAX_CANDIDATES of them, and a
-# frozen dataclass is slow to build (a third of the time of an ambiguous answer, measured).
+# Candidates made so far, by code (at most one per current division): an ambiguous answer lists
+# up to MAX_CANDIDATES of them, and building them was a third of its Python time (frozen
+# dataclasses are slow to build).
 _candidates: dict[str, Candidate] = {}
 
 

@@ -255,8 +255,8 @@ def test_areas_commands_do_not_load_django() -> None:
 
 def test_console_exits_at_once_with_all_output_and_status(tmp_path: Path) -> None:
     """The ``fairdesk`` script ends the area commands without tearing the index down
-    (``exit_now``): every answer is still written (a file of thousands of lines, no flush per
-    line to rely on), nothing is left on stderr, and the exit status is the command's."""
+    (``exit_now``): every answer of a 4,000-line file is still written, in order, nothing is left
+    on stderr, and the exit status is the command's."""
     entries = ["广东省深圳市南山区", "朝阳区", "杭州市下城区", "北京市不存在区", ""] * 800
     src = tmp_path / "in.txt"
     src.write_text("\n".join(entries) + "\n", encoding="utf-8")
