@@ -38,8 +38,9 @@ Accuracy rules:
             how often cpca returns an answer (a non-empty adcode) — a confident single answer.
   "wrong resolved" = status resolved while the expected status is not resolved, or resolved to
             another code; counted on the ambiguous part and over the whole corpus.
-Outputs: a markdown table on stdout, bench/results/resolver.json (--out) and
-bench/results/resolver_failures.txt (named after --out).
+Outputs: a markdown table on stdout (with fairdesk / cpca over run pairs made back to back: the
+figure that survives the machine's swings), bench/results/resolver.json (--out: a name there, or
+a path) and, beside it, resolver_failures.txt (named after it).
 """
 
 from __future__ import annotations
@@ -487,6 +488,18 @@ def main(argv=None) -> int:
         f"{_hit_rate(f)}) | {f['per_s']:,.0f} /s | "
         f"{col('per_s', lambda x: f'{x:,.0f} /s')} | ≥ 50,000 /s |"
     )
+    if c:
+        # The machine's speed swings by ×2 from hour to hour, for both engines alike: the ratio of
+        # two runs made one after the other is the figure that carries from one day to the next.
+        def ratio(key: str) -> float:
+            pairs = zip(f[key], c[key], strict=True)
+            return statistics.median(x / y for x, y in pairs)
+
+        lines.append(
+            f"| throughput, fairdesk / cpca (median over the run pairs, each pair back to back) "
+            f"| mixed {ratio('per_s_runs'):.2f}, distinct {ratio('distinct_per_s_runs'):.2f} "
+            "| 1 | |"
+        )
     lines.append(
         f"| throughput, {f['distinct_n']:,} distinct entries (each new to the process) | "
         f"{f['distinct_per_s']:,.0f} /s | {col('distinct_per_s', lambda x: f'{x:,.0f} /s')} | |"
@@ -582,7 +595,9 @@ def main(argv=None) -> int:
         "table_md": table,
     }
     out_json = RESULTS / a.out
-    out_failures = RESULTS / (out_json.stem.replace("resolver", "resolver_failures", 1) + ".txt")
+    out_failures = out_json.with_name(
+        out_json.stem.replace("resolver", "resolver_failures", 1) + ".txt"
+    )  # beside the JSON (--out may be a path elsewhere)
     out_json.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     with out_failures.open("w", encoding="utf-8") as fh:
         fh.write("fairdesk failures (up to 50 per form): input | expected | got\n")
