@@ -99,20 +99,21 @@ class Gazetteer:
         return out
 
     def full_name(self, code: str, sep: str = "/") -> str:
-        """'省/地/县/乡' names from the province down (memoised for the default separator)."""
-        if sep == "/":
-            got = self._names.get(code)
-            if got is None:
-                div = self.divisions.get(code)
-                if div is None:
-                    got = ""
-                elif div.parent and div.parent in self.divisions:
-                    got = self.full_name(div.parent) + "/" + div.name
-                else:
-                    got = div.name
-                self._names[code] = got
-            return got
-        return sep.join(d.name for d in self.path(code))
+        """'省/地/县/乡' names from the province down (memoised; another separator is put in place
+        of '/', which no division name contains)."""
+        if sep != "/":
+            return self.full_name(code).replace("/", sep)
+        got = self._names.get(code)
+        if got is None:
+            div = self.divisions.get(code)
+            if div is None:
+                got = ""
+            elif div.parent and div.parent in self.divisions:
+                got = self.full_name(div.parent) + "/" + div.name
+            else:
+                got = div.name
+            self._names[code] = got
+        return got
 
     def is_ancestor(self, ancestor: str, code: str) -> bool:
         """True when ``ancestor`` contains ``code`` (a division is not its own ancestor)."""

@@ -495,7 +495,7 @@ def _retired_head(unit: HistoricalUnit, successors: tuple[str, ...], g: Gazettee
     head: _RetiredHead
     if len(successors) == 1:
         code = successors[0]
-        full = g.full_name(code).replace("/", "")  # (the memoised path, without separators)
+        full = g.full_name(code, "")
         head = (
             code,
             LEVEL_NAMES[g.divisions[code].level],
@@ -578,7 +578,7 @@ def _not_found(s: str, index: Index, understood: Any = None, rest: str = "") -> 
                 key=lambda x: (-x[0], x[1]),
             )
             codes.extend(k for score, k in scored[:4] if score > 0)
-        known = g.full_name(base).replace("/", "") if base in g.divisions else ""
+        known = g.full_name(base, "") if base in g.divisions else ""
         zh = f"未能识别「{rest}」；已识别的部分：{known}"
         en = f"Could not read '{rest}'; understood so far: {base}"
     else:

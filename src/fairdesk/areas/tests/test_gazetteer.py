@@ -61,4 +61,7 @@ def test_full_name_is_the_path_from_the_province() -> None:
     g = get_gazetteer()
     for code in list(g.divisions)[::97]:
         assert g.full_name(code) == "/".join(d.name for d in g.path(code))
+        assert g.full_name(code, "") == "".join(d.name for d in g.path(code))
     assert g.full_name("999999") == ""
+    # another separator is put in place of '/': no name may contain one
+    assert not [d.code for d in g.divisions.values() if "/" in d.name]
