@@ -451,3 +451,24 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ConfigGeneration(models.Model):
+    """A value the database replaces, by triggers, whenever a table of a configuration changes.
+
+    One row per configuration (``name``). The triggers (``config.install_triggers``, installed by
+    migration 0004) write a fresh random number into ``value`` on every insert, update and delete
+    of the configuration's tables; nothing else writes it. A process keeps what it computed from
+    those tables only while the value it read before computing is still the value now
+    (``config.RoutingConfig``).
+    """
+
+    name = models.CharField(_("configuration"), max_length=40, primary_key=True)
+    value = models.BigIntegerField(_("generation"))
+
+    class Meta:
+        verbose_name = _("configuration generation")
+        verbose_name_plural = _("configuration generations")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"

@@ -550,15 +550,19 @@ def calendar_of(calendar: BusinessCalendar | None) -> CalendarSpec:
     )
 
 
+def outlet_calendar(outlet: Any) -> CalendarSpec | None:
+    """The outlet's own business calendar, if it has one."""
+    if outlet is None:
+        return None
+    calendar = BusinessCalendar.objects.filter(outlet=outlet).first()
+    return calendar_of(calendar) if calendar is not None else None
+
+
 def calendar_for(policy: SlaPolicy, outlet: Any) -> CalendarSpec:
     """The policy's calendar; else the outlet's; else 24×7."""
     if policy.calendar_id is not None:
         return calendar_of(policy.calendar)
-    if outlet is not None:
-        outlet_calendar = BusinessCalendar.objects.filter(outlet=outlet).first()
-        if outlet_calendar is not None:
-            return calendar_of(outlet_calendar)
-    return ALWAYS_OPEN
+    return outlet_calendar(outlet) or ALWAYS_OPEN
 
 
 def _policy_rank(policy: SlaPolicy) -> tuple[int, int, int, int]:
@@ -570,39 +574,43 @@ def _policy_rank(policy: SlaPolicy) -> tuple[int, int, int, int]:
     )
 
 
-def _matching_policies(
-    *, kind: str, priority: str, division_code: str, applies: Iterable[str]
-) -> list[SlaPolicy]:
-    candidates = SlaPolicy.objects.filter(
-        active=True,
-        kind=kind,
-        priority__in=[priority, PolicyPriority.ANY],
-        applies_when__in=list(applies),
-    ).select_related("calendar")
+def policy_candidates(*, kind: str, priority: str, covered: bool) -> list[SlaPolicy]:
+    """The active policies of the kind, for the priority (or any), that apply to covered /
+    out-of-coverage requests (or always), whatever their area; oldest first."""
+    applies = [AppliesWhen.ANY, AppliesWhen.COVERED if covered else AppliesWhen.OUT_OF_COVERAGE]
+    return list(
+        SlaPolicy.objects.filter(
+            active=True,
+            kind=kind,
+            priority__in=[priority, PolicyPriority.ANY],
+            applies_when__in=applies,
+        )
+        .select_related("calendar")
+        .order_by("pk")
+    )
+
+
+def choose_policies(candidates: Iterable[SlaPolicy], *, division_code: str) -> dict[str, SlaPolicy]:
+    """Among ``policy_candidates``, the promise of each clock type for a request in this
+    division: those whose area prefix the division code starts with (or everywhere); the longest
+    area prefix wins, then an exact priority, then an exact coverage condition, then the oldest."""
     code = division_code or ""
-    return [p for p in candidates if not p.area_prefix or code.startswith(p.area_prefix)]
+    best: dict[str, SlaPolicy] = {}
+    matching = [p for p in candidates if not p.area_prefix or code.startswith(p.area_prefix)]
+    for policy in sorted(matching, key=_policy_rank):
+        best.setdefault(policy.clock_type, policy)
+    return best
 
 
 def applicable_policies(
     *, kind: str, priority: str, division_code: str, covered: bool
 ) -> dict[str, SlaPolicy]:
-    """The promise of each clock type for such a request: ``{clock_type: policy}``.
-
-    Among the active policies of the kind, for the priority (or any), whose area prefix the
-    division code starts with (or everywhere), that apply to covered / out-of-coverage requests
-    (or always): the longest area prefix wins, then an exact priority, then an exact coverage
-    condition, then the oldest policy.
-    """
-    applies = [AppliesWhen.ANY, AppliesWhen.COVERED if covered else AppliesWhen.OUT_OF_COVERAGE]
-    best: dict[str, SlaPolicy] = {}
-    for policy in sorted(
-        _matching_policies(
-            kind=kind, priority=priority, division_code=division_code, applies=applies
-        ),
-        key=_policy_rank,
-    ):
-        best.setdefault(policy.clock_type, policy)
-    return best
+    """The promise of each clock type for such a request: ``{clock_type: policy}``
+    (``policy_candidates``, then ``choose_policies``)."""
+    return choose_policies(
+        policy_candidates(kind=kind, priority=priority, covered=covered),
+        division_code=division_code,
+    )
 
 
 def promises_not_applying(

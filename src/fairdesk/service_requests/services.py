@@ -31,7 +31,7 @@ from fairdesk.core.errors import DomainError
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.phones import mask_phone
 from fairdesk.network.choices import MemberRole, OutletStatus, ProductLine
-from fairdesk.network.selectors import coverage_for, outlet_members
+from fairdesk.network.selectors import outlet_members
 from fairdesk.notifications.services import message_send, message_send_to_customer
 from fairdesk.service_requests import workflow
 from fairdesk.service_requests.choices import (
@@ -45,10 +45,10 @@ from fairdesk.service_requests.choices import (
     Priority,
     Status,
 )
+from fairdesk.service_requests.config import RoutingConfig, routing_config
 from fairdesk.service_requests.models import (
     ApiClient,
     ApiToken,
-    BusinessCalendar,
     IdempotencyRecord,
     ServiceRequest,
     SlaClock,
@@ -66,6 +66,7 @@ from fairdesk.service_requests.selectors import (
     check,
     check_create_for,
     clock_state,
+    outlet_calendar,
     principal_for,
     promises_not_applying,
 )
@@ -132,7 +133,9 @@ class Routing:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def route_request(*, kind: str, address: Any, device: Any) -> Routing:
+def route_request(
+    *, kind: str, address: Any, device: Any, config: RoutingConfig | None = None
+) -> Routing:
     """The outlet for a new request (the most specific covering outlet that serves the product).
 
     Desk kinds (consultation, plan change, refund, complaint) go to the brand's service desk.
@@ -159,7 +162,7 @@ def route_request(*, kind: str, address: Any, device: Any) -> Routing:
             data={"address_status": address.division_status},
         )
     try:
-        answer = coverage_for(code=code)
+        answer = (config or routing_config()).coverage(code)
     except DomainError:
         return Routing(
             out_of_coverage=True,
@@ -214,13 +217,6 @@ def route_request(*, kind: str, address: Any, device: Any) -> Routing:
 # --------------------------------------------------------------------------------------------
 # SLA clocks
 # --------------------------------------------------------------------------------------------
-
-
-def _outlet_calendar(outlet: Any) -> CalendarSpec | None:
-    if outlet is None:
-        return None
-    cal = BusinessCalendar.objects.filter(outlet=outlet).first()
-    return calendar_of(cal) if cal is not None else None
 
 
 def _new_clock(
@@ -347,7 +343,7 @@ def _apply_sla(
             clock = _new_clock(
                 request=request,
                 policy=policy,
-                outlet_calendar=_outlet_calendar(request.outlet),
+                outlet_calendar=outlet_calendar(request.outlet),
                 start=now,
                 cycle=(last or 0) + 1,
             )
@@ -605,15 +601,17 @@ def service_request_create(
         raise
 
     # --- decide (reads, outside the write transaction) -----------------------------------
-    routing = route_request(kind=kind, address=address, device=device)
+    # the routing configuration: one statement, then answers kept in memory (``config``)
+    config = routing_config()
+    routing = route_request(kind=kind, address=address, device=device, config=config)
     division_code = address.division_code if address is not None else ""
-    policies = applicable_policies(
+    policies = config.policies(
         kind=kind,
         priority=priority,
         division_code=division_code,
         covered=not routing.out_of_coverage,
     )
-    outlet_calendar = _outlet_calendar(routing.outlet)
+    calendar = config.outlet_calendar(routing.outlet)
     user = _user_or_none(actor)
 
     # --- write ---------------------------------------------------------------------------
@@ -653,7 +651,7 @@ def service_request_create(
                 )
             order = list(ClockType.values)
             clocks = [
-                _new_clock(request=sr, policy=p, outlet_calendar=outlet_calendar, start=now)
+                _new_clock(request=sr, policy=p, outlet_calendar=calendar, start=now)
                 for _t, p in sorted(policies.items(), key=lambda item: order.index(item[0]))
             ]
             SlaClock.objects.bulk_create(clocks)
@@ -867,15 +865,13 @@ def service_request_assign_outlet(
         policies = applicable_policies(
             kind=sr.kind, priority=sr.priority, division_code=sr.division_code, covered=True
         )
-        outlet_calendar = _outlet_calendar(outlet)
+        calendar = outlet_calendar(outlet)
         effects = []
         for clock_type in ClockType.values:
             policy = policies.get(clock_type)
             if policy is None or clock_type in present or clock_type in passed:
                 continue
-            clock = _new_clock(
-                request=sr, policy=policy, outlet_calendar=outlet_calendar, start=now
-            )
+            clock = _new_clock(request=sr, policy=policy, outlet_calendar=calendar, start=now)
             clock.save()
             effects.append(_clock_effect(clock, "started"))
             if sr.status in WAITING_STATES:
