@@ -9,6 +9,7 @@ Lock order (to stay free of deadlocks): the service request row, then its SLA cl
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -20,7 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,6 +32,7 @@ from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.phones import mask_phone
+from fairdesk.core.rows import Columns, columns, instance
 from fairdesk.network.choices import MemberRole, OutletStatus, ProductLine
 from fairdesk.network.selectors import outlet_members
 from fairdesk.notifications.services import message_send, message_send_to_customer
@@ -1078,6 +1081,32 @@ def api_token_create(*, client_name: str, user: Any) -> tuple[ApiToken, str]:
     return token, key
 
 
+@functools.cache
+def _token_statement(vendor: str) -> tuple[str, Columns, Columns, Columns]:
+    """The statement of ``api_token_authenticate``, written once (``core.rows``): the active
+    token with this key hash, of an active client, acting as an active user; its parameters are
+    the hash, then True three times."""
+    user_model = get_user_model()
+    qn = connection.ops.quote_name
+    t = columns(ApiToken, "t", connection)
+    c = columns(ApiClient, "c", connection)
+    u = columns(user_model, "u", connection)
+
+    def col(model: Any, name: str) -> str:
+        return qn(model._meta.get_field(name).column)
+
+    sql = (
+        f"SELECT {t.sql}, {c.sql}, {u.sql} FROM {qn(ApiToken._meta.db_table)} t"
+        f" JOIN {qn(ApiClient._meta.db_table)} c"
+        f" ON c.{col(ApiClient, 'id')} = t.{col(ApiToken, 'client')}"
+        f" JOIN {qn(user_model._meta.db_table)} u"
+        f" ON u.{col(user_model, 'id')} = c.{col(ApiClient, 'user')}"
+        f" WHERE t.{col(ApiToken, 'key_hash')} = %s AND t.{col(ApiToken, 'active')} = %s"
+        f" AND c.{col(ApiClient, 'active')} = %s AND u.{col(user_model, 'is_active')} = %s"
+    )
+    return sql, t, c, u
+
+
 def api_token_authenticate(*, key: str) -> ApiToken | None:
     """The active token with this key (of an active client and user), or None.
 
@@ -1086,18 +1115,17 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
     key = (key or "").strip()
     if not key.startswith(TOKEN_PREFIX) or len(key) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("client__user")
-        .filter(
-            key_hash=_hash_key(key),
-            active=True,
-            client__active=True,
-            client__user__is_active=True,
-        )
-        .first()
-    )
-    if token is None:
+    sql, token_cols, client_cols, user_cols = _token_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_hash_key(key), True, True, True])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    a, b = len(token_cols.attnames), len(token_cols.attnames) + len(client_cols.attnames)
+    token: ApiToken = instance(token_cols, row[:a], connection)
+    client: ApiClient = instance(client_cols, row[a:b], connection)
+    client.user = instance(user_cols, row[b:], connection)
+    token.client = client
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

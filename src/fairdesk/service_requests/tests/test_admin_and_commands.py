@@ -85,3 +85,33 @@ def test_calendar_validation_in_the_admin_model() -> None:
     with pytest.raises(ValidationError):
         cal.full_clean()
     BusinessCalendar(name="ok", always_open=True).full_clean()
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_token_authentication_reads_what_the_orm_would(world: World, clock: Any) -> None:
+    from fairdesk.service_requests.services import api_token_create
+
+    token, key = api_token_create(client_name="brand-app", user=world.agent)
+    found = api_token_authenticate(key=key)
+    assert found is not None
+    orm = ApiToken.objects.select_related("client__user").get(pk=token.pk)
+    assert _fields(found) == _fields(orm)  # aware datetimes, booleans, ids
+    assert _fields(found.client) == _fields(orm.client)
+    assert _fields(found.client.user) == _fields(orm.client.user)
+    assert found.last_used_at is not None and found.last_used_at.tzinfo is not None
+    # refused: a wrong key, a revoked token, an inactive client, an inactive user
+    assert api_token_authenticate(key=key + "x") is None
+    ApiClient.objects.filter(pk=orm.client_id).update(active=False)
+    assert api_token_authenticate(key=key) is None
+    ApiClient.objects.filter(pk=orm.client_id).update(active=True)
+    world.agent.is_active = False
+    world.agent.save(update_fields=["is_active"])
+    assert api_token_authenticate(key=key) is None
+    world.agent.is_active = True
+    world.agent.save(update_fields=["is_active"])
+    assert api_token_authenticate(key=key) is not None
+    ApiToken.objects.filter(pk=token.pk).update(active=False)
+    assert api_token_authenticate(key=key) is None
