@@ -399,6 +399,9 @@ def main(argv: list[str] | None = None) -> int:
         help="closed loop with wrk (C) instead of Python threads: the clients' own CPU is small",
     )
     ap.add_argument("--keep", action="store_true", help="keep the database and data folder")
+    ap.add_argument(
+        "--workers", type=int, default=0, help="gunicorn workers (default: fairdesk serve's)"
+    )
     ap.add_argument("--out", default="requests.json", help="file name in bench/results/")
     a = ap.parse_args(argv)
 
@@ -423,7 +426,8 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         print(f"fairdesk serve on :{port} …", file=sys.stderr)
         server = subprocess.Popen(
-            [fairdesk, "serve", "--port", str(port)],
+            [fairdesk, "serve", "--port", str(port)]
+            + (["--workers", str(a.workers)] if a.workers else []),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -439,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.5)
         else:
             raise SystemExit("server did not start")
-        workers = (os.cpu_count() or 1) * 2 + 1
+        workers = a.workers or (os.cpu_count() or 1) * 2 + 1
         # warm every worker
         run_closed(port, setup["key"], setup["customers"], workers, 3, seed=1000)
         print(f"open loop: {a.rate:g}/s for {a.duration:g} s …", file=sys.stderr)
