@@ -20,14 +20,12 @@ by any version of the full creation. Results: bench/results/floor.json.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +34,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-PG = "postgres://postgres@127.0.0.1:5432"
+sys.path.insert(0, str(HERE))
+
+from bench_requests import PG, free_port, sh, wait_until_healthy  # noqa: E402
+
+from fairdesk.cli import _gunicorn_argv  # noqa: E402
 
 WRK_POST = r"""
 local counter = 0
@@ -76,20 +78,6 @@ end
 WRK_GET = WRK_POST.replace(
     'return wrk.format("POST", "/floor/create", {', 'return wrk.format("GET", "/healthz", {'
 )
-
-
-def sh(*args: str, env: dict | None = None) -> str:
-    p = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
-    if p.returncode != 0:
-        sys.stderr.write(p.stdout + p.stderr)
-        raise SystemExit(f"failed: {' '.join(args)}")
-    return p.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wrk(port: int, script: str, key: str, seconds: int, connections: int) -> dict:
@@ -132,36 +120,15 @@ def main() -> int:
         key = key.strip().splitlines()[-1]
         port = free_port()
         workers = (os.cpu_count() or 1) * 2 + 1
+        # gunicorn exactly as `fairdesk serve` starts it (its default number of workers)
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "fairdesk.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-            ],
+            _gunicorn_argv("127.0.0.1", port, workers),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        for _ in range(120):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise SystemExit("server did not start")
+        wait_until_healthy(port)
         wrk(port, WRK_POST, key, 3, connections)  # warm every worker
         create = wrk(port, WRK_POST, key, seconds, connections)
         health = wrk(port, WRK_GET, key, seconds, connections)

@@ -101,6 +101,19 @@ print(json.dumps({"numbers": numbers, "keys": keys}))
 """
 
 
+def wait_until_healthy(port: int) -> None:
+    """Wait (up to about a minute) until the server on port answers /healthz with 200."""
+    for _ in range(120):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/healthz")
+            if c.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("server did not start")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -433,16 +446,7 @@ def main(argv: list[str] | None = None) -> int:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        for _ in range(120):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise SystemExit("server did not start")
+        wait_until_healthy(port)
         workers = a.workers or (os.cpu_count() or 1) * 2 + 1
         # warm every worker
         run_closed(port, setup["key"], setup["customers"], workers, 3, seed=1000)
