@@ -27,6 +27,8 @@ class Columns:
 
 
 def columns(model: type[Model], alias: str, connection: Any) -> Columns:
+    """A model's columns and their converters. Callers keep the result per database vendor: the
+    converters depend on the backend and the settings, not on one connection or thread."""
     qn = connection.ops.quote_name
     fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
     converters = []
