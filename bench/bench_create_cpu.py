@@ -34,7 +34,7 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-from bench_requests import PG, SETUP, sh  # noqa: E402
+from bench_requests import SETUP, bench_env, sh  # noqa: E402
 
 MEASURE = r"""
 import json, random, sys, time, uuid
@@ -91,14 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     db = f"fairdesk_cpu_{int(time.time())}"
     data_dir = Path(tempfile.mkdtemp(prefix="fairdesk-cpu-"))
-    env = dict(
-        os.environ,
-        DATABASE_URL=f"{PG}/{db}",
-        FAIRDESK_DATA_DIR=str(data_dir),
-        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
-        DJANGO_SETTINGS_MODULE="fairdesk.settings",
-        LOG_LEVEL="WARNING",
-    )
+    env = bench_env(db, data_dir)
     fairdesk = str(Path(sys.executable).parent / "fairdesk")
     versions: dict[str, dict[str, str]] = {"now": env}
     worktree = None

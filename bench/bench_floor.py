@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-from bench_requests import PG, free_port, sh, wait_until_healthy  # noqa: E402
+from bench_requests import WRK_REPORT, bench_env, free_port, sh, wait_until_healthy  # noqa: E402
 
 from fairdesk.cli import _gunicorn_argv  # noqa: E402
 
@@ -59,22 +59,9 @@ function request()
     ["Idempotency-Key"] = string.format("floor-RUN-%d-%d", tid, counter),
   }, body)
 end
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-function done(summary, latency, requests)
-  local total = {}
-  for _, t in ipairs(threads) do
-    for status, n in pairs(t:get("statuses")) do total[status] = (total[status] or 0) + n end
-  end
-  local parts = {}
-  for status, n in pairs(total) do table.insert(parts, string.format('"%d": %d', status, n)) end
-  io.write(string.format('WRK {"requests": %d, "seconds": %.3f, "p50_ms": %.1f, "p99_ms": %.1f, '
-    .. '"statuses": {%s}}\n', summary.requests, summary.duration / 1e6,
-    latency:percentile(50) / 1e3, latency:percentile(99) / 1e3, table.concat(parts, ", ")))
-end
 """
 
+WRK_POST += WRK_REPORT
 WRK_GET = WRK_POST.replace(
     'return wrk.format("POST", "/floor/create", {', 'return wrk.format("GET", "/healthz", {'
 )
@@ -105,14 +92,7 @@ def main() -> int:
     connections = int(os.environ.get("FLOOR_CONNECTIONS", "16"))
     db = f"fairdesk_floor_{int(time.time())}"
     data_dir = Path(tempfile.mkdtemp(prefix="fairdesk-floor-"))
-    env = dict(
-        os.environ,
-        DATABASE_URL=f"{PG}/{db}",
-        FAIRDESK_DATA_DIR=str(data_dir),
-        DJANGO_SETTINGS_MODULE="floor_app",
-        PYTHONPATH=str(HERE),
-        LOG_LEVEL="WARNING",
-    )
+    env = bench_env(db, data_dir, DJANGO_SETTINGS_MODULE="floor_app", PYTHONPATH=str(HERE))
     sh("createdb", "-h", "127.0.0.1", "-U", "postgres", db)
     server = None
     try:

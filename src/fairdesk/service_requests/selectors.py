@@ -572,13 +572,6 @@ def outlet_calendar(outlet: Any) -> CalendarSpec | None:
     return calendar_of(calendar) if calendar is not None else None
 
 
-def calendar_for(policy: SlaPolicy, outlet: Any) -> CalendarSpec:
-    """The policy's calendar; else the outlet's; else 24×7."""
-    if policy.calendar_id is not None:
-        return calendar_of(policy.calendar)
-    return outlet_calendar(outlet) or ALWAYS_OPEN
-
-
 def _policy_rank(policy: SlaPolicy) -> tuple[int, int, int, int]:
     return (
         -len(policy.area_prefix),

@@ -103,6 +103,23 @@ def make_customer(db: None, django_user_model: Any) -> Callable[..., Customer]:
 
 
 @pytest.fixture
+def customer(make_customer: Callable[..., Customer]) -> Customer:
+    return make_customer("13800138000")
+
+
+def create_request(customer: Customer, **kw: Any) -> ServiceRequest:
+    """A request filed by the customer in the portal: a repair of a described product unless
+    ``kw`` says otherwise."""
+    kw.setdefault("kind", "repair")
+    kw.setdefault("channel", "portal")
+    kw.setdefault("actor", customer.user)
+    kw.setdefault("description", "空调不制冷")
+    if "device" not in kw:
+        kw.setdefault("product_description", "格力空调")
+    return service_request_create(customer=customer, **kw)
+
+
+@pytest.fixture
 def make_address(db: None) -> Callable[..., Address]:
     def make(
         customer: Customer,

@@ -3,7 +3,6 @@ every change to outlets, coverage, SLA policies and calendars, and nothing kept 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,31 +14,14 @@ from fairdesk.network.models import Coverage, Outlet
 from fairdesk.network.services import coverage_import_apply, outlet_create
 from fairdesk.service_requests import config
 from fairdesk.service_requests.models import BusinessCalendar, ConfigGeneration, SlaPolicy
-from fairdesk.service_requests.services import service_request_create
 from fairdesk.service_requests.tests.conftest import LIANGQING, RONGJIANG, XINGNING
+from fairdesk.service_requests.tests.conftest import create_request as create
 
 pytestmark = pytest.mark.django_db
 
 
 def generation() -> int | None:
     return config.read_generation()
-
-
-@pytest.fixture
-def customer(make_customer: Callable[..., Customer]) -> Customer:
-    return make_customer("13800138000")
-
-
-def create(customer: Customer, address: Any) -> Any:
-    return service_request_create(
-        customer=customer,
-        kind="repair",
-        channel="portal",
-        actor=customer.user,
-        description="空调不制冷",
-        product_description="格力空调",
-        address=address,
-    )
 
 
 def test_the_triggers_are_installed_on_every_configuration_table() -> None:
@@ -98,9 +80,9 @@ def test_answers_are_kept_while_the_configuration_is_unchanged(
     outlets: dict[str, Outlet], customer: Customer, make_address: Any
 ) -> None:
     address = make_address(customer, XINGNING)
-    create(customer, address)  # computes and keeps the answers for 兴宁区
+    create(customer, address=address)  # computes and keeps the answers for 兴宁区
     with CaptureQueriesContext(connection) as queries:
-        sr = create(customer, address)
+        sr = create(customer, address=address)
     assert sr.outlet == outlets["NN"]
     tables = " ".join(q["sql"] for q in queries.captured_queries)
     assert config.GENERATION_TABLE in tables  # the one read that decides
@@ -114,17 +96,17 @@ def test_a_change_is_seen_by_the_next_request(
     outlets: dict[str, Outlet], customer: Customer, make_address: Any
 ) -> None:
     address = make_address(customer, LIANGQING)
-    assert create(customer, address).outlet == outlets["LQ"]
+    assert create(customer, address=address).outlet == outlets["LQ"]
     # the more specific outlet stops serving: the next request goes to the prefecture's
     Outlet.objects.filter(pk=outlets["LQ"].pk).update(status="suspended")
-    assert create(customer, address).outlet == outlets["NN"]
+    assert create(customer, address=address).outlet == outlets["NN"]
     # and a new outlet covering the county is used at once
     far = make_address(customer, RONGJIANG)
-    before = create(customer, far)
+    before = create(customer, address=far)
     assert before.out_of_coverage and before.outlet is None
     rj = outlet_create(code="RJ", name="榕江服务站", phones=["0855-5550001"])
     coverage_import_apply(outlet=rj, text="黔东南榕江县", actor_name="test")
-    after = create(customer, far)
+    after = create(customer, address=far)
     assert after.outlet == rj and not after.out_of_coverage
 
 
@@ -132,10 +114,10 @@ def test_a_policy_change_applies_to_the_next_request(
     outlets: dict[str, Outlet], customer: Customer, make_address: Any
 ) -> None:
     address = make_address(customer, XINGNING)
-    sr = create(customer, address)
+    sr = create(customer, address=address)
     on_site = {c.clock_type: c for c in sr.new_clocks}["on_site"]
     SlaPolicy.objects.filter(pk=on_site.policy_id).update(duration_minutes=12 * 60)
-    again = {c.clock_type: c for c in create(customer, address).new_clocks}["on_site"]
+    again = {c.clock_type: c for c in create(customer, address=address).new_clocks}["on_site"]
     assert again.duration_minutes == 12 * 60
     assert again.deadline - again.started_at < on_site.deadline - on_site.started_at
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,29 +21,14 @@ from fairdesk.service_requests.models import (
     SlaPolicy,
     TimelineEvent,
 )
-from fairdesk.service_requests.services import service_request_create
 from fairdesk.service_requests.tests.conftest import RONGJIANG, SHANGHAI, T0, XINGNING
+from fairdesk.service_requests.tests.conftest import create_request as create
 
 pytestmark = pytest.mark.django_db
 
 
 def deadlines(sr: ServiceRequest) -> dict[str, datetime]:
     return {c.clock_type: c.deadline for c in SlaClock.objects.filter(request=sr)}
-
-
-@pytest.fixture
-def customer(make_customer: Callable[..., Customer]) -> Customer:
-    return make_customer("13800138000")
-
-
-def create(customer: Customer, **kw: Any) -> ServiceRequest:
-    kw.setdefault("kind", "repair")
-    kw.setdefault("channel", "portal")
-    kw.setdefault("actor", customer.user)
-    kw.setdefault("description", "空调不制冷")
-    if "device" not in kw:
-        kw.setdefault("product_description", "格力空调")
-    return service_request_create(customer=customer, **kw)
 
 
 def test_covered_repair_goes_to_the_most_specific_outlet_with_its_promises(
