@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -74,7 +75,7 @@ def message_send(
                 message = Message.objects.create(**fields)
         except IntegrityError:
             return Message.objects.get(dedupe_key=dedupe_key)
-    _deliver_after_commit(message.pk)
+    _ring_after_commit()
     return message
 
 
@@ -111,43 +112,112 @@ def message_send_to_customer(
             )
         )
     messages = Message.objects.bulk_create(rows)
-    for message in messages:
-        _deliver_after_commit(message.pk)
+    if messages:
+        _ring_after_commit()
     return messages
 
 
-# One delivery task per transaction: a transaction that writes an SMS and a portal message costs
-# the worker one task, not two. The messages of the current transaction are collected in a
-# batch; each message registers an after-commit callback that enqueues the whole batch (the
-# first one to run takes it, the later ones find it empty). A message whose savepoint was
-# rolled back loses its own callback but may still be in the batch: delivering an id that does
-# not exist does nothing. A batch belongs to one list of pending callbacks of the connection
-# (``run_on_commit``: Django replaces it after each commit or rollback, and when a savepoint is
-# rolled back), so a batch never outlives its transaction.
-_batches = threading.local()
+# The doorbell. A transaction that wrote messages rings once after it commits; ringing queues
+# one delivery task unless one is already pending, and that task delivers every new message
+# (status queued, never tried), however many transactions wrote them. Under load the worker
+# thus runs one task per batch of messages, not one per message, and a web request makes one
+# round trip to Huey's storage.
+#
+# "Pending" is a key in Huey's storage, set atomically with ``put_if_empty`` (Redis HSETNX,
+# SQLite INSERT). The task removes it *before* it looks for messages, so a message committed
+# before a ring that found the key set is always seen by the pending task. The key holds the
+# time it was set: if a process died between setting it and queueing the task, the key would
+# stay set and hold every later ring back, so the minute's retry (``messages_retry_queued``)
+# removes a key older than ``DOORBELL_STALE``. Removing a key too early costs one more task,
+# never a message: delivery claims each message once, and the retry delivers whatever a lost
+# task left behind.
+DOORBELL_KEY = "fairdesk.notifications.doorbell"
+DOORBELL_STALE = timedelta(seconds=60)
+DELIVERY_BATCH = 100
+# How long the doorbell's task waits before it answers: the messages committed meanwhile ring a
+# doorbell already rung, and go in the same claim. Under load this makes a task deliver the
+# messages of several creations at the cost of a few milliseconds per message; idle, it delays
+# a message by this much.
+DELIVERY_GATHER = 0.05  # seconds
+
+_rung = threading.local()
 
 
-def _deliver_after_commit(message_id: int) -> None:
+def _ring_after_commit() -> None:
+    """Ring the doorbell once when the current transaction commits (not once per message)."""
     connection = transaction.get_connection()
-    current = getattr(_batches, "current", None)
-    if current is None or current[0] is not connection.run_on_commit:
-        current = _batches.current = (connection.run_on_commit, [])
-    batch = current[1]
-    batch.append(message_id)
-    transaction.on_commit(lambda: _flush(batch))
+    if getattr(_rung, "callbacks", None) is connection.run_on_commit:
+        return  # this transaction will ring already
+    # ``run_on_commit`` is the connection's list of pending callbacks: Django replaces it after
+    # each commit or rollback, so the marker never outlives its transaction. A rolled-back
+    # savepoint drops the callback with it: the next message written registers it again.
+    _rung.callbacks = connection.run_on_commit
+    transaction.on_commit(_committed, robust=True)
 
 
-def _flush(batch: list[int]) -> None:
-    if batch:
-        ids = list(batch)
-        batch.clear()
-        _enqueue(ids)
+def _committed() -> None:
+    _rung.callbacks = None
+    _ring()
 
 
-def _enqueue(message_ids: list[int]) -> None:
-    from fairdesk.notifications.tasks import deliver_messages
+def _huey():  # type: ignore[no-untyped-def]
+    from huey.contrib.djhuey import HUEY
 
-    deliver_messages(message_ids)
+    return HUEY
+
+
+def _ring() -> None:
+    """Queue a delivery task unless one is pending. Never raises into the committed request:
+    if Huey's storage is unreachable the messages are safe in the outbox and the retry sends
+    them."""
+    from fairdesk.notifications.tasks import deliver_new_messages
+
+    huey = _huey()
+    try:
+        if huey.put_if_empty(DOORBELL_KEY, timezone.now().timestamp()):
+            try:
+                deliver_new_messages()
+            except Exception:
+                huey.delete(DOORBELL_KEY)
+                raise
+    except Exception:
+        log.exception("could not queue the delivery of new messages; the retry will send them")
+
+
+def _answer_doorbell() -> None:
+    _huey().delete(DOORBELL_KEY)
+
+
+def _unstick_doorbell(now: datetime) -> bool:
+    """Remove a doorbell key left set by a process that died before queueing its task."""
+    huey = _huey()
+    rung_at = huey.get(DOORBELL_KEY, peek=True)
+    if rung_at is not None and rung_at < (now - DOORBELL_STALE).timestamp():
+        huey.delete(DOORBELL_KEY)
+        return True
+    return False
+
+
+def messages_deliver_new(
+    *, batch: int = DELIVERY_BATCH, gather: float = 0.0, now: datetime | None = None
+) -> int:
+    """Deliver every message that was never tried, oldest first, in claims of ``batch``; returns
+    how many were claimed. The doorbell's task: it waits ``gather`` seconds, then answers the
+    doorbell before it claims anything (see above).
+
+    Messages that failed once (attempts > 0) wait for ``messages_retry_queued``, so a gateway
+    that is down is not hammered by every new message.
+    """
+    if gather:
+        time.sleep(gather)
+    _answer_doorbell()
+    claimed = 0
+    while True:
+        messages = _claim(Q(status=MessageStatus.QUEUED, attempts=0), now=now, limit=batch)
+        _send(messages)
+        claimed += len(messages)
+        if len(messages) < batch:
+            return claimed
 
 
 def messages_deliver(*, message_ids: Iterable[int], now: datetime | None = None) -> list[Message]:
@@ -166,21 +236,41 @@ def messages_deliver(*, message_ids: Iterable[int], now: datetime | None = None)
     claimable = Q(status=MessageStatus.QUEUED) | Q(
         status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
     )
+    claimed = _claim(claimable & Q(pk__in=ids), now=now)
+    _send(claimed)
+    return claimed
+
+
+def _claim(claimable: Q, *, now: datetime | None = None, limit: int | None = None) -> list[Message]:
+    """Take the matching messages that may still be tried (queued → sending, attempts + 1), in
+    one short transaction; rows another worker holds are skipped."""
+    now = now or timezone.now()
     with transaction.atomic():
-        claimed = list(
+        query = (
             Message.objects.select_for_update(skip_locked=True)
-            .filter(claimable, pk__in=ids, attempts__lt=MAX_ATTEMPTS)
+            .filter(claimable, attempts__lt=MAX_ATTEMPTS)
             .order_by("pk")
         )
+        claimed = list(query[:limit] if limit else query)
         if not claimed:
             return []
         Message.objects.filter(pk__in=[m.pk for m in claimed]).update(
             status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
+    for message in claimed:
+        message.status, message.claimed_at, message.attempts = (
+            MessageStatus.SENDING,
+            now,
+            message.attempts + 1,
+        )
+    return claimed
+
+
+def _send(claimed: list[Message]) -> None:
+    """Hand claimed messages to their senders and record each outcome (sent, or queued again
+    with the error, or failed after ``MAX_ATTEMPTS``)."""
     sent: dict[str, list[Message]] = {}
     for message in claimed:
-        message.attempts += 1
-        message.claimed_at = now
         sender = sender_for(message.channel)
         message.sender = sender.name
         try:
@@ -210,7 +300,6 @@ def messages_deliver(*, message_ids: Iterable[int], now: datetime | None = None)
         )
         for message in messages:
             message.status, message.sent_at, message.last_error = MessageStatus.SENT, sent_at, ""
-    return claimed
 
 
 def message_deliver(*, message_id: int, now: datetime | None = None) -> Message | None:
@@ -226,6 +315,7 @@ def messages_retry_queued(*, older_than: timedelta = timedelta(minutes=2)) -> in
     Only messages older than ``older_than``, so a delivery task still in flight is not raced.
     """
     now = timezone.now()
+    _unstick_doorbell(now)
     waiting = Q(status=MessageStatus.QUEUED, created_at__lt=now - older_than) | Q(
         status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE
     )

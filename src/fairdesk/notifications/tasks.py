@@ -5,18 +5,30 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from fairdesk.notifications.services import messages_deliver, messages_retry_queued
+from fairdesk.notifications.services import (
+    DELIVERY_GATHER,
+    messages_deliver,
+    messages_deliver_new,
+    messages_retry_queued,
+)
+
+
+@db_task()
+def deliver_new_messages() -> None:
+    """The doorbell's task (``services._ring``): every message not yet tried. No retries of its
+    own: what a failed run leaves queued, the next ring or the minute's retry delivers."""
+    messages_deliver_new(gather=DELIVERY_GATHER)
 
 
 @db_task(retries=3, retry_delay=10)
 def deliver_messages(message_ids: list[int]) -> None:
-    """Deliver the messages one transaction wrote (one task per transaction)."""
+    """Tasks queued by an earlier version (one per transaction) may still be waiting."""
     messages_deliver(message_ids=message_ids)
 
 
 @db_task(retries=3, retry_delay=10)
 def deliver_message(message_id: int) -> None:
-    """One message: tasks enqueued by an earlier version may still be waiting in the queue."""
+    """Tasks queued by an earlier version (one per message) may still be waiting."""
     messages_deliver(message_ids=[message_id])
 
 

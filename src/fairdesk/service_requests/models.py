@@ -30,12 +30,14 @@ from fairdesk.service_requests.sla import DEFAULT_TIMEZONE, CalendarError, calen
 
 class ServiceRequest(models.Model):
     # "SR" + the Shanghai date (YYMMDD) + the id, zero-padded: given in the creating transaction
-    number = models.CharField(_("number"), max_length=24, unique=True)
+    # (unique by a constraint, indexes in Meta: see the note there)
+    number = models.CharField(_("number"), max_length=24)
     customer = models.ForeignKey(
         "customers.Customer",
         on_delete=models.PROTECT,
         related_name="service_requests",
         verbose_name=_("customer"),
+        db_index=False,  # sr_customer_created starts with it
     )
     device = models.ForeignKey(
         "customers.Device",
@@ -48,13 +50,13 @@ class ServiceRequest(models.Model):
     # the device as it was at intake (model and serial), kept if the device row goes away
     device_label = models.CharField(_("device (at intake)"), max_length=200, blank=True)
     product_description = models.CharField(_("product"), max_length=300, blank=True)
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, db_index=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     priority = models.CharField(
         _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
     )
     description = models.TextField(_("description"))
     address = models.ForeignKey(
@@ -67,7 +69,7 @@ class ServiceRequest(models.Model):
     )
     # the address as it was at intake (the customer may edit or delete it later)
     address_text = models.CharField(_("address (at intake)"), max_length=300, blank=True)
-    division_code = models.CharField(_("division code"), max_length=12, blank=True, db_index=True)
+    division_code = models.CharField(_("division code"), max_length=12, blank=True)
     division_name = models.CharField(_("division"), max_length=200, blank=True)
     outlet = models.ForeignKey(
         "network.Outlet",
@@ -77,6 +79,7 @@ class ServiceRequest(models.Model):
         related_name="service_requests",
         verbose_name=_("outlet"),
         help_text=_("Empty: the brand's central queue."),
+        db_index=False,  # sr_outlet_created starts with it
     )
     out_of_coverage = models.BooleanField(_("out of coverage"), default=False)
     preferred_start = models.DateTimeField(_("preferred visit from"), null=True, blank=True)
@@ -98,11 +101,18 @@ class ServiceRequest(models.Model):
         verbose_name = _("service request")
         verbose_name_plural = _("service requests")
         ordering = ["-created_at", "-id"]
+        # Every index is written on each creation, so each one here is used by a query. Indexes
+        # are declared here rather than with db_index/unique on text fields: on PostgreSQL those
+        # add a second "_like" index (for LIKE 'prefix%'), which no query of ours uses.
         indexes = [
             models.Index(fields=["customer", "-created_at"], name="sr_customer_created"),
             models.Index(fields=["outlet", "-created_at"], name="sr_outlet_created"),
+            models.Index(fields=["kind"], name="sr_kind"),
+            models.Index(fields=["status"], name="sr_status"),
+            models.Index(fields=["division_code"], name="sr_division_code"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="sr_number_unique"),
             models.CheckConstraint(
                 condition=Q(preferred_start__isnull=True, preferred_end__isnull=True)
                 | Q(preferred_start__lt=models.F("preferred_end")),
@@ -132,6 +142,7 @@ class TimelineEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="timeline",
         verbose_name=_("service request"),
+        db_index=False,  # sr_timeline_request_at starts with it
     )
     at = models.DateTimeField(_("time"), default=timezone.now)
     actor = models.ForeignKey(
@@ -288,6 +299,7 @@ class SlaClock(models.Model):
         on_delete=models.PROTECT,
         related_name="clocks",
         verbose_name=_("service request"),
+        db_index=False,  # sr_clock_unique_cycle starts with it
     )
     clock_type = models.CharField(_("clock"), max_length=16, choices=ClockType.choices)
     cycle = models.PositiveSmallIntegerField(_("cycle"), default=1)
@@ -407,6 +419,7 @@ class IdempotencyRecord(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("client"),
+        db_index=False,  # sr_idempotency_client_key starts with it (and holds every client row)
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

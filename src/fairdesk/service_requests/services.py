@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +29,7 @@ from django.utils.translation import pgettext
 
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
+from fairdesk.core.ids import next_id
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.phones import mask_phone
 from fairdesk.core.rows import Columns, columns, instance
@@ -620,8 +620,11 @@ def service_request_create(
     # --- write ---------------------------------------------------------------------------
     try:
         with transaction.atomic():
+            # the id first, so the row is written once, with its number (``core.ids``)
+            sr_id = next_id(ServiceRequest)
             sr = ServiceRequest.objects.create(
-                number=f"~{uuid.uuid4().hex[:20]}",
+                id=sr_id,
+                number=f"SR{timezone.localtime(now, SHANGHAI):%y%m%d}{sr_id:06d}",
                 customer=customer,
                 device=device,
                 device_label=str(device)[:200] if device is not None else "",
@@ -642,8 +645,6 @@ def service_request_create(
                 created_by=user,
                 created_at=now,
             )
-            sr.number = f"SR{timezone.localtime(now, SHANGHAI):%y%m%d}{sr.pk:06d}"
-            sr.save(update_fields=["number"])
             if owner is not None:
                 assert idempotency_key is not None
                 # claim the key: a concurrent call with the same key blocks on the unique

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
@@ -167,31 +168,34 @@ def test_a_claimed_message_is_not_sent_again_until_its_lease_expires() -> None:
     assert again is not None and again.status == "sent" and again.attempts == 2
 
 
-def test_one_delivery_task_per_transaction(
+def test_one_ring_per_transaction(
     django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An SMS and a portal message written together cost the worker one task, not two."""
+    """An SMS and a portal message written together ring the doorbell once, after commit."""
     from fairdesk.notifications import services
 
-    enqueued: list[list[int]] = []
-    monkeypatch.setattr(services, "_enqueue", enqueued.append)
+    rings: list[None] = []
+    monkeypatch.setattr(services, "_ring", lambda: rings.append(None))
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        sms = send()
-        portal = send(channel="portal", recipient="")
-    assert enqueued == [[sms.pk, portal.pk]]
-    # the next transaction's messages go in their own task
+        send()
+        send(channel="portal", recipient="")
+        assert rings == []
+    assert len(rings) == 1
+    # the next transaction rings again
     with django_capture_on_commit_callbacks(execute=True):
-        third = send()
-    assert enqueued == [[sms.pk, portal.pk], [third.pk]]
+        send()
+    assert len(rings) == 2
 
 
 def test_a_rolled_back_savepoint_does_not_hold_back_the_other_messages(
-    django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+    django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
+    """The savepoint took the first message's ring with it; the kept message rings again."""
     from fairdesk.notifications import services
 
-    enqueued: list[list[int]] = []
-    monkeypatch.setattr(services, "_enqueue", enqueued.append)
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    rings: list[None] = []
+    monkeypatch.setattr(services, "_ring", lambda: rings.append(None))
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         try:
             with transaction.atomic():
@@ -200,11 +204,144 @@ def test_a_rolled_back_savepoint_does_not_hold_back_the_other_messages(
         except RuntimeError:
             pass
         kept = send(body="kept")
-    assert len(enqueued) == 1 and kept.pk in enqueued[0]
-    # the undone message's id may ride along: it does not exist, so it is simply not delivered
-    delivered = services.messages_deliver(message_ids=enqueued[0])
-    assert [m.pk for m in delivered] == [kept.pk]
+    assert len(rings) == 1
+    assert services.messages_deliver_new() == 1
+    assert [kept.pk] == senders_for_tests.SENT
     assert Message.objects.get().body == "kept"
+
+
+@pytest.fixture
+def queue(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Huey with an empty in-memory storage that queues tasks (not immediate): what the web
+    process sees of the worker's queue."""
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import MemoryStorage
+
+    monkeypatch.setattr(HUEY, "_immediate", False)
+    monkeypatch.setattr(HUEY, "storage", MemoryStorage(HUEY.name))
+    return HUEY
+
+
+def run_pending(huey: Any) -> int:
+    """Run the queued tasks as the consumer would, but on the test's database connection (the
+    task wrapper closes connections outside immediate mode)."""
+    ran = 0
+    while (task := huey.dequeue()) is not None:
+        huey._immediate = True
+        try:
+            huey.execute(task)
+        finally:
+            huey._immediate = False
+        ran += 1
+    return ran
+
+
+def test_the_doorbell_queues_one_task_for_all_new_messages(
+    django_capture_on_commit_callbacks: Any, settings: Any, queue: Any
+) -> None:
+    """While a delivery task is pending, more commits queue nothing; the task delivers every
+    message written until it ran, and the next commit queues a new one."""
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING, "portal": RECORDING}
+    ids = []
+    for i in range(3):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            ids.append(send(body=f"m{i}").pk)
+            ids.append(send(channel="portal", recipient="", body=f"p{i}").pk)
+    assert queue.pending_count() == 1
+    assert run_pending(queue) == 1
+    assert ids == senders_for_tests.SENT
+    assert set(Message.objects.values_list("status", "attempts")) == {("sent", 1)}
+    with django_capture_on_commit_callbacks(execute=True):
+        later = send(body="later")
+    assert queue.pending_count() == 1
+    run_pending(queue)
+    assert [*ids, later.pk] == senders_for_tests.SENT
+
+
+def test_the_new_messages_are_claimed_in_batches_oldest_first(settings: Any) -> None:
+    from fairdesk.notifications.services import messages_deliver_new
+
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    ids = [send(body=f"m{i}").pk for i in range(5)]
+    assert messages_deliver_new(batch=2) == 5
+    assert ids == senders_for_tests.SENT
+    assert messages_deliver_new(batch=2) == 0
+
+
+def test_a_message_that_failed_once_waits_for_the_retry(settings: Any, time_machine: Any) -> None:
+    """The doorbell delivers only messages never tried: a gateway that refused is not asked
+    again by every new message, but by the minute's retry."""
+    from fairdesk.notifications.services import messages_deliver_new
+
+    time_machine.move_to("2026-03-01T00:00:00Z", tick=False)
+    settings.NOTIFICATION_SENDERS = {"sms": FAILING}
+    failed = send(body="refused")
+    assert messages_deliver_new() == 1
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    fresh = send(body="fresh")
+    assert messages_deliver_new() == 1
+    assert [fresh.pk] == senders_for_tests.SENT
+    time_machine.shift(timedelta(minutes=5))
+    assert messages_retry_queued() == 1
+    assert [fresh.pk, failed.pk] == senders_for_tests.SENT
+    assert Message.objects.get(pk=failed.pk).attempts == 2
+
+
+def test_a_stuck_doorbell_is_freed_by_the_retry(
+    django_capture_on_commit_callbacks: Any, settings: Any, queue: Any, time_machine: Any
+) -> None:
+    """A process that set the key and died before queueing its task would hold every later
+    ring back: the minute's retry removes a key older than DOORBELL_STALE (and sends what
+    waited); a fresh key is left alone."""
+    from django.utils import timezone
+
+    from fairdesk.notifications import services
+
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    time_machine.move_to("2026-03-01T00:00:00Z", tick=False)
+    queue.put(services.DOORBELL_KEY, timezone.now().timestamp())  # the dead process's key
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = send()
+    assert queue.pending_count() == 0  # held back
+    time_machine.shift(services.DOORBELL_STALE / 2)
+    messages_retry_queued()
+    assert queue.get(services.DOORBELL_KEY, peek=True) is not None  # not stale yet
+    time_machine.shift(timedelta(minutes=3))
+    assert messages_retry_queued() == 1  # the waiting message, by the retry itself
+    assert [waiting.pk] == senders_for_tests.SENT
+    assert queue.get(services.DOORBELL_KEY, peek=True) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        send()
+    assert queue.pending_count() == 1  # rings work again
+
+
+def test_an_unreachable_queue_does_not_fail_the_committed_change(
+    django_capture_on_commit_callbacks: Any,
+    queue: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The change and its message are committed; if Huey's storage is down the ring is logged
+    and the retry sends the message later. A failed enqueue releases the key it set."""
+    from fairdesk.notifications import services
+
+    def down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("redis is down")
+
+    with (
+        mock.patch.object(queue.storage, "put_if_empty", down),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        message = send()
+    assert "could not queue" in caplog.text
+    assert Message.objects.get(pk=message.pk).status == "queued"
+    caplog.clear()
+    with (
+        mock.patch.object(queue.storage, "enqueue", down),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        send()
+    assert "could not queue" in caplog.text and queue.pending_count() == 0
+    assert queue.get(services.DOORBELL_KEY, peek=True) is None  # released for the next ring
 
 
 def test_a_batch_delivers_each_message_by_its_own_channel(settings: Any) -> None:
@@ -282,13 +419,13 @@ def test_a_sender_that_crashes_does_not_stop_the_batch(settings: Any) -> None:
 def test_one_message_to_a_customer_on_several_channels(
     django_assert_num_queries: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
-    """The SMS and the portal copy in one INSERT, delivered by one task; an SMS has no subject."""
+    """The SMS and the portal copy in one INSERT, one ring; an SMS has no subject."""
     from fairdesk.customers.models import Customer
     from fairdesk.notifications import services
 
     customer = Customer.objects.create(phone="13800138000", name="李雷", email="li@example.com")
-    enqueued: list[list[int]] = []
-    monkeypatch.setattr(services, "_enqueue", enqueued.append)
+    rings: list[None] = []
+    monkeypatch.setattr(services, "_ring", lambda: rings.append(None))
     with (
         django_capture_on_commit_callbacks(execute=True),
         transaction.atomic(),
@@ -300,7 +437,7 @@ def test_one_message_to_a_customer_on_several_channels(
     assert (sms.channel, sms.recipient, sms.subject) == ("sms", "13800138000", "")
     assert (portal.channel, portal.recipient, portal.subject) == ("portal", "", "您的申请")
     assert {m.body for m in (sms, portal)} == {"已受理"} and portal.customer_id == customer.pk
-    assert enqueued == [[sms.pk, portal.pk]]
+    assert len(rings) == 1
     (mail,) = services.message_send_to_customer(
         customer=customer, kind="t", subject="主题", body="正文", channels=("email",)
     )

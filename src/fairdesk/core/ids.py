@@ -1,0 +1,43 @@
+"""The id a new row will get, taken before the row is written.
+
+A service request's number is made from its id ("SR" + date + id). Writing the row first and its
+number afterwards costs an UPDATE of the row just inserted — on PostgreSQL a second entry in
+every index of the table. Instead the id is taken first and the row is written once, with it:
+
+* PostgreSQL: ``nextval`` of the id column's sequence, as the INSERT itself would;
+* SQLite: the table's AUTOINCREMENT counter (``sqlite_sequence``) plus one, read inside the
+  transaction that will insert the row. fairdesk opens SQLite transactions IMMEDIATE, so that
+  transaction already holds the database's write lock: no other writer can read the same
+  counter before the row is in, and inserting the id moves the counter on.
+"""
+
+from __future__ import annotations
+
+from django.db import connections
+from django.db.models import Model
+
+
+def next_id(model: type[Model], using: str = "default") -> int:
+    """The id for a new row of ``model``, to be inserted in the current transaction."""
+    connection = connections[using]
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, column])
+            return int(cursor.fetchone()[0])
+        if connection.vendor == "sqlite":
+            if not connection.in_atomic_block or connection.transaction_mode != "IMMEDIATE":
+                raise RuntimeError(
+                    "next_id on SQLite needs an IMMEDIATE transaction (it holds the write lock)"
+                )
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            if row is None:  # nothing inserted yet: AUTOINCREMENT would start after the max
+                cursor.execute(
+                    f"SELECT max({connection.ops.quote_name(column)}) FROM "
+                    f"{connection.ops.quote_name(table)}"
+                )
+                row = cursor.fetchone()
+            return int(row[0] or 0) + 1
+    raise NotImplementedError(f"next_id: database {connection.vendor!r} is not supported")
