@@ -6,57 +6,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_roles'),
-        ('notifications', '0002_message_claim'),
+        ("customers", "0003_roles"),
+        ("notifications", "0002_message_claim"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='message',
-            name='customer',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='customers.customer', verbose_name='customer'),
+            model_name="message",
+            name="customer",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="messages",
+                to="customers.customer",
+                verbose_name="customer",
+            ),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='dedupe_key',
-            field=models.CharField(blank=True, max_length=200, null=True, verbose_name='deduplication key'),
+            model_name="message",
+            name="dedupe_key",
+            field=models.CharField(
+                blank=True, max_length=200, null=True, verbose_name="deduplication key"
+            ),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='kind',
-            field=models.CharField(max_length=64, verbose_name='kind'),
+            model_name="message",
+            name="kind",
+            field=models.CharField(max_length=64, verbose_name="kind"),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='reference',
-            field=models.CharField(blank=True, max_length=64, verbose_name='reference'),
+            model_name="message",
+            name="reference",
+            field=models.CharField(blank=True, max_length=64, verbose_name="reference"),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=16, verbose_name='status'),
+            model_name="message",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("sending", "Sending"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                ],
+                default="queued",
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['kind'], name='message_kind'),
+            model_name="message",
+            index=models.Index(fields=["kind"], name="message_kind"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['reference'], name='message_reference'),
+            model_name="message",
+            index=models.Index(fields=["reference"], name="message_reference"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['status'], name='message_status'),
+            model_name="message",
+            index=models.Index(fields=["status"], name="message_status"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('attempts', 0), ('status', 'queued')), fields=['id'], name='message_never_tried'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("attempts", 0), ("status", "queued")),
+                fields=["id"],
+                name="message_never_tried",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(fields=('dedupe_key',), name='message_dedupe_key_unique'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                fields=("dedupe_key",), name="message_dedupe_key_unique"
+            ),
         ),
     ]
