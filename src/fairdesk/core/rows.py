@@ -1,17 +1,23 @@
-"""Model instances from a statement written once.
+"""Statements written once, for the reads and writes that run on every request.
 
 For the few reads that run on every request (who is calling), the ORM took longer to build and
 compile the SQL than the database took to answer it. Such a read is written once, from the
 models' own tables and columns (``columns``), and its rows are turned into instances with the
 same conversions the ORM applies (``instance``): the instances are the ones a queryset would give.
+
+Writes the same way: ``insert`` writes new model instances as ``bulk_create`` would (the
+fields' ``pre_save`` and ``get_db_prep_save``, ids from ``RETURNING``), with an INSERT statement
+written once per model, database and number of rows.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connections
 from django.db.models import Field, Model
 
 
@@ -54,3 +60,64 @@ def instance(cols: Columns, values: Sequence[Any], connection: Any) -> Any:
             value = convert(value, col, connection)
         converted.append(value)
     return cols.model.from_db(connection.alias, cols.attnames, converted)
+
+
+def insert(objs: Sequence[Model], *, using: str = "default") -> None:
+    """Write ``objs`` — new instances of one model, all with an id or all without — as new rows,
+    in one statement, as ``bulk_create`` would: the same values (``auto_now`` and the other
+    ``pre_save`` rules, then the fields' database conversions), no signals, and the ids the
+    database gave set on the instances. For the hot path only: no expressions as values, no
+    multi-table inheritance."""
+    if not objs:
+        return
+    connection = connections[using]
+    model = type(objs[0])
+    with_pk = objs[0].pk is not None
+    if any(type(obj) is not model or (obj.pk is not None) != with_pk for obj in objs):
+        raise ValueError("insert: instances of one model, all with an id or all without")
+    sql, fields = _insert_statement(model, using, len(objs), with_pk)
+    params: list[Any] = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert")
+        for field in fields:
+            value = field.pre_save(obj, True)
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"insert: {field.name} is an expression; use the ORM")
+            params.append(field.get_db_prep_save(value, connection=connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if not with_pk:
+            pk = model._meta.pk
+            converters = connection.ops.get_db_converters(
+                pk.get_col(model._meta.db_table)
+            ) + pk.get_db_converters(connection)
+            for obj, (value,) in zip(objs, cursor.fetchall(), strict=True):
+                for convert in converters:
+                    value = convert(value, pk, connection)
+                obj.pk = value
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = using
+
+
+@functools.cache
+def _insert_statement(
+    model: type[Model], using: str, rows: int, with_pk: bool
+) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """The INSERT of ``insert`` (kept per database: the quoting is the backend's)."""
+    connection = connections[using]
+    opts = model._meta
+    if opts.parents:
+        raise TypeError(f"insert: {model.__name__} inherits another model; use the ORM")
+    fields = tuple(f for f in opts.local_concrete_fields if with_pk or f is not opts.pk)
+    if any(hasattr(f, "get_placeholder") for f in fields):
+        raise TypeError(f"insert: {model.__name__} has a field with its own placeholder")
+    qn = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)})"
+        f" VALUES {', '.join([row] * rows)}"
+    )
+    if not with_pk:
+        sql += f" RETURNING {qn(opts.pk.column)}"
+    return sql, fields

@@ -382,12 +382,10 @@ def _customer_for(user: Any, payload: ServiceRequestIn, api_client: Any) -> tupl
     if payload.customer_id is not None:
         if payload.address_id is not None:
             # the usual integration call names both: one read (the address with its customer)
-            from fairdesk.customers.models import Address
+            from fairdesk.customers.selectors import address_with_customer
 
-            address = (
-                Address.objects.select_related("customer")
-                .filter(pk=payload.address_id, customer_id=payload.customer_id)
-                .first()
+            address = address_with_customer(
+                address_id=payload.address_id, customer_id=payload.customer_id
             )
             if address is not None:
                 return address.customer, address

@@ -32,7 +32,7 @@ from fairdesk.core.errors import DomainError
 from fairdesk.core.ids import next_id
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.phones import mask_phone
-from fairdesk.core.rows import Columns, columns, instance
+from fairdesk.core.rows import Columns, columns, insert, instance
 from fairdesk.network.choices import MemberRole, OutletStatus, ProductLine
 from fairdesk.network.selectors import outlet_members
 from fairdesk.notifications.services import message_send, message_send_to_customer
@@ -622,7 +622,7 @@ def service_request_create(
         with transaction.atomic():
             # the id first, so the row is written once, with its number (``core.ids``)
             sr_id = next_id(ServiceRequest)
-            sr = ServiceRequest.objects.create(
+            sr = ServiceRequest(
                 id=sr_id,
                 number=f"SR{timezone.localtime(now, SHANGHAI):%y%m%d}{sr_id:06d}",
                 customer=customer,
@@ -645,20 +645,29 @@ def service_request_create(
                 created_by=user,
                 created_at=now,
             )
+            # the rows of a creation are written by statements written once (``core.rows``)
+            insert([sr])
             if owner is not None:
                 assert idempotency_key is not None
                 # claim the key: a concurrent call with the same key blocks on the unique
                 # constraint until this transaction ends, then fails, rolls back everything it
                 # wrote, and replays this request (see the IntegrityError handler below)
-                IdempotencyRecord.objects.create(
-                    key=idempotency_key, fingerprint=fingerprint, service_request=sr, **owner
+                insert(
+                    [
+                        IdempotencyRecord(
+                            key=idempotency_key,
+                            fingerprint=fingerprint,
+                            service_request=sr,
+                            **owner,
+                        )
+                    ]
                 )
             order = list(ClockType.values)
             clocks = [
                 _new_clock(request=sr, policy=p, outlet_calendar=calendar, start=now)
                 for _t, p in sorted(policies.items(), key=lambda item: order.index(item[0]))
             ]
-            SlaClock.objects.bulk_create(clocks)
+            insert(clocks)
             not_applying = promises_not_applying(sr, clocks=clocks) if sr.out_of_coverage else []
             if api_client is not None:
                 role = ActorRole.INTEGRATION
@@ -666,7 +675,7 @@ def service_request_create(
                 role = ActorRole.SYSTEM
             else:
                 role = actor_role_for(principal_for(actor), sr)
-            TimelineEvent.objects.bulk_create(
+            insert(
                 [
                     TimelineEvent(
                         request=sr,

@@ -77,3 +77,27 @@ def test_catalog_filter(make_model) -> None:  # type: ignore[no-untyped-def]
     make_model("B", product_line="television", active=False)
     assert [m.model_code for m in product_model_list(product_line="safe")] == ["A"]
     assert [m.model_code for m in product_model_list(include_inactive=True)] == ["A", "B"]
+
+
+def test_the_address_with_its_customer_reads_what_the_orm_would() -> None:
+    """The statement written once (``address_with_customer``) gives the ORM's instances, and
+    only for the address's own customer."""
+    from fairdesk.customers.models import Address
+    from fairdesk.customers.selectors import address_with_customer
+    from fairdesk.customers.services import address_create
+
+    owner = customer_get_or_create(phone="13800138000", name="李四")
+    other = customer_get_or_create(phone="13900148000", name="王五")
+    address = address_create(customer=owner, text="广东省深圳市南山区粤海街道科技园路1号")
+    found = address_with_customer(address_id=address.pk, customer_id=owner.pk)
+    assert found is not None
+    orm = Address.objects.select_related("customer").get(pk=address.pk)
+
+    def fields(obj: object) -> dict[str, object]:
+        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}  # type: ignore[attr-defined]
+
+    assert fields(found) == fields(orm)  # aware datetimes, booleans, decimals, ids
+    assert fields(found.customer) == fields(orm.customer)
+    assert found.customer.created_at.tzinfo is not None
+    assert address_with_customer(address_id=address.pk, customer_id=other.pk) is None
+    assert address_with_customer(address_id=address.pk + 1000, customer_id=owner.pk) is None
