@@ -33,12 +33,20 @@ from ninja.responses import Status as Respond
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from fairdesk.core.choices import label
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.localtime import local_or_none as _local
 from fairdesk.core.phones import normalize_mobile
 from fairdesk.core.schemas import ErrorOut
 from fairdesk.service_requests import selectors, services
-from fairdesk.service_requests.choices import ActorRole, Channel, Kind, Priority, Status
+from fairdesk.service_requests.choices import (
+    ActorRole,
+    Channel,
+    ClockType,
+    Kind,
+    Priority,
+    Status,
+)
 from fairdesk.service_requests.models import ServiceRequest, TimelineEvent
 
 router = Router()
@@ -291,11 +299,11 @@ def render_request(
     out: dict[str, Any] = {
         "number": sr.number,
         "kind": sr.kind,
-        "kind_label": str(sr.get_kind_display()),
+        "kind_label": label(Kind, sr.kind),
         "channel": sr.channel,
         "priority": sr.priority,
         "status": sr.status,
-        "status_label": str(sr.get_status_display()),
+        "status_label": label(Status, sr.status),
         "description": sr.description,
         "product_description": sr.product_description,
         "device": (
@@ -326,7 +334,7 @@ def render_request(
         out["promises_not_applying"] = [
             {
                 "clock_type": p.clock_type,
-                "label": str(p.get_clock_type_display()),
+                "label": label(ClockType, p.clock_type),
                 "duration_minutes": p.duration_minutes,
             }
             for p in selectors.promises_not_applying(sr, clocks=clocks)

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fairdesk.core import roles
+from fairdesk.core.choices import label
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone, normalize_mobile
 from fairdesk.network.choices import MemberRole
@@ -676,7 +677,7 @@ def clock_state(clock: SlaClock, *, now: datetime | None = None) -> ClockState:
     return ClockState(
         clock=clock,
         clock_type=clock.clock_type,
-        label=str(clock.get_clock_type_display()),
+        label=label(ClockType, clock.clock_type),
         cycle=clock.cycle,
         started_at=clock.started_at,
         deadline=view.deadline,

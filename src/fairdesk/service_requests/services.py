@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from fairdesk.core import roles
+from fairdesk.core.choices import label
 from fairdesk.core.errors import DomainError
 from fairdesk.core.ids import next_id
 from fairdesk.core.localtime import local_text as _local
@@ -431,12 +432,12 @@ def _confirmation_text(
 ) -> str:
     parts = [
         _("Your request %(number)s (%(kind)s) has been received.")
-        % {"kind": request.get_kind_display(), "number": request.number}
+        % {"kind": label(Kind, request.kind), "number": request.number}
     ]
     if clocks:
         promises = pgettext("list separator", "; ").join(
             _("%(clock)s by %(deadline)s")
-            % {"clock": c.get_clock_type_display(), "deadline": _local(c.deadline)}
+            % {"clock": label(ClockType, c.clock_type), "deadline": _local(c.deadline)}
             for c in clocks
         )
         parts.append(_("Our promises (Beijing time): %(promises)s.") % {"promises": promises})
@@ -454,7 +455,7 @@ def _confirmation_text(
                     "promises": pgettext("list separator", "; ").join(
                         _("%(clock)s within %(duration)s")
                         % {
-                            "clock": p.get_clock_type_display(),
+                            "clock": label(ClockType, p.clock_type),
                             "duration": format_duration(timedelta(minutes=p.duration_minutes)),
                         }
                         for p in not_applying
