@@ -32,6 +32,11 @@ class Columns:
     converters: tuple[tuple[Any, tuple[Callable[..., Any], ...]], ...]  # (column, converters)
 
 
+def column(model: type[Model], name: str, connection: Any) -> str:
+    """The quoted column of the field ``name`` of ``model``, for a statement written once."""
+    return str(connection.ops.quote_name(model._meta.get_field(name).column))
+
+
 def columns(model: type[Model], alias: str, connection: Any) -> Columns:
     """A model's columns and their converters. Callers keep the result per database vendor: the
     converters depend on the backend and the settings, not on one connection or thread."""

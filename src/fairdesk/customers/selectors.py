@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone, normalize_mobile
-from fairdesk.core.rows import Columns, columns, instance
+from fairdesk.core.rows import Columns, column, columns, instance
 from fairdesk.customers.choices import AddressStatus
 from fairdesk.customers.models import Address, Customer, Device, ProductModel
 
@@ -91,8 +91,7 @@ def _address_with_customer_statement(vendor: str) -> tuple[str, Columns, Columns
     a = columns(Address, "a", connection)
     c = columns(Customer, "c", connection)
 
-    def col(model: Any, name: str) -> str:
-        return qn(model._meta.get_field(name).column)
+    col = functools.partial(column, connection=connection)
 
     sql = (
         f"SELECT {a.sql}, {c.sql} FROM {qn(Address._meta.db_table)} a"

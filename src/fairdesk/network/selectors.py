@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from fairdesk.areas.gazetteer import COUNTY, PROVINCE, TOWNSHIP, get_gazetteer
 from fairdesk.areas.resolver import Resolution, resolve
 from fairdesk.core.errors import DomainError, NotFound
-from fairdesk.core.rows import Columns, columns, instance
+from fairdesk.core.rows import Columns, column, columns, instance
 from fairdesk.network.choices import LEVEL_NAME, OutletStatus
 from fairdesk.network.models import Coverage, Outlet, OutletMember
 
@@ -123,8 +123,7 @@ def _coverage_statement(vendor: str, where: str, codes: int = 0) -> tuple[str, C
     v = columns(Coverage, "v", connection)
     o = columns(Outlet, "o", connection)
 
-    def col(model: Any, name: str) -> str:
-        return qn(model._meta.get_field(name).column)
+    col = functools.partial(column, connection=connection)
 
     code = f"v.{col(Coverage, 'division_code')}"
     condition = (

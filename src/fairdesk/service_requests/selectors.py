@@ -37,6 +37,7 @@ from fairdesk.core import roles
 from fairdesk.core.choices import label
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone, normalize_mobile
+from fairdesk.core.rows import column
 from fairdesk.network.choices import MemberRole
 from fairdesk.service_requests import workflow
 from fairdesk.service_requests.choices import (
@@ -169,8 +170,7 @@ def _principal_sql(vendor: str) -> str:
 
     qn = connection.ops.quote_name
 
-    def col(model: Any, name: str) -> str:
-        return qn(model._meta.get_field(name).column)
+    col = functools.partial(column, connection=connection)
 
     user_groups = get_user_model().groups.through
     customers, groups = qn(Customer._meta.db_table), qn(Group._meta.db_table)

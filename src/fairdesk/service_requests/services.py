@@ -33,7 +33,7 @@ from fairdesk.core.errors import DomainError
 from fairdesk.core.ids import next_id
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.phones import mask_phone
-from fairdesk.core.rows import Columns, columns, insert, instance
+from fairdesk.core.rows import Columns, column, columns, insert, instance
 from fairdesk.network.choices import MemberRole, OutletStatus, ProductLine
 from fairdesk.network.selectors import outlet_members
 from fairdesk.notifications.services import message_send, message_send_to_customer
@@ -1103,8 +1103,7 @@ def _token_statement(vendor: str) -> tuple[str, Columns, Columns, Columns]:
     c = columns(ApiClient, "c", connection)
     u = columns(user_model, "u", connection)
 
-    def col(model: Any, name: str) -> str:
-        return qn(model._meta.get_field(name).column)
+    col = functools.partial(column, connection=connection)
 
     sql = (
         f"SELECT {t.sql}, {c.sql}, {u.sql} FROM {qn(ApiToken._meta.db_table)} t"
