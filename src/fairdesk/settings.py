@@ -201,7 +201,10 @@ HUEY = {
     "name": "fairdesk",
     "immediate": env_bool("HUEY_IMMEDIATE", False),
     "connection": _huey_connection,
-    "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
+    # Redis storage hands a new task over at once (BRPOP); the SQLite storage is polled, and an
+    # idle consumer backs off to ``max_delay`` between polls: 1 s, not Huey's 10 s, so that a
+    # sign-in code queued after a quiet minute still goes out within about a second.
+    "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread", "max_delay": 1.0},
 }
 
 # Reverse proxies in front of fairdesk that append to X-Forwarded-For (nginx: 1). 0: REMOTE_ADDR
