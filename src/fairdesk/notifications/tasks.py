@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from fairdesk.notifications.services import (
     DELIVERY_GATHER,
@@ -17,7 +17,8 @@ from fairdesk.notifications.services import (
 def deliver_new_messages() -> None:
     """The doorbell's task (``services._ring``): every message not yet tried. No retries of its
     own: what a failed run leaves queued, the next ring or the minute's retry delivers."""
-    messages_deliver_new(gather=DELIVERY_GATHER)
+    # in immediate mode (HUEY_IMMEDIATE) the task runs inside the request that rang: no wait
+    messages_deliver_new(gather=0 if HUEY.immediate else DELIVERY_GATHER)
 
 
 @db_task(retries=3, retry_delay=10)
