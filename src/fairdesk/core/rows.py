@@ -3,7 +3,7 @@
 For the few reads that run on every request (who is calling), the ORM took longer to build and
 compile the SQL than the database took to answer it. Such a read is written once, from the
 models' own tables and columns (``columns``), and its rows are turned into instances with the
-same conversions the ORM applies (``instance``): the instances are the ones a queryset would give.
+same conversions the ORM applies (``instances``): the instances are the ones a queryset would give.
 
 Writes the same way: ``insert`` writes new model instances as ``bulk_create`` would (the
 fields' ``pre_save`` and ``get_db_prep_save``, ids from ``RETURNING``), with an INSERT statement
@@ -57,14 +57,21 @@ def columns(model: type[Model], alias: str, connection: Any) -> Columns:
     )
 
 
-def instance(cols: Columns, values: Sequence[Any], connection: Any) -> Any:
-    """The model instance of a row's slice ``values`` (in ``cols.sql`` order)."""
-    converted = []
-    for value, (col, converters) in zip(values, cols.converters, strict=True):
-        for convert in converters:
-            value = convert(value, col, connection)
-        converted.append(value)
-    return cols.model.from_db(connection.alias, cols.attnames, converted)
+def instances(row: Sequence[Any], cols: Sequence[Columns], connection: Any) -> list[Any]:
+    """The model instances of one row of a statement that selects ``cols[0].sql, cols[1].sql,
+    …`` in this order: one instance per ``Columns``."""
+    found = []
+    start = 0
+    for c in cols:
+        values = row[start : start + len(c.attnames)]
+        start += len(c.attnames)
+        converted = []
+        for value, (col, converters) in zip(values, c.converters, strict=True):
+            for convert in converters:
+                value = convert(value, col, connection)
+            converted.append(value)
+        found.append(c.model.from_db(connection.alias, c.attnames, converted))
+    return found
 
 
 def insert(objs: Sequence[Model], *, using: str = "default") -> None:
@@ -80,7 +87,7 @@ def insert(objs: Sequence[Model], *, using: str = "default") -> None:
     with_pk = objs[0].pk is not None
     if any(type(obj) is not model or (obj.pk is not None) != with_pk for obj in objs):
         raise ValueError("insert: instances of one model, all with an id or all without")
-    sql, fields = _insert_statement(model, using, len(objs), with_pk)
+    sql, fields, pk_converters = _insert_statement(model, using, len(objs), with_pk)
     params: list[Any] = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")
@@ -93,11 +100,8 @@ def insert(objs: Sequence[Model], *, using: str = "default") -> None:
         cursor.execute(sql, params)
         if not with_pk:
             pk = model._meta.pk
-            converters = connection.ops.get_db_converters(
-                pk.get_col(model._meta.db_table)
-            ) + pk.get_db_converters(connection)
             for obj, (value,) in zip(objs, cursor.fetchall(), strict=True):
-                for convert in converters:
+                for convert in pk_converters:
                     value = convert(value, pk, connection)
                 obj.pk = value
     for obj in objs:
@@ -108,8 +112,9 @@ def insert(objs: Sequence[Model], *, using: str = "default") -> None:
 @functools.cache
 def _insert_statement(
     model: type[Model], using: str, rows: int, with_pk: bool
-) -> tuple[str, tuple[Field[Any, Any], ...]]:
-    """The INSERT of ``insert`` (kept per database: the quoting is the backend's)."""
+) -> tuple[str, tuple[Field[Any, Any], ...], tuple[Callable[..., Any], ...]]:
+    """The INSERT of ``insert``, its fields, and the converters of the ids it returns (kept per
+    database: the quoting and the conversions are the backend's)."""
     connection = connections[using]
     opts = model._meta
     if opts.parents:
@@ -123,6 +128,11 @@ def _insert_statement(
         f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)})"
         f" VALUES {', '.join([row] * rows)}"
     )
+    converters: tuple[Callable[..., Any], ...] = ()
     if not with_pk:
         sql += f" RETURNING {qn(opts.pk.column)}"
-    return sql, fields
+        col = opts.pk.get_col(opts.db_table)
+        converters = tuple(
+            connection.ops.get_db_converters(col) + opts.pk.get_db_converters(connection)
+        )
+    return sql, fields, converters

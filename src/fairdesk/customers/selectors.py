@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone, normalize_mobile
-from fairdesk.core.rows import Columns, column, columns, instance
+from fairdesk.core.rows import Columns, column, columns, instances
 from fairdesk.customers.choices import AddressStatus
 from fairdesk.customers.models import Address, Customer, Device, ProductModel
 
@@ -110,9 +110,7 @@ def address_with_customer(*, address_id: int, customer_id: int) -> Address | Non
         row = cursor.fetchone()
     if row is None:
         return None
-    n = len(address_cols.attnames)
-    address: Address = instance(address_cols, row[:n], connection)
-    address.customer = instance(customer_cols, row[n:], connection)
+    address, address.customer = instances(row, (address_cols, customer_cols), connection)
     return address
 
 

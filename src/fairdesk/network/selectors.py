@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from fairdesk.areas.gazetteer import COUNTY, PROVINCE, TOWNSHIP, get_gazetteer
 from fairdesk.areas.resolver import Resolution, resolve
 from fairdesk.core.errors import DomainError, NotFound
-from fairdesk.core.rows import Columns, column, columns, instance
+from fairdesk.core.rows import Columns, column, columns, instances
 from fairdesk.network.choices import LEVEL_NAME, OutletStatus
 from fairdesk.network.models import Coverage, Outlet, OutletMember
 
@@ -149,11 +149,9 @@ def _active_coverage(where: str, values: list[str]) -> list[Coverage]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [OutletStatus.ACTIVE, *values])
         rows = cursor.fetchall()
-    n = len(coverage_cols.attnames)
     found = []
     for row in rows:
-        coverage: Coverage = instance(coverage_cols, row[:n], connection)
-        coverage.outlet = instance(outlet_cols, row[n:], connection)
+        coverage, coverage.outlet = instances(row, (coverage_cols, outlet_cols), connection)
         found.append(coverage)
     return found
 

@@ -189,14 +189,12 @@ def _answer_doorbell() -> None:
     _huey().delete(DOORBELL_KEY)
 
 
-def _unstick_doorbell(now: datetime) -> bool:
+def _unstick_doorbell(now: datetime) -> None:
     """Remove a doorbell key left set by a process that died before queueing its task."""
     huey = _huey()
     rung_at = huey.get(DOORBELL_KEY, peek=True)
     if rung_at is not None and rung_at < (now - DOORBELL_STALE).timestamp():
         huey.delete(DOORBELL_KEY)
-        return True
-    return False
 
 
 def messages_deliver_new(

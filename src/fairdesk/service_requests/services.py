@@ -33,7 +33,7 @@ from fairdesk.core.errors import DomainError
 from fairdesk.core.ids import next_id
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.phones import mask_phone
-from fairdesk.core.rows import Columns, column, columns, insert, instance
+from fairdesk.core.rows import Columns, column, columns, insert, instances
 from fairdesk.network.choices import MemberRole, OutletStatus, ProductLine
 from fairdesk.network.selectors import outlet_members
 from fairdesk.notifications.services import message_send, message_send_to_customer
@@ -1131,10 +1131,7 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    a, b = len(token_cols.attnames), len(token_cols.attnames) + len(client_cols.attnames)
-    token: ApiToken = instance(token_cols, row[:a], connection)
-    client: ApiClient = instance(client_cols, row[a:b], connection)
-    client.user = instance(user_cols, row[b:], connection)
+    token, client, client.user = instances(row, (token_cols, client_cols, user_cols), connection)
     token.client = client
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
