@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from fairdesk.core.choices import is_value
 from fairdesk.core.rows import insert
 from fairdesk.notifications.choices import Channel, MessageStatus
 from fairdesk.notifications.models import Message
@@ -81,7 +82,7 @@ def message_send(
 
 
 def _check_channel(channel: str) -> None:
-    if channel not in Channel.values:
+    if not is_value(Channel, channel):
         raise ValueError(f"unknown channel {channel!r}")
 
 

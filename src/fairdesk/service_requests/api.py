@@ -37,7 +37,7 @@ from fairdesk.core.choices import label
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.localtime import local_or_none as _local
 from fairdesk.core.phones import normalize_mobile
-from fairdesk.core.schemas import ErrorOut
+from fairdesk.core.schemas import Data, ErrorOut
 from fairdesk.service_requests import selectors, services
 from fairdesk.service_requests.choices import (
     ActorRole,
@@ -123,29 +123,29 @@ AUTH = [TokenAuth(), SessionUserAuth()]
 # --------------------------------------------------------------------------------------------
 
 
-class CustomerOut(Schema):
+class CustomerOut(Data):
     id: int
     name: str
     phone: str = Field(description="Masked (138****8000) unless you may see it in full")
 
 
-class DeviceOut(Schema):
+class DeviceOut(Data):
     id: int | None
     label: str = Field(description="Model and serial number at intake")
 
 
-class AddressOut(Schema):
+class AddressOut(Data):
     text: str
     division_code: str
     division_name: str
 
 
-class OutletRefOut(Schema):
+class OutletRefOut(Data):
     code: str
     name: str
 
 
-class ClockOut(Schema):
+class ClockOut(Data):
     clock_type: str = Field(description="first_response | callback | on_site | resolution")
     label: str
     cycle: int = Field(description="1, or more for a clock restarted by reopening")
@@ -162,13 +162,13 @@ class ClockOut(Schema):
     escalation_level: int
 
 
-class PromiseOut(Schema):
+class PromiseOut(Data):
     clock_type: str
     label: str
     duration_minutes: int
 
 
-class ServiceRequestOut(Schema):
+class ServiceRequestOut(Data):
     number: str
     kind: Kind
     kind_label: str
@@ -197,14 +197,14 @@ class ServiceRequestDetailOut(ServiceRequestOut):
     )
 
 
-class ServiceRequestPage(Schema):
+class ServiceRequestPage(Data):
     items: list[ServiceRequestOut]
     total: int
     limit: int
     offset: int
 
 
-class ServiceRequestIn(Schema):
+class ServiceRequestIn(Data):
     kind: Kind
     description: str = Field(max_length=5000)
     customer_id: int | None = Field(None, description="Integrations and agents: the customer")
@@ -220,7 +220,7 @@ class ServiceRequestIn(Schema):
     )
 
 
-class TransitionIn(Schema):
+class TransitionIn(Data):
     to: Status
     reason: str = Field("", max_length=2000)
     serving_customer_id: int | None = Field(
@@ -228,12 +228,12 @@ class TransitionIn(Schema):
     )
 
 
-class AssignOutletIn(Schema):
+class AssignOutletIn(Data):
     outlet_code: str
     reason: str = Field(max_length=2000)
 
 
-class TimelineEventOut(Schema):
+class TimelineEventOut(Data):
     at: datetime
     kind: str
     from_status: str | None
@@ -293,9 +293,11 @@ def render_request(
     serving: Any = None,
     detail: bool = False,
     clocks: list[Any] | None = None,
+    not_applying: list[Any] | None = None,
 ) -> dict[str, Any]:
-    """The API's view of a request. ``clocks``: the request's clocks when the caller has just
-    written them (else they are read, or taken from ``prefetch_related("clocks")``)."""
+    """The API's view of a request. ``clocks`` and ``not_applying``: the request's clocks and
+    the promises that do not apply, when the caller has just written them (else they are read;
+    the clocks may come from ``prefetch_related("clocks")``)."""
     out: dict[str, Any] = {
         "number": sr.number,
         "kind": sr.kind,
@@ -337,7 +339,11 @@ def render_request(
                 "label": label(ClockType, p.clock_type),
                 "duration_minutes": p.duration_minutes,
             }
-            for p in selectors.promises_not_applying(sr, clocks=clocks)
+            for p in (
+                selectors.promises_not_applying(sr, clocks=clocks)
+                if not_applying is None
+                else not_applying
+            )
         ]
     return out
 
@@ -507,11 +513,14 @@ def create_request(
             .prefetch_related("clocks")
             .get(pk=sr.pk)
         )
-        clocks = None
-    else:
-        clocks = sr.new_clocks  # type: ignore[attr-defined]  # what was just written
+        clocks = not_applying = None
+    else:  # what was just written
+        clocks = sr.new_clocks  # type: ignore[attr-defined]
+        not_applying = sr.new_not_applying  # type: ignore[attr-defined]
     # the filer sees what they filed (even an integration that may not list requests)
-    body = render_request(sr, user=user, now=timezone.now(), detail=True, clocks=clocks)
+    body = render_request(
+        sr, user=user, now=timezone.now(), detail=True, clocks=clocks, not_applying=not_applying
+    )
     return Respond(200 if replay else 201, body)
 
 

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fairdesk.core import roles
-from fairdesk.core.choices import label
+from fairdesk.core.choices import is_value, label, rank
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone, normalize_mobile
 from fairdesk.core.rows import column
@@ -259,8 +259,7 @@ def _transition_denial(
 ) -> DomainError | None:
     """Why ``user`` may not move ``request`` to ``to_status`` (None: they may)."""
     principal = principal_for(user)
-    statuses = dict(Status.choices)
-    if to_status not in statuses:
+    if not is_value(Status, to_status):
         return DomainError(
             _("Unknown status: %(status)s.") % {"status": to_status},
             code="invalid_status",
@@ -271,7 +270,7 @@ def _transition_denial(
     if to_status not in allowed:
         return DomainError(
             _("A request that is “%(from)s” cannot become “%(to)s”.")
-            % {"from": statuses[request.status], "to": statuses[to_status]},
+            % {"from": label(Status, request.status), "to": label(Status, to_status)},
             code="illegal_transition",
             status=409,
             details={"from": request.status, "to": to_status, "allowed": sorted(allowed)},
@@ -622,24 +621,28 @@ def applicable_policies(
 
 
 def promises_not_applying(
-    request: ServiceRequest, *, clocks: Iterable[SlaClock] | None = None
+    request: ServiceRequest,
+    *,
+    clocks: Iterable[SlaClock] | None = None,
+    covered: dict[str, SlaPolicy] | None = None,
 ) -> list[SlaPolicy]:
     """For a request outside every outlet's coverage: the promises it would have had if covered
     (the customer is told honestly which ones do not apply). Empty for covered requests.
-    ``clocks``: the request's clocks when the caller has them (else they are read)."""
+    ``clocks``: the request's clocks when the caller has them (else they are read); ``covered``:
+    the ``applicable_policies`` of the request covered, when the caller has them."""
     if not request.out_of_coverage:
         return []
-    covered = applicable_policies(
-        kind=request.kind,
-        priority=request.priority,
-        division_code=request.division_code,
-        covered=True,
-    )
+    if covered is None:
+        covered = applicable_policies(
+            kind=request.kind,
+            priority=request.priority,
+            division_code=request.division_code,
+            covered=True,
+        )
     present = {clock.clock_type for clock in (request.clocks.all() if clocks is None else clocks)}
-    order = list(ClockType.values)
     return sorted(
         (p for t, p in covered.items() if t not in present),
-        key=lambda p: order.index(p.clock_type),
+        key=lambda p: rank(ClockType, p.clock_type),
     )
 
 
@@ -703,10 +706,9 @@ def clock_states(
     ``clocks`` the caller has just written), in the order first response, callback, on site,
     resolution, then by cycle."""
     now = now or timezone.now()
-    order = list(ClockType.values)
     clocks = sorted(
         request.clocks.all() if clocks is None else clocks,
-        key=lambda c: (order.index(c.clock_type), c.cycle),
+        key=lambda c: (rank(ClockType, c.clock_type), c.cycle),
     )
     return [clock_state(c, now=now) for c in clocks]
 

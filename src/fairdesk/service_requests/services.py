@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from fairdesk.core import roles
-from fairdesk.core.choices import label
+from fairdesk.core.choices import is_value, label, rank
 from fairdesk.core.errors import DomainError
 from fairdesk.core.ids import next_id
 from fairdesk.core.localtime import local_text as _local
@@ -527,19 +527,19 @@ def service_request_create(
     """
     now = timezone.now()
     # --- validate ------------------------------------------------------------------------
-    if kind not in Kind.values:
+    if not is_value(Kind, kind):
         raise _invalid(
             _("Unknown kind of request: %(kind)s.") % {"kind": kind},
             "invalid_kind",
             allowed=list(Kind.values),
         )
-    if channel not in Channel.values:
+    if not is_value(Channel, channel):
         raise _invalid(
             _("Unknown channel: %(channel)s.") % {"channel": channel},
             "invalid_channel",
             allowed=list(Channel.values),
         )
-    if priority not in Priority.values:
+    if not is_value(Priority, priority):
         raise _invalid(
             _("Unknown priority: %(priority)s.") % {"priority": priority},
             "invalid_priority",
@@ -663,13 +663,22 @@ def service_request_create(
                         )
                     ]
                 )
-            order = list(ClockType.values)
             clocks = [
                 _new_clock(request=sr, policy=p, outlet_calendar=calendar, start=now)
-                for _t, p in sorted(policies.items(), key=lambda item: order.index(item[0]))
+                for _t, p in sorted(policies.items(), key=lambda item: rank(ClockType, item[0]))
             ]
             insert(clocks)
-            not_applying = promises_not_applying(sr, clocks=clocks) if sr.out_of_coverage else []
+            not_applying = (
+                promises_not_applying(
+                    sr,
+                    clocks=clocks,
+                    covered=config.policies(
+                        kind=kind, priority=priority, division_code=division_code, covered=True
+                    ),
+                )
+                if sr.out_of_coverage
+                else []
+            )
             if api_client is not None:
                 role = ActorRole.INTEGRATION
             elif actor is None:
@@ -728,7 +737,9 @@ def service_request_create(
             raise
         return replay
     sr.idempotent_replay = False  # type: ignore[attr-defined]
-    sr.new_clocks = clocks  # type: ignore[attr-defined]  # to render the answer without a read
+    # to render the answer without reading them again
+    sr.new_clocks = clocks  # type: ignore[attr-defined]
+    sr.new_not_applying = not_applying  # type: ignore[attr-defined]
     return sr
 
 
