@@ -38,7 +38,7 @@ from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.localtime import local_or_none as _local
 from fairdesk.core.phones import normalize_mobile
 from fairdesk.core.schemas import Data, ErrorOut
-from fairdesk.service_requests import selectors, services
+from fairdesk.service_requests import config, selectors, services
 from fairdesk.service_requests.choices import (
     ActorRole,
     Channel,
@@ -75,7 +75,13 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = services.api_token_authenticate(key=token)
+        # every configuration's generation in one statement: the token is checked against the
+        # access configuration, and a creation routes with the routing one (``config``)
+        generations = config.read_generations()
+        request.config_generations = generations  # type: ignore[attr-defined]
+        found = services.api_token_authenticate(
+            key=token, access=config.access_config(generations.get(config.ACCESS))
+        )
         if found is None:
             raise DomainError(
                 _("The API token is not valid, or it was revoked."),
@@ -424,6 +430,15 @@ def _customer_for(user: Any, payload: ServiceRequestIn, api_client: Any) -> tupl
     return customer, None
 
 
+def _routing_config(request: HttpRequest) -> config.RoutingConfig | None:
+    """The routing configuration of the generation read when the token was checked (None:
+    signed in with a session, the service reads it)."""
+    generations = getattr(request, "config_generations", None)
+    if generations is None:
+        return None
+    return config.routing_config(generations.get(config.ROUTING))
+
+
 # --------------------------------------------------------------------------------------------
 # Endpoints
 # --------------------------------------------------------------------------------------------
@@ -504,6 +519,7 @@ def create_request(
         preferred_end=payload.preferred_end,
         idempotency_key=idempotency_key,
         api_client=api_client,
+        config=_routing_config(request),
     )
     replay = bool(getattr(sr, "idempotent_replay", False))
     if replay:

@@ -49,7 +49,12 @@ from fairdesk.service_requests.choices import (
     Priority,
     Status,
 )
-from fairdesk.service_requests.config import RoutingConfig, routing_config
+from fairdesk.service_requests.config import (
+    AccessConfig,
+    KeptToken,
+    RoutingConfig,
+    routing_config,
+)
 from fairdesk.service_requests.models import (
     ApiClient,
     ApiToken,
@@ -509,6 +514,7 @@ def service_request_create(
     preferred_end: datetime | None = None,
     idempotency_key: str | None = None,
     api_client: ApiClient | None = None,
+    config: RoutingConfig | None = None,
 ) -> ServiceRequest:
     """File a service request, route it, start its SLA clocks and confirm it to the customer.
 
@@ -524,6 +530,8 @@ def service_request_create(
       same key returns the same request (``request.idempotent_replay`` is True), never a second
       one — also when two calls race (the key is claimed by a unique constraint first); the same
       key with different content is a ``DomainError`` 422 ``idempotency_key_reused``.
+    * ``config``: the routing configuration, when the caller has read it (``config``); else it
+      is read here.
     """
     now = timezone.now()
     # --- validate ------------------------------------------------------------------------
@@ -605,8 +613,9 @@ def service_request_create(
         raise
 
     # --- decide (reads, outside the write transaction) -----------------------------------
-    # the routing configuration: one statement, then answers kept in memory (``config``)
-    config = routing_config()
+    # the routing configuration: one statement, then answers kept in memory (``config``); the
+    # caller passes it when it has read its generation already
+    config = config or routing_config()
     routing = route_request(kind=kind, address=address, device=device, config=config)
     division_code = address.division_code if address is not None else ""
     policies = config.policies(
@@ -1128,26 +1137,43 @@ def _token_statement(vendor: str) -> tuple[str, Columns, Columns, Columns]:
     return sql, t, c, u
 
 
-def api_token_authenticate(*, key: str) -> ApiToken | None:
-    """The active token with this key (of an active client and user), or None.
+def api_token_authenticate(*, key: str, access: AccessConfig | None = None) -> ApiToken | None:
+    """The active token with this key (of an active client and user), or None. The token comes
+    with its client and user, and the user's principal (``selectors.principal_for``).
 
-    Records when it was last used (at most once a minute, so that reads stay reads).
+    ``access``: the access configuration the caller has read (``config.access_config``); a token
+    authenticated under it is then taken from memory, as fresh instances (one statement, the
+    configuration's generation, instead of two). Records when the token was last used (at most
+    once a minute per process, so that reads stay reads).
     """
     key = (key or "").strip()
     if not key.startswith(TOKEN_PREFIX) or len(key) > 200:
         return None
+    key_hash = _hash_key(key)
     sql, token_cols, client_cols, user_cols = _token_statement(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [_hash_key(key), True, True, True])
-        row = cursor.fetchone()
-    if row is None:
+    cols = (token_cols, client_cols, user_cols)
+
+    def read() -> KeptToken | None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key_hash, True, True, True])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        token, _client, user = instances(row, cols, connection)
+        principal = principal_for(user)
+        return KeptToken(row=tuple(row), principal=principal, last_used_at=token.last_used_at)
+
+    kept = read() if access is None else access.token(key_hash, read)
+    if kept is None:
         return None
-    token, client, client.user = instances(row, (token_cols, client_cols, user_cols), connection)
+    token, client, client.user = instances(kept.row, cols, connection)
     token.client = client
+    client.user._fairdesk_principal = kept.principal  # as principal_for keeps it
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+    if kept.last_used_at is None or now - kept.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        kept.last_used_at = now
+    token.last_used_at = kept.last_used_at
     return token
 
 
