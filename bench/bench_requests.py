@@ -304,7 +304,7 @@ function request()
   local c = customers[math.random(#customers)]
   local body = '{"kind":"repair","description":"空调不制冷，外机有异响","customer_id":' .. c[1]
     .. ',"address_id":' .. c[2] .. ',"product_description":"壁挂式空调"}'
-  local idem = string.format("wrk-%d-%d-%d", tid, counter, math.random(1000000000))
+  local idem = string.format("{PREFIX}-%d-%d-%d", tid, counter, math.random(1000000000))
   return wrk.format("POST", "/api/v1/service-requests", {
     ["Authorization"] = "Bearer " .. key,
     ["Content-Type"] = "application/json",
@@ -335,7 +335,9 @@ def wait_for_outbox(db: str, timeout: float = 120.0) -> dict[str, float]:
 def cpu_seconds(server_sid: int) -> dict[str, float]:
     """CPU seconds used so far (user + system) by the server's processes (gunicorn workers and
     the Huey worker: the session of `fairdesk serve`), PostgreSQL, Redis and this process's
-    finished children (the load generator), from /proc (Linux)."""
+    finished children (the load generator), from /proc (Linux). Each process counts with its
+    ended children (cutime, cstime): a database connection closed during a run (its
+    CONN_MAX_AGE reached) is counted by the postmaster that reaped it."""
     tick = os.sysconf("SC_CLK_TCK")
     out: dict[str, Any] = {"gunicorn": 0.0, "huey worker": 0.0, "postgres": 0.0, "redis": 0.0}
     per_pid: dict[int, tuple[str, float]] = {}
@@ -347,7 +349,8 @@ def cpu_seconds(server_sid: int) -> dict[str, float]:
             continue
         comm = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
-        sid, used = int(fields[3]), (int(fields[11]) + int(fields[12])) / tick
+        sid = int(fields[3])
+        used = sum(int(f) for f in fields[11:15]) / tick  # utime, stime, cutime, cstime
         if sid == server_sid and "gunicorn" in cmdline:
             per_pid[int(pid)] = ("gunicorn", used)
         elif sid == server_sid and " worker" in cmdline:
@@ -363,23 +366,32 @@ def cpu_seconds(server_sid: int) -> dict[str, float]:
 
 
 def cpu_used(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
-    """CPU seconds between two ``cpu_seconds`` snapshots, process by process (a process that
-    ended in between is not counted; one that started is counted from zero)."""
+    """CPU seconds between two ``cpu_seconds`` snapshots, group by group (a process that ended in
+    between moved into its parent's count of ended children; one that started counts from
+    zero)."""
     used = {k: 0.0 for k in after if k != "_pids"}
-    for pid, (group, seconds) in after["_pids"].items():
-        used[group] += seconds - before["_pids"].get(pid, (group, 0.0))[1]
+    for snapshot, sign in ((after, 1), (before, -1)):
+        for group, seconds in snapshot["_pids"].values():
+            used[group] += sign * seconds
     used["load generator"] = after["load generator"] - before["load generator"]
     return used
 
 
-def run_wrk(port: int, key: str, customers: list[dict], clients: int, duration: float) -> dict:
-    """Closed loop with wrk (a load generator in C: it leaves the 2 cores to the server)."""
+def run_wrk(
+    port: int, key: str, customers: list[dict], clients: int, duration: float, prefix: str = "wrk"
+) -> dict:
+    """Closed loop with wrk (a load generator in C: it leaves the 2 cores to the server). Its
+    Idempotency-Keys start with ``prefix``."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (or run without --wrk)")
     table = ", ".join(f"{{{c['customer_id']}, {c['address_id']}}}" for c in customers)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        script = WRK_SCRIPT.replace("{CUSTOMERS}", "{" + table + "}").replace("{KEY}", key)
+        script = (
+            WRK_SCRIPT.replace("{CUSTOMERS}", "{" + table + "}")
+            .replace("{KEY}", key)
+            .replace("{PREFIX}", prefix)
+        )
         fh.write(script + WRK_REPORT)
     out = sh(
         wrk,
@@ -450,6 +462,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="closed loop with wrk (C) instead of Python threads: the clients' own CPU is small",
     )
+    ap.add_argument(
+        "--warmup",
+        type=float,
+        default=0.0,
+        help="seconds of wrk load before the closed loop, not measured: every worker has then "
+        "met most customers' divisions once (its routing answers kept), as a server that has "
+        "run for a while has",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the database and data folder")
     ap.add_argument(
         "--workers", type=int, default=0, help="gunicorn workers (default: fairdesk serve's)"
@@ -485,6 +505,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"open loop: {a.rate:g}/s for {a.duration:g} s …", file=sys.stderr)
         open_r = run_open(port, setup["key"], setup["customers"], a.rate, a.duration, a.threads)
         closed_r = None
+        if a.warmup and not a.no_max:
+            print(f"warm-up: {a.clients} clients for {a.warmup:g} s …", file=sys.stderr)
+            if a.wrk:
+                run_wrk(port, setup["key"], setup["customers"], a.clients, a.warmup, "warm")
+            else:
+                run_closed(port, setup["key"], setup["customers"], a.clients, a.warmup, seed=3000)
         if not a.no_max:
             print(f"closed loop: {a.clients} clients for {a.duration:g} s …", file=sys.stderr)
             before = cpu_seconds(server.pid)
