@@ -9,7 +9,7 @@ transaction, write the request, claim its Idempotency-Key and queue the customer
 (three rows). This script serves exactly that and nothing more — no routing, no SLA clocks, no
 timeline, no ORM, no Ninja, no background worker — as a plain Django view (``bench/floor_app.py``)
 behind fairdesk's own settings and middleware, with gunicorn started as ``fairdesk serve`` starts
-it (2 × CPUs + 1 workers, access log on), on a fresh PostgreSQL database. wrk then posts as fast
+it (its default workers, access log on), on a fresh PostgreSQL database. wrk then posts as fast
 as the server answers (closed loop, 16 connections), and, for reference, gets ``/healthz`` (one
 ``SELECT 1``). Afterwards it checks that every 201 answer has its row, once.
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE))
 
 from bench_requests import WRK_REPORT, bench_env, free_port, sh, wait_until_healthy  # noqa: E402
 
-from fairdesk.cli import _gunicorn_argv  # noqa: E402
+from fairdesk.cli import _gunicorn_argv, default_web_workers  # noqa: E402
 
 WRK_POST = r"""
 local counter = 0
@@ -99,7 +99,7 @@ def main() -> int:
         key = sh(sys.executable, "-c", "import floor_app; print(floor_app.setup())", env=env)
         key = key.strip().splitlines()[-1]
         port = free_port()
-        workers = (os.cpu_count() or 1) * 2 + 1
+        workers = default_web_workers()
         # gunicorn exactly as `fairdesk serve` starts it (its default number of workers)
         server = subprocess.Popen(
             _gunicorn_argv("127.0.0.1", port, workers),

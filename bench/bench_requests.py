@@ -9,8 +9,8 @@ What it does, from nothing:
   2. creates --customers customers, each with an address resolved by the gazetteer (spread over
      the demo's covered counties, plus 10 % outside any coverage), and an API token for an
      integration;
-  3. starts `fairdesk serve` (gunicorn with its default workers: 2 × CPUs + 1, plus the Huey
-     worker) with REDIS_URL set, as a production install would run it;
+  3. starts `fairdesk serve` (gunicorn with its default workers, `cli.default_web_workers`,
+     plus the Huey worker) with REDIS_URL set, as a production install would run it;
   4. open loop: sends POST /api/v1/service-requests at a fixed --rate for --duration seconds from
      a pool of client threads (each with its own keep-alive connection). Latency is measured from
      the moment a request was *due*, so a stalled server cannot hide its queueing (no
@@ -45,6 +45,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from fairdesk.cli import default_web_workers
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -499,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
             start_new_session=True,
         )
         wait_until_healthy(port)
-        workers = a.workers or (os.cpu_count() or 1) * 2 + 1
+        workers = a.workers or default_web_workers()
         # warm every worker
         run_closed(port, setup["key"], setup["customers"], workers, 3, seed=1000)
         print(f"open loop: {a.rate:g}/s for {a.duration:g} s …", file=sys.stderr)

@@ -26,6 +26,35 @@ def _manage(*args: str) -> None:
     call_command(*args)
 
 
+def default_web_workers() -> int:
+    """``fairdesk serve``'s gunicorn workers: ``WEB_CONCURRENCY`` when set (the variable gunicorn
+    and hosting platforms use), else one per CPU, at least two.
+
+    Gunicorn's rule of thumb, 2 × CPUs + 1, assumes workers spend half their time waiting. A
+    fairdesk worker computes for about 70 % of a request (the rest is waiting on the database),
+    so more workers than cores mostly take turns on them: on a 2-core machine with PostgreSQL
+    beside it, 2 workers filed more requests per second than 3 or 5, with less CPU per request
+    in every process, the database's included (docs/benchmarks.md, "Gunicorn workers at steady
+    state"). At least two, so that one long request (an export, a coverage import) never holds
+    the whole server. With the database on another machine, workers wait longer: raise
+    WEB_CONCURRENCY (or --workers). Sync workers read a request body as it arrives: in
+    production put a buffering reverse proxy (nginx) in front, as for TLS, so that a slow upload
+    does not hold a worker.
+    """
+    value = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if value:
+        try:
+            workers = int(value)
+        except ValueError:
+            raise SystemExit(
+                f"WEB_CONCURRENCY must be a whole number of workers, not {value!r}"
+            ) from None
+        if workers < 1:
+            raise SystemExit(f"WEB_CONCURRENCY must be at least 1, not {workers}")
+        return workers
+    return max(2, os.cpu_count() or 1)
+
+
 def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
     return [
         sys.executable,
@@ -104,9 +133,10 @@ def cmd_demo(ns: argparse.Namespace) -> int:
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:
+    workers = ns.workers or default_web_workers()  # a wrong WEB_CONCURRENCY stops here
     _manage("migrate", "--noinput")
     _manage("collectstatic", "--noinput", "--verbosity", "0")
-    return _run_server_with_worker(ns.host, ns.port, ns.workers, with_worker=not ns.no_worker)
+    return _run_server_with_worker(ns.host, ns.port, workers, with_worker=not ns.no_worker)
 
 
 def cmd_worker(ns: argparse.Namespace) -> int:
@@ -137,17 +167,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fairdesk", description="fairdesk after-sales platform")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def server_args(p: argparse.ArgumentParser, workers: int) -> None:
+    def server_args(p: argparse.ArgumentParser, workers: int | None) -> None:
         p.add_argument("--host", default=os.environ.get("FAIRDESK_HOST", "127.0.0.1"))
         p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        p.add_argument("--workers", type=int, default=workers, help="gunicorn worker processes")
+        p.add_argument(
+            "--workers",
+            type=int,
+            default=workers,
+            help="gunicorn worker processes (default: "
+            + (str(workers) if workers else "$WEB_CONCURRENCY, else one per CPU, at least 2")
+            + ")",
+        )
 
     p = sub.add_parser("demo", help="migrate, seed demo data and serve (SQLite in var/demo)")
     server_args(p, workers=2)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help="production server: gunicorn + whitenoise")
-    server_args(p, workers=(os.cpu_count() or 1) * 2 + 1)
+    server_args(p, workers=None)
     p.add_argument(
         "--no-worker",
         action="store_true",
