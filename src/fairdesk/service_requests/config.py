@@ -83,7 +83,6 @@ ACCESS_TABLES = (
     Watched("network_outletmember"),
     Watched("customers_customer", only=("user_id",)),
 )
-WATCHED: dict[str, tuple[Watched | str, ...]] = {ROUTING: ROUTING_TABLES, ACCESS: ACCESS_TABLES}
 GENERATION_TABLE = "service_requests_configgeneration"
 # Answers kept at most (one per division code, policy key or outlet): about 1 KB each.
 MAX_ANSWERS = 20_000
@@ -122,8 +121,8 @@ def install_triggers(
     one of its tables changes (PostgreSQL and SQLite).
 
     A watched table that ignores some columns lists the others when its triggers are created: a
-    migration that adds a column to it must install its triggers again (``test_config`` checks
-    every column)."""
+    migration that adds a column to it must install its triggers again (``test_access_config``
+    updates every column)."""
     vendor = schema_editor.connection.vendor
     qn = schema_editor.connection.ops.quote_name
     if vendor == "postgresql":
