@@ -34,12 +34,12 @@ def default_web_workers() -> int:
     fairdesk worker computes for about 70 % of a request (the rest is waiting on the database),
     so more workers than cores mostly take turns on them: on a 2-core machine with PostgreSQL
     beside it, 2 workers filed more requests per second than 3 or 5, with less CPU per request
-    in every process, the database's included (docs/benchmarks.md, "Gunicorn workers at steady
-    state"). At least two, so that one long request (an export, a coverage import) never holds
-    the whole server. With the database on another machine, workers wait longer: raise
-    WEB_CONCURRENCY (or --workers). Sync workers read a request body as it arrives: in
-    production put a buffering reverse proxy (nginx) in front, as for TLS, so that a slow upload
-    does not hold a worker.
+    in every process, the database's included (docs/benchmarks.md, issue 3, "Session of
+    2026-12-06 (fourth)", item 4). At least two, so that one long request (an export, a
+    coverage import) never holds the whole server. With the database on another machine,
+    workers wait longer: raise WEB_CONCURRENCY (or --workers). Sync workers read a request body
+    as it arrives: in production put a buffering reverse proxy (nginx) in front, as for TLS, so
+    that a slow upload does not hold a worker.
     """
     value = os.environ.get("WEB_CONCURRENCY", "").strip()
     if value:
