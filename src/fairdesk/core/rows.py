@@ -7,14 +7,17 @@ same conversions the ORM applies (``instances``): the instances are the ones a q
 
 Writes the same way: ``insert`` writes new model instances as ``bulk_create`` would (the
 fields' ``pre_save`` and ``get_db_prep_save``, ids from ``RETURNING``), with an INSERT statement
-written once per model, database and number of rows.
+written once per model, database and number of rows. In a ``written_together`` block the
+inserts of several models go to the database as one statement.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.db import connections
@@ -79,7 +82,10 @@ def insert(objs: Sequence[Model], *, using: str = "default") -> None:
     in one statement, as ``bulk_create`` would: the same values (``auto_now`` and the other
     ``pre_save`` rules, then the fields' database conversions), no signals, and the ids the
     database gave set on the instances. For the hot path only: no expressions as values, no
-    multi-table inheritance."""
+    multi-table inheritance.
+
+    In a ``written_together`` block the rows are written with the block's other inserts, and
+    the ids are set when they are written (see there)."""
     if not objs:
         return
     connection = connections[using]
@@ -87,34 +93,57 @@ def insert(objs: Sequence[Model], *, using: str = "default") -> None:
     with_pk = objs[0].pk is not None
     if any(type(obj) is not model or (obj.pk is not None) != with_pk for obj in objs):
         raise ValueError("insert: instances of one model, all with an id or all without")
-    sql, fields, pk_converters = _insert_statement(model, using, len(objs), with_pk)
+    statement = _insert_statement(model, using, len(objs), with_pk)
     params: list[Any] = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")
-        for field in fields:
-            value = field.pre_save(obj, True)
+        for f in statement.fields:
+            value = f.pre_save(obj, True)
             if hasattr(value, "resolve_expression"):
-                raise TypeError(f"insert: {field.name} is an expression; use the ORM")
-            params.append(field.get_db_prep_save(value, connection=connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if not with_pk:
-            pk = model._meta.pk
-            for obj, (value,) in zip(objs, cursor.fetchall(), strict=True):
-                for convert in pk_converters:
-                    value = convert(value, pk, connection)
-                obj.pk = value
+                raise TypeError(f"insert: {f.name} is an expression; use the ORM")
+            params.append(f.get_db_prep_save(value, connection=connection))
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
+    queued = _Rows(statement, objs, params)
+    together: _Together | None = getattr(connection, _TOGETHER, None)
+    if together is not None:
+        together.rows.append(queued)
+    else:
+        _write([queued], connection)
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """The INSERT of ``insert`` for one model and number of rows, written once per database."""
+
+    model: type[Model]
+    sql: str  # INSERT … VALUES (…), … [RETURNING id]
+    fields: tuple[Field[Any, Any], ...]  # the columns written, in the order of the values
+    returning: bool  # the database gives the ids
+    pk_converters: tuple[Callable[..., Any], ...]  # for the ids it returns
+
+
+@dataclass(slots=True)
+class _Rows:
+    """Rows to write: a statement, the instances and the statement's parameters."""
+
+    statement: _Statement
+    objs: Sequence[Model]
+    params: list[Any]
+
+    def set_ids(self, ids: Sequence[Any], connection: Any) -> None:
+        pk = self.statement.model._meta.pk
+        for obj, value in zip(self.objs, ids, strict=True):
+            for convert in self.statement.pk_converters:
+                value = convert(value, pk, connection)
+            obj.pk = value
 
 
 @functools.cache
-def _insert_statement(
-    model: type[Model], using: str, rows: int, with_pk: bool
-) -> tuple[str, tuple[Field[Any, Any], ...], tuple[Callable[..., Any], ...]]:
-    """The INSERT of ``insert``, its fields, and the converters of the ids it returns (kept per
-    database: the quoting and the conversions are the backend's)."""
+def _insert_statement(model: type[Model], using: str, rows: int, with_pk: bool) -> _Statement:
+    """The INSERT of ``insert``, kept per database: the quoting and the conversions are the
+    backend's."""
     connection = connections[using]
     opts = model._meta
     if opts.parents:
@@ -135,4 +164,98 @@ def _insert_statement(
         converters = tuple(
             connection.ops.get_db_converters(col) + opts.pk.get_db_converters(connection)
         )
-    return sql, fields, converters
+    return _Statement(model, sql, fields, not with_pk, converters)
+
+
+# --------------------------------------------------------------------------------------------
+# Several models' rows in one statement
+# --------------------------------------------------------------------------------------------
+
+_TOGETHER = "_fairdesk_written_together"
+
+
+@dataclass(slots=True)
+class _Together:
+    rows: list[_Rows] = dataclass_field(default_factory=list)
+    writing: bool = False
+
+
+@contextmanager
+def written_together(using: str = "default") -> Iterator[None]:
+    """Write the block's ``insert`` calls as one statement, when the block ends.
+
+    A creation writes rows of several models (a request, its clocks, its timeline, its
+    messages); each INSERT costs a round trip to the database and its share of work on both
+    sides, more than the rows themselves. On PostgreSQL the block's inserts are written by one
+    statement, each INSERT a data-modifying ``WITH`` query of it, all in the same snapshot, and
+    the ids the database gives are set on the instances then. Elsewhere (SQLite runs in the
+    process: nothing to save) each ``insert`` writes at once, as outside a block.
+
+    * The order of statements is kept: any other statement run on the connection in the block
+      (a read, an UPDATE through the ORM) first writes the inserts queued before it.
+    * Code in the block must not use the id of an instance it inserted without one: the id is
+      set when the rows are written (at the end of the block, or before the next statement).
+    * A row that breaks a constraint fails the whole statement, at the end of the block, as
+      the same Django database error; use the block inside ``transaction.atomic``, which then
+      rolls back.
+    * Nested blocks join the outer one."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or getattr(connection, _TOGETHER, None) is not None:
+        yield
+        return
+    together = _Together()
+
+    def queued_first(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if together.rows and not together.writing:
+            _flush(together, connection)
+        return execute(sql, params, many, context)
+
+    setattr(connection, _TOGETHER, together)
+    try:
+        with connection.execute_wrapper(queued_first):
+            yield
+    finally:
+        setattr(connection, _TOGETHER, None)
+    _flush(together, connection)
+
+
+def _flush(together: _Together, connection: Any) -> None:
+    rows, together.rows = together.rows, []
+    if not rows:
+        return
+    together.writing = True
+    try:
+        _write(rows, connection)
+    finally:
+        together.writing = False
+
+
+def _write(rows: list[_Rows], connection: Any) -> None:
+    """Write ``rows`` (one statement each, or all in one) and set the ids returned."""
+    if len(rows) == 1:
+        sql = rows[0].statement.sql
+        params = rows[0].params
+    else:
+        sql = _together_statement(tuple(r.statement for r in rows))
+        params = [p for r in rows for p in r.params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returning = [r for r in rows if r.statement.returning]
+        if not returning:
+            return
+        if len(rows) == 1:
+            rows[0].set_ids([value for (value,) in cursor.fetchall()], connection)
+            return
+        arrays = cursor.fetchone()
+    for r, ids in zip(returning, arrays, strict=True):
+        r.set_ids(ids, connection)
+
+
+@functools.cache
+def _together_statement(statements: tuple[_Statement, ...]) -> str:
+    """One PostgreSQL statement that runs ``statements`` (INSERTs) and answers one row: for each
+    INSERT that returns ids, the array of its ids in the order of its rows (a ``WITH`` query's
+    rows come in the order its RETURNING gave them)."""
+    parts = [f"w{i} AS ({s.sql})" for i, s in enumerate(statements)]
+    arrays = [f"ARRAY(SELECT * FROM w{i})" for i, s in enumerate(statements) if s.returning]
+    return f"WITH {', '.join(parts)} SELECT {', '.join(arrays) or '1'}"

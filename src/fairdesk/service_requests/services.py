@@ -33,7 +33,7 @@ from fairdesk.core.errors import DomainError
 from fairdesk.core.ids import next_id
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.phones import mask_phone
-from fairdesk.core.rows import Columns, column, columns, insert, instances
+from fairdesk.core.rows import Columns, column, columns, insert, instances, written_together
 from fairdesk.network.choices import MemberRole, OutletStatus, ProductLine
 from fairdesk.network.selectors import outlet_members
 from fairdesk.notifications.services import message_send, message_send_to_customer
@@ -629,7 +629,8 @@ def service_request_create(
 
     # --- write ---------------------------------------------------------------------------
     try:
-        with transaction.atomic():
+        # the rows are written by one statement at the end of the block (``core.rows``)
+        with transaction.atomic(), written_together():
             # the id first, so the row is written once, with its number (``core.ids``)
             sr_id = next_id(ServiceRequest)
             sr = ServiceRequest(

@@ -1,4 +1,5 @@
-"""core.rows.insert writes what bulk_create would (PostgreSQL and SQLite)."""
+"""core.rows.insert writes what bulk_create would, alone or several models in one statement
+(``written_together``), on PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from fairdesk.core.rows import insert
+from fairdesk.core.rows import insert, written_together
 from fairdesk.customers.models import Customer
 from fairdesk.notifications.models import Message
 
@@ -50,3 +52,72 @@ def test_insert_with_ids_and_constraints() -> None:
     with pytest.raises(ValueError, match="all with an id or all without"):
         insert([Group(id=9002, name="a"), Group(name="b")])
     insert([])  # nothing to write
+
+
+def together_statements() -> int:
+    """How many statements a ``written_together`` block of inserts into three tables costs."""
+    return 1 if connection.vendor == "postgresql" else 3
+
+
+def test_written_together_writes_several_models_in_one_statement(time_machine: Any) -> None:
+    time_machine.move_to(datetime(2026, 3, 1, 8, 0, tzinfo=UTC), tick=False)
+    customer = Customer.objects.create(phone="13800138000", name="李雷")
+    apart = [
+        Message(channel="sms", kind="t", body="一", recipient="13800138000", customer=customer),
+        Message(channel="portal", kind="t", body="二", subject="主题", customer=customer),
+    ]
+    insert(apart)
+    groups = [Group(name="甲"), Group(name="乙")]
+    messages = [
+        Message(channel="sms", kind="t", body="一", recipient="13800138000", customer=customer),
+        Message(channel="portal", kind="t", body="二", subject="主题", customer=customer),
+    ]
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), written_together():
+        insert(groups)
+        insert(messages)
+        insert([Group(id=9101, name="丙")])  # an id given: nothing returned for it
+    writes = [q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(writes) == together_statements()
+    # the ids the database gave, in the order of the rows, and the rows as insert writes them
+    assert [g.name for g in Group.objects.filter(pk__in=[g.pk for g in groups])] == ["甲", "乙"]
+    assert Group.objects.get(pk=9101).name == "丙"
+    assert messages[1].pk == messages[0].pk + 1
+    for mine, alone in zip(messages, apart, strict=True):
+        assert not mine._state.adding and mine._state.db == "default"
+        a, b = fields(Message.objects.get(pk=mine.pk)), fields(Message.objects.get(pk=alone.pk))
+        assert a.pop("id") != b.pop("id")
+        assert a == b
+
+
+def test_written_together_keeps_the_order_of_statements() -> None:
+    """A statement run in the block first writes the inserts queued before it: a read sees
+    them, and an update changes them."""
+    customer = Customer.objects.create(phone="13800138001", name="韩梅梅")
+    with transaction.atomic(), written_together():
+        message = Message(channel="portal", kind="t", body="一", customer=customer)
+        insert([message])
+        assert Message.objects.filter(customer=customer).count() == 1
+        assert message.pk is not None
+        insert([Group(name="丁")])
+        Group.objects.filter(name="丁").update(name="戊")
+        with written_together():  # a nested block joins the outer one
+            insert([Group(name="己")])
+    assert set(
+        Group.objects.filter(name__in=["丁", "戊", "己"]).values_list("name", flat=True)
+    ) == {
+        "戊",
+        "己",
+    }
+
+
+def test_written_together_fails_as_a_whole_and_the_transaction_rolls_back() -> None:
+    customer = Customer.objects.create(phone="13800138002", name="王五")
+    Group.objects.create(name="taken")
+    with pytest.raises(IntegrityError), transaction.atomic(), written_together():
+        insert([Message(channel="portal", kind="t", body="一", customer=customer)])
+        insert([Group(name="taken")])  # the database refuses the block's statement
+    assert not Message.objects.filter(customer=customer).exists()
+    # the connection is usable after the failure, with or without a block
+    with transaction.atomic(), written_together():
+        insert([Group(name="free")])
+    assert Group.objects.filter(name="free").exists()
