@@ -135,7 +135,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that skips its round trip on a connection in steady
+    # use (fairdesk/core/db/postgresql/base.py)
+    DATABASES["default"]["ENGINE"] = "fairdesk.core.db.postgresql"
+if DATABASES["default"]["ENGINE"] == "fairdesk.core.db.postgresql" and env_bool(
     "DATABASE_PREPARED_STATEMENTS", True
 ):
     # Parameters sent apart from the SQL (server-side binding), and a statement run five times
