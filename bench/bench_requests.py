@@ -480,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
 
     fairdesk = shutil.which("fairdesk") or str(Path(sys.executable).parent / "fairdesk")
-    db = f"fairdesk_bench_{int(time.time())}"
+    db = f"fairdesk_bench_{int(time.time())}_{os.getpid()}"  # two may run at once (ab_requests)
     data_dir = Path(tempfile.mkdtemp(prefix="fairdesk-bench-"))
     env = bench_env(db, data_dir)
     sh("createdb", "-h", "127.0.0.1", "-U", "postgres", db)
