@@ -102,9 +102,6 @@ def insert(objs: Sequence[Model], *, using: str = "default") -> None:
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"insert: {f.name} is an expression; use the ORM")
             params.append(f.get_db_prep_save(value, connection=connection))
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = using
     queued = _Rows(statement, objs, params)
     together: _Together | None = getattr(connection, _TOGETHER, None)
     if together is not None:
@@ -132,12 +129,18 @@ class _Rows:
     objs: Sequence[Model]
     params: list[Any]
 
-    def set_ids(self, ids: Sequence[Any], connection: Any) -> None:
-        pk = self.statement.model._meta.pk
-        for obj, value in zip(self.objs, ids, strict=True):
-            for convert in self.statement.pk_converters:
-                value = convert(value, pk, connection)
-            obj.pk = value
+    def written(self, ids: Sequence[Any] | None, connection: Any) -> None:
+        """The rows are in the database: the instances get the ``ids`` it returned, if any,
+        and are saved instances from now on."""
+        if ids is not None:
+            pk = self.statement.model._meta.pk
+            for obj, value in zip(self.objs, ids, strict=True):
+                for convert in self.statement.pk_converters:
+                    value = convert(value, pk, connection)
+                obj.pk = value
+        for obj in self.objs:
+            obj._state.adding = False
+            obj._state.db = connection.alias
 
 
 @functools.cache
@@ -242,13 +245,14 @@ def _write(rows: list[_Rows], connection: Any) -> None:
         cursor.execute(sql, params)
         returning = [r for r in rows if r.statement.returning]
         if not returning:
-            return
-        if len(rows) == 1:
-            rows[0].set_ids([value for (value,) in cursor.fetchall()], connection)
-            return
-        arrays = cursor.fetchone()
-    for r, ids in zip(returning, arrays, strict=True):
-        r.set_ids(ids, connection)
+            arrays: Any = ()
+        elif len(rows) == 1:
+            arrays = ([value for (value,) in cursor.fetchall()],)
+        else:
+            arrays = cursor.fetchone()
+    ids = dict(zip(map(id, returning), arrays, strict=True))
+    for r in rows:
+        r.written(ids.get(id(r)), connection)
 
 
 @functools.cache

@@ -47,8 +47,10 @@ def test_insert_writes_the_rows_bulk_create_would(time_machine: Any) -> None:
 def test_insert_with_ids_and_constraints() -> None:
     insert([Group(id=9001, name="given id")])
     assert Group.objects.get(pk=9001).name == "given id"
+    refused = Group(name="given id")
     with pytest.raises(IntegrityError), transaction.atomic():
-        insert([Group(name="given id")])  # unique name: the database refuses, as with the ORM
+        insert([refused])  # unique name: the database refuses, as with the ORM
+    assert refused.pk is None and refused._state.adding  # still a new instance
     with pytest.raises(ValueError, match="all with an id or all without"):
         insert([Group(id=9002, name="a"), Group(name="b")])
     insert([])  # nothing to write
@@ -113,10 +115,13 @@ def test_written_together_keeps_the_order_of_statements() -> None:
 def test_written_together_fails_as_a_whole_and_the_transaction_rolls_back() -> None:
     customer = Customer.objects.create(phone="13800138002", name="王五")
     Group.objects.create(name="taken")
+    message = Message(channel="portal", kind="t", body="一", customer=customer)
     with pytest.raises(IntegrityError), transaction.atomic(), written_together():
-        insert([Message(channel="portal", kind="t", body="一", customer=customer)])
+        insert([message])
         insert([Group(name="taken")])  # the database refuses the block's statement
     assert not Message.objects.filter(customer=customer).exists()
+    if connection.vendor == "postgresql":  # never written (SQLite wrote it, then rolled back)
+        assert message.pk is None and message._state.adding
     # the connection is usable after the failure, with or without a block
     with transaction.atomic(), written_together():
         insert([Group(name="free")])
