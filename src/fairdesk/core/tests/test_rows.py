@@ -22,17 +22,18 @@ def fields(obj: Any) -> dict[str, Any]:
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
 
+def two_messages(customer: Customer) -> list[Message]:
+    """An SMS and a portal copy, new (no id)."""
+    return [
+        Message(channel="sms", kind="t", body="你好", recipient="13800138000", customer=customer),
+        Message(channel="portal", kind="t", body="你好", subject="主题", customer=customer),
+    ]
+
+
 def test_insert_writes_the_rows_bulk_create_would(time_machine: Any) -> None:
     time_machine.move_to(datetime(2026, 3, 1, 8, 0, tzinfo=UTC), tick=False)
     customer = Customer.objects.create(phone="13800138000", name="李雷")
-    ours = [
-        Message(channel="sms", kind="t", body="你好", recipient="13800138000", customer=customer),
-        Message(channel="portal", kind="t", body="你好", subject="主题", customer=customer),
-    ]
-    theirs = [
-        Message(channel="sms", kind="t", body="你好", recipient="13800138000", customer=customer),
-        Message(channel="portal", kind="t", body="你好", subject="主题", customer=customer),
-    ]
+    ours, theirs = two_messages(customer), two_messages(customer)
     insert(ours)
     Message.objects.bulk_create(theirs)
     for mine, django in zip(ours, theirs, strict=True):
@@ -64,16 +65,10 @@ def together_statements() -> int:
 def test_written_together_writes_several_models_in_one_statement(time_machine: Any) -> None:
     time_machine.move_to(datetime(2026, 3, 1, 8, 0, tzinfo=UTC), tick=False)
     customer = Customer.objects.create(phone="13800138000", name="李雷")
-    apart = [
-        Message(channel="sms", kind="t", body="一", recipient="13800138000", customer=customer),
-        Message(channel="portal", kind="t", body="二", subject="主题", customer=customer),
-    ]
+    apart = two_messages(customer)
     insert(apart)
     groups = [Group(name="甲"), Group(name="乙")]
-    messages = [
-        Message(channel="sms", kind="t", body="一", recipient="13800138000", customer=customer),
-        Message(channel="portal", kind="t", body="二", subject="主题", customer=customer),
-    ]
+    messages = two_messages(customer)
     with CaptureQueriesContext(connection) as queries, transaction.atomic(), written_together():
         insert(groups)
         insert(messages)
