@@ -17,7 +17,6 @@ import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.db import connections
@@ -103,9 +102,9 @@ def insert(objs: Sequence[Model], *, using: str = "default") -> None:
                 raise TypeError(f"insert: {f.name} is an expression; use the ORM")
             params.append(f.get_db_prep_save(value, connection=connection))
     queued = _Rows(statement, objs, params)
-    together: _Together | None = getattr(connection, _TOGETHER, None)
+    together: list[_Rows] | None = getattr(connection, _TOGETHER, None)
     if together is not None:
-        together.rows.append(queued)
+        together.append(queued)
     else:
         _write([queued], connection)
 
@@ -177,12 +176,6 @@ def _insert_statement(model: type[Model], using: str, rows: int, with_pk: bool) 
 _TOGETHER = "_fairdesk_written_together"
 
 
-@dataclass(slots=True)
-class _Together:
-    rows: list[_Rows] = dataclass_field(default_factory=list)
-    writing: bool = False
-
-
 @contextmanager
 def written_together(using: str = "default") -> Iterator[None]:
     """Write the block's ``insert`` calls as one statement, when the block ends.
@@ -206,31 +199,29 @@ def written_together(using: str = "default") -> Iterator[None]:
     if connection.vendor != "postgresql" or getattr(connection, _TOGETHER, None) is not None:
         yield
         return
-    together = _Together()
+    queued: list[_Rows] = []
 
     def queued_first(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        if together.rows and not together.writing:
-            _flush(together, connection)
+        if queued:
+            _flush(queued, connection)
         return execute(sql, params, many, context)
 
-    setattr(connection, _TOGETHER, together)
+    setattr(connection, _TOGETHER, queued)
     try:
         with connection.execute_wrapper(queued_first):
             yield
     finally:
         setattr(connection, _TOGETHER, None)
-    _flush(together, connection)
+    _flush(queued, connection)
 
 
-def _flush(together: _Together, connection: Any) -> None:
-    rows, together.rows = together.rows, []
-    if not rows:
-        return
-    together.writing = True
-    try:
+def _flush(queued: list[_Rows], connection: Any) -> None:
+    """Write the queued rows. The queue is emptied first: the write's own statement passes
+    through ``queued_first`` too, and finds nothing left to write."""
+    rows = queued[:]
+    queued.clear()
+    if rows:
         _write(rows, connection)
-    finally:
-        together.writing = False
 
 
 def _write(rows: list[_Rows], connection: Any) -> None:
@@ -250,9 +241,9 @@ def _write(rows: list[_Rows], connection: Any) -> None:
             arrays = ([value for (value,) in cursor.fetchall()],)
         else:
             arrays = cursor.fetchone()
-    ids = dict(zip(map(id, returning), arrays, strict=True))
+    ids = iter(arrays)  # one array per statement that returns ids, in the order of ``rows``
     for r in rows:
-        r.written(ids.get(id(r)), connection)
+        r.written(next(ids) if r.statement.returning else None, connection)
 
 
 @functools.cache
