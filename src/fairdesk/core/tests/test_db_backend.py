@@ -1,5 +1,6 @@
-"""The PostgreSQL backend's health check (``core/db/postgresql``): no ``SELECT 1`` on a
-connection in steady use, Django's check whenever the connection may have gone bad."""
+"""The PostgreSQL backend (``core/db/postgresql``): its health check (no ``SELECT 1`` on a
+connection in steady use, Django's check whenever the connection may have gone bad), and the
+conversion of long statements, kept instead of redone on every call."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection, connections
+from psycopg import _queries
+from psycopg.adapt import Transformer
 
 from fairdesk.core.db.postgresql import base
 
@@ -114,3 +117,77 @@ def test_a_session_the_server_ended_is_checked_closed_and_replaced(
     with fresh.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != pid
+
+
+def long_statement(n: int) -> str:
+    """``SELECT %s::int + %s::int + …`` with ``n`` parameters: above psycopg's own cache when
+    ``n`` > 50."""
+    return "SELECT " + " + ".join(["%s::int"] * n)
+
+
+@pg_only
+def test_the_connection_uses_the_backends_cursors() -> None:
+    connection.ensure_connection()
+    factory = connection.connection.cursor_factory
+    assert factory in (base.ServerBindingCursor, base.Cursor)
+    if settings.DATABASES["default"]["OPTIONS"].get("server_side_binding"):
+        assert factory is base.ServerBindingCursor
+
+
+@pg_only
+def test_a_long_statement_is_converted_once_and_answers_the_same(monkeypatch: Any) -> None:
+    sql = long_statement(60)
+    splits = []
+    real_split = _queries._split_query
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        splits.append(1)
+        return real_split(*args, **kwargs)
+
+    monkeypatch.setattr(_queries, "_split_query", counted)
+    base._server_form.cache_clear()
+    base._client_form.cache_clear()
+    with connection.cursor() as cursor:
+        for k in range(3):
+            cursor.execute(sql, list(range(k, k + 60)))
+            assert cursor.fetchone()[0] == sum(range(k, k + 60))
+    assert len(splits) == 1  # psycopg alone splits it on every call
+
+
+@pg_only
+@pytest.mark.parametrize(
+    ("ours", "psycopgs"),
+    [
+        (base._ServerQuery, _queries.PostgresQuery),
+        (base._ClientQuery, _queries.PostgresClientQuery),
+    ],
+)
+def test_the_kept_conversion_is_psycopgs(ours: Any, psycopgs: Any) -> None:
+    """What is sent is what psycopg would send: the SQL, the parameters, their types and
+    formats, for positional and named placeholders, text with a % and None."""
+    connection.ensure_connection()
+    tx = Transformer(connection.connection)
+    positional = long_statement(55) + " WHERE %s IS NULL AND %s LIKE '100%%'"
+    named = "SELECT " + " + ".join(f"%(p{i})s::int" for i in range(60)) + " + %(p0)s::int"
+    for sql, params in (
+        (positional, [*range(55), None, "维修 50%"]),
+        (named, {f"p{i}": i for i in range(60)}),
+        (long_statement(3), [1, 2, 3]),  # short: psycopg's own path
+    ):
+        for _ in range(2):  # the second time from the cache
+            a, b = ours(tx), psycopgs(tx)
+            a.convert(sql, params)
+            b.convert(sql, params)
+            assert a.query == b.query
+            assert a.params == b.params
+            if psycopgs is _queries.PostgresQuery:
+                assert (a.types, a.formats) == (b.types, b.formats)
+
+
+def test_which_statements_are_kept() -> None:
+    assert not base._long(long_statement(10), [0] * 10)  # psycopg keeps it
+    assert base._long(long_statement(60), [0] * 60)
+    assert base._long("SELECT %s" + " " * 5000, [0])
+    assert not base._long(long_statement(3000), [0] * 3000)  # too big to keep: as psycopg
+    assert not base._long("SELECT " + "x" * 70_000, [0])
+    assert not base._long(long_statement(60), None)  # no parameters: nothing to convert

@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, with a health check that costs no round trip on a busy connection.
+"""Django's PostgreSQL backend, with a health check that costs no round trip on a busy
+connection, and long statements converted for psycopg once, not on every call.
 
 With ``CONN_HEALTH_CHECKS`` on, Django checks a kept connection at the start of each request
 with ``SELECT 1``: a round trip and a statement for every request, about 3 % of a service
@@ -14,24 +15,108 @@ bad unnoticed:
   ``idle_session_timeout``, a pooler closing it) sends a message and closes the socket, which
   then reads as ready; between requests nothing else arrives, since fairdesk does not LISTEN.
 
+psycopg turns a statement's ``%s`` placeholders into PostgreSQL's ``$1`` (or, binding on the
+client, into a template) with a regular expression, and keeps the result for statements of up to
+4,096 characters and 50 parameters (``psycopg._queries.MAX_CACHED_STATEMENT_*``): ORMs make long
+statements of varying shapes (``INSERT … VALUES`` of N rows), and caching them all grew its cache
+past 100 MB. fairdesk's own long statements have few shapes and run on every request — a
+creation's rows in one statement (``core.rows.written_together``) has about 60 parameters, and
+converting it took a tenth of the web worker's time. This backend's cursors keep the conversion
+of statements above psycopg's limits too, up to ``LONG_STATEMENT_CHARS`` and
+``LONG_STATEMENT_PARAMS``, in an LRU cache of ``LONG_STATEMENTS`` entries: a few megabytes at
+most, whatever the ORM sends.
+
 Everything else is Django's backend (``ENGINE`` is set to this module by the settings when
 ``DATABASE_URL`` names PostgreSQL).
 """
 
 from __future__ import annotations
 
+import functools
 import select
 import time
+from typing import Any
 
 from django.db.backends.postgresql import base
-from psycopg import pq
+from psycopg import _queries, pq
 
 QUIET_SECONDS = 1.0
 _clock = time.monotonic  # replaced in tests
 
+LONG_STATEMENTS = 32  # conversions kept beyond psycopg's own cache (per process)
+LONG_STATEMENT_CHARS = 65_536
+LONG_STATEMENT_PARAMS = 2_000
+
+
+def _long(query: Any, params: Any) -> bool:
+    """A statement psycopg does not keep the conversion of, and this backend does."""
+    return (
+        type(query) is str
+        and params is not None
+        and (
+            len(query) > _queries.MAX_CACHED_STATEMENT_LENGTH
+            or len(params) > _queries.MAX_CACHED_STATEMENT_PARAMS
+        )
+        and len(query) <= LONG_STATEMENT_CHARS
+        and len(params) <= LONG_STATEMENT_PARAMS
+    )
+
+
+@functools.lru_cache(maxsize=LONG_STATEMENTS)
+def _server_form(query: str, encoding: str) -> Any:
+    return _queries._query2pg_nocache(query.encode(encoding), encoding)
+
+
+@functools.lru_cache(maxsize=LONG_STATEMENTS)
+def _client_form(query: str, encoding: str) -> Any:
+    return _queries._query2pg_client_nocache(query.encode(encoding), encoding)
+
+
+class _ServerQuery(_queries.PostgresQuery):
+    """Parameters sent apart from the SQL (``server_side_binding``)."""
+
+    __slots__ = ()
+
+    def convert(self, query: Any, vars: Any) -> None:
+        if not _long(query, vars):
+            return super().convert(query, vars)
+        self.query, self._want_formats, self._order, self._parts = _server_form(
+            query, self._tx.encoding
+        )
+        self.dump(vars)
+
+
+class _ClientQuery(_queries.PostgresClientQuery):
+    """Parameters merged into the SQL by psycopg (Django's default binding)."""
+
+    __slots__ = ()
+
+    def convert(self, query: Any, vars: Any) -> None:
+        if not _long(query, vars):
+            return super().convert(query, vars)
+        self.template, self._order, self._parts = _client_form(query, self._tx.encoding)
+        self.dump(vars)
+
+
+class ServerBindingCursor(base.ServerBindingCursor):
+    _query_cls = _ServerQuery
+
+
+class Cursor(base.Cursor):
+    _query_cls = _ClientQuery
+
+
+_CURSORS = {base.ServerBindingCursor: ServerBindingCursor, base.Cursor: Cursor}
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _checked_at: float | None = None
+
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        factory = params.get("cursor_factory")
+        params["cursor_factory"] = _CURSORS.get(factory, factory)
+        return params
 
     def connect(self) -> None:
         super().connect()
