@@ -14,13 +14,21 @@ inserts of several models go to the database as one statement.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connections
-from django.db.models import Field, Model
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import Field, Model, fields, signals
+from django.db.models.base import ModelState
+from django.db.models.fields import related
+from django.db.models.fields.files import FileDescriptor
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,7 @@ class Columns:
     attnames: tuple[str, ...]
     sql: str  # "alias"."column", … for a SELECT list
     converters: tuple[tuple[Any, tuple[Callable[..., Any], ...]], ...]  # (column, converters)
+    plain_init: bool  # the instance can be made without ``Model.__init__`` (``_plain_init``)
 
 
 def column(model: type[Model], name: str, connection: Any) -> str:
@@ -56,7 +65,28 @@ def columns(model: type[Model], alias: str, connection: Any) -> Columns:
         attnames=tuple(f.attname for f in fields),
         sql=", ".join(f"{qn(alias)}.{qn(f.column)}" for f in fields),
         converters=tuple(converters),
+        plain_init=_plain_init(model, fields),
     )
+
+
+def _plain_init(model: type[Model], fields: list[Field[Any, Any]]) -> bool:
+    """Whether ``from_db``'s instance of ``model`` is its values in ``__dict__``: Django's
+    ``__init__`` sets each field's attribute (through the descriptors listed, which store it
+    there) and sends ``pre_init`` and ``post_init``. True when nothing else would happen: no
+    receivers, no ``__init__`` or ``from_db`` of the model's own."""
+    return (
+        model.__init__ is Model.__init__
+        and model.from_db.__func__ is Model.from_db.__func__  # type: ignore[attr-defined]
+        and not signals.pre_init.has_listeners(model)
+        and not signals.post_init.has_listeners(model)
+        and all(
+            type(inspect.getattr_static(model, f.attname, None)) in _STORING_DESCRIPTORS
+            for f in fields
+        )
+    )
+
+
+_STORING_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute, FileDescriptor)
 
 
 def instances(row: Sequence[Any], cols: Sequence[Columns], connection: Any) -> list[Any]:
@@ -72,7 +102,14 @@ def instances(row: Sequence[Any], cols: Sequence[Columns], connection: Any) -> l
             for convert in converters:
                 value = convert(value, col, connection)
             converted.append(value)
-        found.append(c.model.from_db(connection.alias, c.attnames, converted))
+        if c.plain_init:
+            obj = Model.__new__(c.model)
+            obj._state = state = ModelState()
+            state.adding, state.db = False, connection.alias
+            obj.__dict__.update(zip(c.attnames, converted, strict=True))
+        else:
+            obj = c.model.from_db(connection.alias, c.attnames, converted)
+        found.append(obj)
     return found
 
 
@@ -93,20 +130,38 @@ def insert(objs: Sequence[Model], *, using: str = "default") -> None:
     if any(type(obj) is not model or (obj.pk is not None) != with_pk for obj in objs):
         raise ValueError("insert: instances of one model, all with an id or all without")
     statement = _insert_statement(model, using, len(objs), with_pk)
-    params: list[Any] = []
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="insert")
-        for f in statement.fields:
-            value = f.pre_save(obj, True)
-            if hasattr(value, "resolve_expression"):
-                raise TypeError(f"insert: {f.name} is an expression; use the ORM")
-            params.append(f.get_db_prep_save(value, connection=connection))
+    params = _params(statement, objs, connection)
     queued = _Rows(statement, objs, params)
     together: list[_Rows] | None = getattr(connection, _TOGETHER, None)
     if together is not None:
         together.append(queued)
     else:
         _write([queued], connection)
+
+
+def _params(statement: _Statement, objs: Sequence[Model], connection: Any) -> list[Any]:
+    """The statement's parameters for ``objs``: each field's value, as Django's ``pre_save``
+    and ``get_db_prep_save`` give it (the common values the short way, ``_plain``)."""
+    params: list[Any] = []
+    append = params.append
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert")
+        values = obj.__dict__
+        for f, (how, arg) in zip(statement.fields, statement.plain, strict=True):
+            # the common values take the short way (``_plain``); the rest Django's
+            if how is not _DJANGO:
+                value = values.get(f.attname, _DJANGO)
+                if type(value) in arg:
+                    append(value if how is _AS_IS or value is None else how(value))
+                    continue
+                if how is _AWARE and type(value) is datetime and value.utcoffset() is not None:
+                    append(value)
+                    continue
+            value = f.pre_save(obj, True)
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"insert: {f.name} is an expression; use the ORM")
+            append(f.get_db_prep_save(value, connection=connection))
+    return params
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +171,7 @@ class _Statement:
     model: type[Model]
     sql: str  # INSERT … VALUES (…), … [RETURNING id]
     fields: tuple[Field[Any, Any], ...]  # the columns written, in the order of the values
+    plain: tuple[tuple[Any, Any], ...]  # per field, its short way (``_plain``)
     returning: bool  # the database gives the ids
     pk_converters: tuple[Callable[..., Any], ...]  # for the ids it returns
 
@@ -166,7 +222,59 @@ def _insert_statement(model: type[Model], using: str, rows: int, with_pk: bool) 
         converters = tuple(
             connection.ops.get_db_converters(col) + opts.pk.get_db_converters(connection)
         )
-    return _Statement(model, sql, fields, not with_pk, converters)
+    plain = tuple(_plain(f, connection) for f in fields)
+    return _Statement(model, sql, fields, plain, not with_pk, converters)
+
+
+# How ``insert`` turns a field's value into its parameter: Django's way (``pre_save``, then
+# ``get_db_prep_save``), or, for values of the types listed, a short way that gives the same
+# parameter. A creation writes about 60 values; Django's way took ~5 µs each under load.
+_DJANGO = object()  # Django's way, always
+_AS_IS = object()  # values of these types (or None) are the parameter
+_AWARE = object()  # as ``_AS_IS``; besides, an aware datetime is its own parameter
+
+_TEXT = (fields.CharField, fields.TextField)
+_INTEGERS = (
+    fields.IntegerField,
+    fields.BigIntegerField,
+    fields.SmallIntegerField,
+    fields.PositiveIntegerField,
+    fields.PositiveBigIntegerField,
+    fields.PositiveSmallIntegerField,
+)
+_AUTO = (fields.AutoField, fields.BigAutoField, fields.SmallAutoField)
+_NONE = type(None)
+
+
+def _plain(field: Field[Any, Any], connection: Any) -> tuple[Any, Any]:
+    """The short way for ``field``'s values on ``connection``'s database, as (how, types).
+
+    Only on PostgreSQL, and only for Django's own field classes (a subclass may convert its
+    values in its own way), where their code does nothing to values of these types: ``pre_save``
+    reads the attribute (no ``auto_now``), ``get_prep_value`` keeps a ``str``, ``bool``, ``int``
+    or aware ``datetime`` as it is, and the backend adapts only integers (psycopg's ``Int4``
+    and its kind, so that PostgreSQL knows the parameter's type). ``test_rows`` compares every
+    short way with Django's for the values it accepts."""
+    if connection.vendor != "postgresql":
+        return (_DJANGO, ())
+    kind = type(field)
+    ops = connection.ops
+    if kind in _TEXT:
+        return (_AS_IS, (str, _NONE))
+    if kind is fields.BooleanField:
+        return (_AS_IS, (bool, _NONE))
+    if kind is fields.DateTimeField and not field.auto_now and not field.auto_now_add:
+        return (_AWARE, (_NONE,))
+    if kind in _INTEGERS and hasattr(ops, "integerfield_type_map"):
+        return (ops.integerfield_type_map[field.get_internal_type()], (int, _NONE))
+    if kind in (related.ForeignKey, related.OneToOneField):
+        kind = type(field.target_field)  # the id of the row it refers to, as the target's
+    if (
+        kind in _AUTO
+        and type(ops).validate_autopk_value is BaseDatabaseOperations.validate_autopk_value
+    ):
+        return (_AS_IS, (int, _NONE))
+    return (_DJANGO, ())
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from fairdesk.core import rows
 from fairdesk.core.rows import insert, written_together
 from fairdesk.customers.models import Customer
 from fairdesk.notifications.models import Message
@@ -121,3 +125,100 @@ def test_written_together_fails_as_a_whole_and_the_transaction_rolls_back() -> N
     with transaction.atomic(), written_together():
         insert([Group(name="free")])
     assert Group.objects.filter(name="free").exists()
+
+
+SAMPLES: dict[type, list[Any]] = {
+    str: ["", "维修 50%", "x" * 300],
+    bool: [True, False],
+    int: [0, 42, -7, 2**31 + 5],
+    datetime: [
+        datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 16, 0, 0, 123456, tzinfo=ZoneInfo("Asia/Shanghai")),
+    ],
+}
+
+
+def test_the_short_way_gives_djangos_parameters(time_machine: Any) -> None:
+    """For every field of every model, the parameters ``insert`` makes are Django's
+    (``pre_save`` then ``get_db_prep_save``): the same values of the same types, for each kind
+    of value the short way accepts, and None."""
+    time_machine.move_to(datetime(2026, 3, 1, 8, 0, tzinfo=UTC), tick=False)
+    models = [m for m in apps.get_models() if not m._meta.parents and m._meta.managed]
+    short = 0
+    for model in models:
+        statement = rows._insert_statement(model, "default", 1, True)
+        if connection.vendor != "postgresql":
+            assert {how for how, _types in statement.plain} == {rows._DJANGO}
+            continue
+        for round_ in range(4):
+            obj = model()
+            for f, (how, types) in zip(statement.fields, statement.plain, strict=True):
+                if how is rows._DJANGO:
+                    continue
+                short += 1
+                kinds = [t for t in types if t is not type(None)]
+                if how is rows._AWARE:
+                    kinds = [datetime]
+                values = [v for t in kinds for v in SAMPLES[t]] + [None]
+                setattr(obj, f.attname, values[round_ % len(values)])
+            ours = rows._params(statement, [obj], connection)
+            django = [
+                f.get_db_prep_save(f.pre_save(obj, True), connection) for f in statement.fields
+            ]
+            for f, a, b in zip(statement.fields, ours, django, strict=True):
+                # (psycopg's Jsonb wrapper has no ==: its content is compared)
+                a, b = getattr(a, "obj", a), getattr(b, "obj", b)
+                assert (type(a), a) == (type(b), b), (model.__name__, f.name)
+    if connection.vendor == "postgresql":
+        assert short > 100  # the short way is taken: text, flags, numbers, times, references
+
+
+def test_values_the_short_way_does_not_accept_go_djangos_way() -> None:
+    """A lazy translation, an expression: Django's own conversion (and refusal) apply."""
+    from django.db.models import F
+    from django.utils.translation import gettext_lazy
+
+    customer = Customer.objects.create(phone="13800138000")
+    lazy = gettext_lazy("Service request")
+    message = Message(channel="portal", kind="t", body=lazy, customer=customer)
+    insert([message])
+    assert Message.objects.get(pk=message.pk).body == str(lazy)
+    with pytest.raises(TypeError, match="expression"):
+        insert([Message(channel="portal", kind="t", body=F("subject"), customer=customer)])
+
+
+def test_instances_are_what_from_db_gives() -> None:
+    """``instances`` makes read rows into instances without ``Model.__init__`` when that would
+    only store the values: the same attributes and state as Django's ``from_db``."""
+    from django.db.models.signals import post_init
+
+    customer = Customer.objects.create(phone="13800138000", name="李雷")
+    message = Message.objects.create(channel="portal", kind="t", body="你好", customer=customer)
+    qn = connection.ops.quote_name
+    for obj in (customer, message, Group.objects.create(name="组")):
+        model = type(obj)
+        cols = rows.columns(model, "x", connection)
+        assert cols.plain_init
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {cols.sql} FROM {qn(model._meta.db_table)} x WHERE x.id = %s",
+                [obj.pk],
+            )
+            row = cursor.fetchone()
+        ours = rows.instances(row, [cols], connection)[0]
+        django = rows.instances(row, [dataclasses.replace(cols, plain_init=False)], connection)[0]
+        assert type(ours) is model
+        state = {k: v for k, v in ours.__dict__.items() if k != "_state"}
+        assert state == {k: v for k, v in django.__dict__.items() if k != "_state"}
+        assert (ours._state.adding, ours._state.db) == (False, "default")
+        assert (ours._state.adding, ours._state.db) == (django._state.adding, django._state.db)
+        assert ours == obj and ours.pk == obj.pk
+
+    def listener(**kwargs: Any) -> None:
+        pass
+
+    post_init.connect(listener, sender=Message)
+    try:
+        assert not rows.columns(Message, "x", connection).plain_init  # Django's __init__ then
+    finally:
+        post_init.disconnect(listener, sender=Message)
