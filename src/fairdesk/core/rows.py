@@ -147,15 +147,18 @@ def _params(statement: _Statement, objs: Sequence[Model], connection: Any) -> li
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")
         values = obj.__dict__
-        for f, (how, arg) in zip(statement.fields, statement.plain, strict=True):
+        for f, (how, types, wrap) in zip(statement.fields, statement.plain, strict=True):
             # the common values take the short way (``_plain``); the rest Django's
             if how is not _DJANGO:
                 value = values.get(f.attname, _DJANGO)
-                if type(value) in arg:
-                    append(value if how is _AS_IS or value is None else how(value))
+                if type(value) in types:
+                    append(value if wrap is None or value is None else wrap(value))
                     continue
                 if how is _AWARE and type(value) is datetime and value.utcoffset() is not None:
                     append(value)
+                    continue
+                if how is _TEXT_AS_IS and isinstance(value, str):
+                    append(str.__str__(value))  # a choice (a str enum): its text
                     continue
             value = f.pre_save(obj, True)
             if hasattr(value, "resolve_expression"):
@@ -171,7 +174,7 @@ class _Statement:
     model: type[Model]
     sql: str  # INSERT … VALUES (…), … [RETURNING id]
     fields: tuple[Field[Any, Any], ...]  # the columns written, in the order of the values
-    plain: tuple[tuple[Any, Any], ...]  # per field, its short way (``_plain``)
+    plain: tuple[tuple[Any, Any, Any], ...]  # per field, its short way (``_plain``)
     returning: bool  # the database gives the ids
     pk_converters: tuple[Callable[..., Any], ...]  # for the ids it returns
 
@@ -230,8 +233,9 @@ def _insert_statement(model: type[Model], using: str, rows: int, with_pk: bool) 
 # ``get_db_prep_save``), or, for values of the types listed, a short way that gives the same
 # parameter. A creation writes about 60 values; Django's way took ~5 µs each under load.
 _DJANGO = object()  # Django's way, always
-_AS_IS = object()  # values of these types (or None) are the parameter
+_AS_IS = object()  # values of these types (or None) are the parameter, or wrapped in ``wrap``
 _AWARE = object()  # as ``_AS_IS``; besides, an aware datetime is its own parameter
+_TEXT_AS_IS = object()  # as ``_AS_IS``; besides, a str subclass (a choice) gives its text
 
 _TEXT = (fields.CharField, fields.TextField)
 _INTEGERS = (
@@ -246,35 +250,38 @@ _AUTO = (fields.AutoField, fields.BigAutoField, fields.SmallAutoField)
 _NONE = type(None)
 
 
-def _plain(field: Field[Any, Any], connection: Any) -> tuple[Any, Any]:
-    """The short way for ``field``'s values on ``connection``'s database, as (how, types).
+def _plain(field: Field[Any, Any], connection: Any) -> tuple[Any, Any, Any]:
+    """The short way for ``field``'s values on ``connection``'s database, as (how, types,
+    wrap).
 
     Only on PostgreSQL, and only for Django's own field classes (a subclass may convert its
     values in its own way), where their code does nothing to values of these types: ``pre_save``
     reads the attribute (no ``auto_now``), ``get_prep_value`` keeps a ``str``, ``bool``, ``int``
     or aware ``datetime`` as it is, and the backend adapts only integers (psycopg's ``Int4``
-    and its kind, so that PostgreSQL knows the parameter's type). ``test_rows`` compares every
-    short way with Django's for the values it accepts."""
+    and its kind, so that PostgreSQL knows the parameter's type). A choice (``TextChoices``, a
+    str enum) is passed as its text: psycopg would send the same text (the class's ``str``
+    comes before ``Enum``), after looking up how to send each enum class, on each statement.
+    ``test_rows`` compares every short way with Django's for the values it accepts."""
     if connection.vendor != "postgresql":
-        return (_DJANGO, ())
+        return (_DJANGO, (), None)
     kind = type(field)
     ops = connection.ops
     if kind in _TEXT:
-        return (_AS_IS, (str, _NONE))
+        return (_TEXT_AS_IS, (str, _NONE), None)
     if kind is fields.BooleanField:
-        return (_AS_IS, (bool, _NONE))
+        return (_AS_IS, (bool, _NONE), None)
     if kind is fields.DateTimeField and not field.auto_now and not field.auto_now_add:
-        return (_AWARE, (_NONE,))
+        return (_AWARE, (_NONE,), None)
     if kind in _INTEGERS and hasattr(ops, "integerfield_type_map"):
-        return (ops.integerfield_type_map[field.get_internal_type()], (int, _NONE))
+        return (_AS_IS, (int, _NONE), ops.integerfield_type_map[field.get_internal_type()])
     if kind in (related.ForeignKey, related.OneToOneField):
         kind = type(field.target_field)  # the id of the row it refers to, as the target's
     if (
         kind in _AUTO
         and type(ops).validate_autopk_value is BaseDatabaseOperations.validate_autopk_value
     ):
-        return (_AS_IS, (int, _NONE))
-    return (_DJANGO, ())
+        return (_AS_IS, (int, _NONE), None)
+    return (_DJANGO, (), None)
 
 
 # --------------------------------------------------------------------------------------------
