@@ -73,12 +73,11 @@ def _plain_init(model: type[Model], fields: list[Field[Any, Any]]) -> bool:
     """Whether ``from_db``'s instance of ``model`` is its values in ``__dict__``: Django's
     ``__init__`` sets each field's attribute (through the descriptors listed, which store it
     there) and sends ``pre_init`` and ``post_init``. True when nothing else would happen: no
-    receivers, no ``__init__`` or ``from_db`` of the model's own."""
+    ``__init__`` or ``from_db`` of the model's own; the signals' receivers, which can be
+    connected at any time, are looked at for each instance (``_init_receivers``)."""
     return (
         model.__init__ is Model.__init__
         and model.from_db.__func__ is Model.from_db.__func__  # type: ignore[attr-defined]
-        and not signals.pre_init.has_listeners(model)
-        and not signals.post_init.has_listeners(model)
         and all(
             type(inspect.getattr_static(model, f.attname, None)) in _STORING_DESCRIPTORS
             for f in fields
@@ -87,6 +86,10 @@ def _plain_init(model: type[Model], fields: list[Field[Any, Any]]) -> bool:
 
 
 _STORING_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute, FileDescriptor)
+
+
+def _init_receivers(model: type[Model]) -> bool:
+    return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
 
 
 def instances(row: Sequence[Any], cols: Sequence[Columns], connection: Any) -> list[Any]:
@@ -102,7 +105,7 @@ def instances(row: Sequence[Any], cols: Sequence[Columns], connection: Any) -> l
             for convert in converters:
                 value = convert(value, col, connection)
             converted.append(value)
-        if c.plain_init:
+        if c.plain_init and not _init_receivers(c.model):
             obj = Model.__new__(c.model)
             obj._state = state = ModelState()
             state.adding, state.db = False, connection.alias
