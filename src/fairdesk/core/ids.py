@@ -4,7 +4,8 @@ A service request's number is made from its id ("SR" + date + id). Writing the r
 number afterwards costs an UPDATE of the row just inserted — on PostgreSQL a second entry in
 every index of the table. Instead the id is taken first and the row is written once, with it:
 
-* PostgreSQL: ``nextval`` of the id column's sequence, as the INSERT itself would;
+* PostgreSQL: ``nextval`` of the id column's sequence, as the INSERT itself would (a sequence is
+  outside transactions: in a ``core.rows.atomic_write`` block it opens none);
 * SQLite: the table's AUTOINCREMENT counter (``sqlite_sequence``) plus one, read inside the
   transaction that will insert the row. fairdesk opens SQLite transactions IMMEDIATE, so that
   transaction already holds the database's write lock: no other writer can read the same
@@ -16,6 +17,8 @@ from __future__ import annotations
 from django.db import connections
 from django.db.models import Model
 
+from fairdesk.core.rows import needs_no_transaction
+
 
 def next_id(model: type[Model], using: str = "default") -> int:
     """The id for a new row of ``model``, to be inserted in the current transaction."""
@@ -24,7 +27,9 @@ def next_id(model: type[Model], using: str = "default") -> int:
     column = model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, column])
+            # a sequence is outside transactions: this opens none (``core.rows.atomic_write``)
+            with needs_no_transaction(using):
+                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, column])
             return int(cursor.fetchone()[0])
         if connection.vendor == "sqlite":
             if not connection.in_atomic_block or connection.transaction_mode != "IMMEDIATE":

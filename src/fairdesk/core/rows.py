@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Field, Model, fields, signals
 from django.db.models.base import ModelState
@@ -330,7 +330,77 @@ def written_together(using: str = "default") -> Iterator[None]:
             yield
     finally:
         setattr(connection, _TOGETHER, None)
-    _flush(queued, connection)
+    setattr(connection, _LAST_WRITE, True)
+    try:
+        _flush(queued, connection)
+    finally:
+        setattr(connection, _LAST_WRITE, False)
+
+
+_LAST_WRITE = "_fairdesk_last_write"  # the block's own write, at its end, is running
+_NO_TRANSACTION = "_fairdesk_no_transaction"  # a statement that needs no transaction runs
+
+
+@contextmanager
+def atomic_write(using: str = "default") -> Iterator[None]:
+    """``transaction.atomic()`` and ``written_together()`` in one block, for a block whose
+    work is writing rows: on PostgreSQL, when the block is the outermost transaction and its
+    rows are its only statement, that one statement is the transaction — atomic by itself —
+    and neither BEGIN nor COMMIT is sent (two round trips, and PostgreSQL's work for them).
+
+    * Any other statement run in the block (a read, an UPDATE, a savepoint) opens the
+      transaction first, as ``atomic`` would have: from there everything is as in
+      ``atomic``, and the rows are written in it.
+    * ``needs_no_transaction`` marks a statement that may run before without opening it
+      (``core.ids.next_id``: a sequence is outside transactions).
+    * ``transaction.on_commit`` callbacks run after the rows are written, as after a commit;
+      an error (a constraint the rows break) leaves nothing written and runs none of them.
+    * Elsewhere (SQLite, or inside another transaction) it is ``atomic`` + ``written_together``.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with transaction.atomic(using=using), written_together(using):
+            yield
+        return
+    with transaction.atomic(using=using):
+        driver = connection.connection
+        # Django has just turned autocommit off: psycopg would send BEGIN before the first
+        # statement. Until a statement needs the transaction, the connection stays in
+        # autocommit (nothing has run yet: no round trip either way).
+        driver.autocommit = True
+        opened = False
+
+        def transaction_first(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            nonlocal opened
+            if not opened and not (
+                getattr(connection, _LAST_WRITE, False)
+                or (
+                    getattr(connection, _NO_TRANSACTION, False)
+                    and not getattr(connection, _TOGETHER, None)
+                )
+            ):
+                driver.autocommit = False  # psycopg sends BEGIN with this statement
+                opened = True
+            return execute(sql, params, many, context)
+
+        try:
+            with connection.execute_wrapper(transaction_first), written_together(using):
+                yield
+        finally:
+            if not opened:
+                driver.autocommit = False  # as Django left it: its commit and rollback then
+                # find no transaction open and send nothing
+
+
+@contextmanager
+def needs_no_transaction(using: str = "default") -> Iterator[None]:
+    """The statements run in this block need no transaction (``atomic_write``)."""
+    connection = connections[using]
+    setattr(connection, _NO_TRANSACTION, True)
+    try:
+        yield
+    finally:
+        setattr(connection, _NO_TRANSACTION, False)
 
 
 def _flush(queued: list[_Rows], connection: Any) -> None:

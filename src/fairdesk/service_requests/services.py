@@ -33,7 +33,7 @@ from fairdesk.core.errors import DomainError
 from fairdesk.core.ids import next_id
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.phones import mask_phone
-from fairdesk.core.rows import Columns, column, columns, insert, instances, written_together
+from fairdesk.core.rows import Columns, atomic_write, column, columns, insert, instances
 from fairdesk.network.choices import MemberRole, OutletStatus, ProductLine
 from fairdesk.network.selectors import outlet_members
 from fairdesk.notifications.services import message_send, message_send_to_customer
@@ -629,8 +629,9 @@ def service_request_create(
 
     # --- write ---------------------------------------------------------------------------
     try:
-        # the rows are written by one statement at the end of the block (``core.rows``)
-        with transaction.atomic(), written_together():
+        # the rows are written by one statement at the end of the block, which on PostgreSQL
+        # is the whole transaction (``core.rows.atomic_write``)
+        with atomic_write():
             # the id first, so the row is written once, with its number (``core.ids``)
             sr_id = next_id(ServiceRequest)
             sr = ServiceRequest(

@@ -238,3 +238,80 @@ def test_instances_are_what_from_db_gives() -> None:
         assert len(made) == 1 and made[0] is read  # Django's __init__ ran, and its signal
     finally:
         post_init.disconnect(listener, sender=Message)
+
+
+# ``atomic_write`` as the outermost transaction: tests that are not themselves in one
+pg_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL: one statement is the transaction"
+)
+
+
+@pytest.fixture
+def sent(monkeypatch: Any) -> list[bytes]:
+    """The commands psycopg sends by itself (BEGIN, COMMIT, ROLLBACK)."""
+    from psycopg._connection_base import BaseConnection
+
+    commands: list[bytes] = []
+    real = BaseConnection._exec_command
+
+    def recorded(self: Any, command: Any, *args: Any, **kwargs: Any) -> Any:
+        commands.append(bytes(command) if isinstance(command, bytes) else str(command).encode())
+        return real(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(BaseConnection, "_exec_command", recorded)
+    return commands
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_atomic_write_of_rows_alone_sends_no_begin_or_commit(sent: list[bytes]) -> None:
+    from fairdesk.core.ids import next_id
+
+    customer = Customer.objects.create(phone="13800138000")
+    after: list[int] = []
+    sent.clear()
+    with CaptureQueriesContext(connection) as queries, rows.atomic_write():
+        pk = next_id(Message)  # a sequence: opens no transaction
+        insert([Message(id=pk, channel="portal", kind="t", body="一", customer=customer)])
+        insert(two_messages(customer))
+        transaction.on_commit(lambda: after.append(Message.objects.count()))
+    assert sent == []  # neither BEGIN nor COMMIT
+    # (Django's log lists its BEGIN and COMMIT; psycopg sent neither, above)
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert statements[:-1] == ["BEGIN", "SELECT", "WITH", "COMMIT"]  # nextval, the rows
+    assert after == [3]  # the callback ran once the rows were in
+    assert Message.objects.filter(pk=pk).exists()
+    assert connection.connection.autocommit and not connection.in_atomic_block
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_atomic_write_with_another_statement_is_a_transaction(sent: list[bytes]) -> None:
+    customer = Customer.objects.create(phone="13800138000")
+    sent.clear()
+    with pytest.raises(RuntimeError), rows.atomic_write():
+        insert(two_messages(customer))
+        assert Customer.objects.count() == 1  # a read: the transaction opens before it
+        raise RuntimeError("after the rows were written, inside the block")
+    assert sent[0].startswith(b"BEGIN") and sent[-1] == b"ROLLBACK"
+    assert Message.objects.count() == 0  # rolled back with the block
+    sent.clear()
+    with rows.atomic_write():
+        insert(two_messages(customer))
+        Customer.objects.filter(pk=customer.pk).update(name="李雷")
+    assert sent[0].startswith(b"BEGIN") and sent[-1] == b"COMMIT"
+    assert Message.objects.count() == 2
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_atomic_write_refused_leaves_nothing_and_runs_no_callback() -> None:
+    insert([Group(id=9001, name="taken")])
+    called: list[int] = []
+    with pytest.raises(IntegrityError), rows.atomic_write():
+        insert([Group(name="new one")])
+        insert([Group(name="taken")])  # the unique name: the one statement fails as a whole
+        transaction.on_commit(lambda: called.append(1))
+    assert called == []
+    assert list(Group.objects.values_list("name", flat=True)) == ["taken"]
+    assert Group.objects.count() == 1  # the connection works on
