@@ -358,7 +358,11 @@ def atomic_write(using: str = "default") -> Iterator[None]:
     * Elsewhere (SQLite, or inside another transaction) it is ``atomic`` + ``written_together``.
     """
     connection = connections[using]
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if (
+        connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or not connection.get_autocommit()  # a transaction managed by hand may be open
+    ):
         with transaction.atomic(using=using), written_together(using):
             yield
         return
