@@ -387,13 +387,9 @@ def atomic_write(using: str = "default") -> Iterator[None]:
                 opened = True
             return execute(sql, params, many, context)
 
-        try:
-            with connection.execute_wrapper(transaction_first), written_together(using):
-                yield
-        finally:
-            if not opened:
-                driver.autocommit = False  # as Django left it: its commit and rollback then
-                # find no transaction open and send nothing
+        # at the end, Django's commit (or rollback) finds no transaction open and sends nothing
+        with connection.execute_wrapper(transaction_first), written_together(using):
+            yield
 
 
 @contextmanager

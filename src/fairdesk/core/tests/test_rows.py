@@ -256,7 +256,7 @@ def sent(monkeypatch: Any) -> list[bytes]:
     real = BaseConnection._exec_command
 
     def recorded(self: Any, command: Any, *args: Any, **kwargs: Any) -> Any:
-        commands.append(bytes(command) if isinstance(command, bytes) else str(command).encode())
+        commands.append(command if isinstance(command, bytes) else str(command).encode())
         return real(self, command, *args, **kwargs)
 
     monkeypatch.setattr(BaseConnection, "_exec_command", recorded)
