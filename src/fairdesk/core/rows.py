@@ -29,6 +29,7 @@ from django.db.models.fields import related
 from django.db.models.fields.files import FileDescriptor
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
+from django.utils import timezone
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,11 +148,18 @@ def _params(statement: _Statement, objs: Sequence[Model], connection: Any) -> li
     and ``get_db_prep_save`` give it (the common values the short way, ``_plain``)."""
     params: list[Any] = []
     append = params.append
+    now: datetime | None = None  # the time of the statement's auto_now fields (``_NOW``)
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")
         values = obj.__dict__
         for f, (how, types, wrap) in zip(statement.fields, statement.plain, strict=True):
             # the common values take the short way (``_plain``); the rest Django's
+            if how is _NOW:
+                if now is None:
+                    now = timezone.now()
+                values[f.attname] = now  # as ``pre_save`` sets it on the instance
+                append(now)
+                continue
             if how is not _DJANGO:
                 value = values.get(f.attname, _DJANGO)
                 if type(value) in types:
@@ -239,6 +247,7 @@ _DJANGO = object()  # Django's way, always
 _AS_IS = object()  # values of these types (or None) are the parameter, or wrapped in ``wrap``
 _AWARE = object()  # as ``_AS_IS``; besides, an aware datetime is its own parameter
 _TEXT_AS_IS = object()  # as ``_AS_IS``; besides, a str subclass (a choice) gives its text
+_NOW = object()  # an ``auto_now``/``auto_now_add`` time: the statement's time, for every row
 
 _TEXT = (fields.CharField, fields.TextField)
 _INTEGERS = (
@@ -273,7 +282,9 @@ def _plain(field: Field[Any, Any], connection: Any) -> tuple[Any, Any, Any]:
         return (_TEXT_AS_IS, (str, _NONE), None)
     if kind is fields.BooleanField:
         return (_AS_IS, (bool, _NONE), None)
-    if kind is fields.DateTimeField and not field.auto_now and not field.auto_now_add:
+    if kind is fields.DateTimeField:
+        if field.auto_now or field.auto_now_add:
+            return (_NOW, (), None)
         return (_AWARE, (_NONE,), None)
     if kind in _INTEGERS and hasattr(ops, "integerfield_type_map"):
         return (_AS_IS, (int, _NONE), ops.integerfield_type_map[field.get_internal_type()])
