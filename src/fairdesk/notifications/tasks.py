@@ -6,7 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from fairdesk.notifications.services import (
-    DELIVERY_GATHER,
+    delivery_gather,
     messages_deliver,
     messages_deliver_new,
     messages_retry_queued,
@@ -14,11 +14,14 @@ from fairdesk.notifications.services import (
 
 
 @db_task()
-def deliver_new_messages() -> None:
-    """The doorbell's task (``services._ring``): every message not yet tried. No retries of its
-    own: what a failed run leaves queued, the next ring or the minute's retry delivers."""
-    # in immediate mode (HUEY_IMMEDIATE) the task runs inside the request that rang: no wait
-    messages_deliver_new(gather=0 if HUEY.immediate else DELIVERY_GATHER)
+def deliver_new_messages(gather: float | None = None) -> None:
+    """The doorbell's task (``services._ring``): every message not yet tried, after waiting
+    ``gather`` seconds, as the process that queued it was promised (it rings no more until
+    then). No retries of its own: what a failed run leaves queued, the next ring or the
+    minute's retry delivers."""
+    # a task queued by an earlier version has no ``gather``: in immediate mode (HUEY_IMMEDIATE)
+    # the task runs inside the request that rang, with no wait
+    messages_deliver_new(gather=delivery_gather(HUEY) if gather is None else gather)
 
 
 @db_task(retries=3, retry_delay=10)

@@ -3,6 +3,7 @@ failures recorded), and the retry of queued messages."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 from unittest import mock
@@ -217,8 +218,12 @@ def queue(monkeypatch: pytest.MonkeyPatch) -> Any:
     from huey.contrib.djhuey import HUEY
     from huey.storage import MemoryStorage
 
+    from fairdesk.notifications import services
+
     monkeypatch.setattr(HUEY, "_immediate", False)
     monkeypatch.setattr(HUEY, "storage", MemoryStorage(HUEY.name))
+    # the time until which this process's last task covers its commits: none queued yet
+    monkeypatch.setattr(services, "_covered_until", float("-inf"))
     return HUEY
 
 
@@ -256,6 +261,63 @@ def test_the_doorbell_queues_one_task_for_all_new_messages(
     assert queue.pending_count() == 1
     run_pending(queue)
     assert [*ids, later.pk] == senders_for_tests.SENT
+
+
+def test_the_process_that_queued_the_task_rings_no_more_until_it_claims(
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+    queue: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The task it queued waits DELIVERY_GATHER before it claims: commits before then need no
+    ring (no round trip to Huey's storage) and are delivered by it; later ones ring again."""
+    from fairdesk.notifications import services
+
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    now = [1000.0]
+    monkeypatch.setattr(services, "_clock", lambda: now[0])
+    asked: list[str] = []
+    put_if_empty = queue.put_if_empty
+    monkeypatch.setattr(
+        queue, "put_if_empty", lambda key, value: asked.append(key) or put_if_empty(key, value)
+    )
+
+    def commit(body: str) -> int:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            return send(body=body).pk
+
+    ids = [commit("m0")]
+    assert asked == [services.DOORBELL_KEY] and queue.pending_count() == 1
+    (task,) = queue.pending()
+    assert task.args == (services.DELIVERY_GATHER,)  # the wait the process counts on
+    now[0] += 0.02
+    ids.append(commit("m1"))
+    now[0] += 0.02  # 40 ms after the task was queued: still covered
+    ids.append(commit("m2"))
+    assert len(asked) == 1 and queue.pending_count() == 1
+    now[0] += 0.03  # past the wait: the task may have claimed already, so this one rings
+    ids.append(commit("m3"))
+    assert len(asked) == 2 and queue.pending_count() == 1  # (the key is still set)
+    started = time.monotonic()
+    assert run_pending(queue) == 1
+    assert time.monotonic() - started >= services.DELIVERY_GATHER  # the task did wait
+    assert ids == senders_for_tests.SENT
+
+
+def test_tasks_run_at_once_promise_no_wait(
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+    queue: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In immediate mode (HUEY_IMMEDIATE) the task claims inside the ring: every commit rings
+    and is delivered at once."""
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    monkeypatch.setattr(queue, "_immediate", True)
+    for i in range(3):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            send(body=f"m{i}")
+        assert len(senders_for_tests.SENT) == i + 1
 
 
 def test_the_new_messages_are_claimed_in_batches_oldest_first(settings: Any) -> None:
