@@ -5,7 +5,8 @@ number afterwards costs an UPDATE of the row just inserted — on PostgreSQL a s
 every index of the table. Instead the id is taken first and the row is written once, with it:
 
 * PostgreSQL: ``nextval`` of the id column's sequence, as the INSERT itself would (a sequence is
-  outside transactions: in a ``core.rows.atomic_write`` block it opens none);
+  outside transactions: in a ``core.rows.atomic_write`` block it opens none), or, with
+  ``next_id_sql``, taken by a read that runs anyway before the write;
 * SQLite: the table's AUTOINCREMENT counter (``sqlite_sequence``) plus one, read inside the
   transaction that will insert the row. fairdesk opens SQLite transactions IMMEDIATE, so that
   transaction already holds the database's write lock: no other writer can read the same
@@ -14,10 +15,26 @@ every index of the table. Instead the id is taken first and the row is written o
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connections
 from django.db.models import Model
 
 from fairdesk.core.rows import needs_no_transaction
+
+
+def next_id_sql(model: type[Model], connection: Any) -> str | None:
+    """A SELECT-list expression that takes the id for a new row of ``model``, so that a read
+    the caller makes anyway brings it (one round trip fewer than ``next_id``); None where an id
+    cannot be taken outside the transaction that inserts the row (SQLite). Each row the read
+    returns takes one id; the caller writes the row with it, or leaves a gap in the ids, as a
+    refused INSERT would."""
+    if connection.vendor != "postgresql":
+        return None
+    table, column = model._meta.db_table, model._meta.pk.column
+    if "'" in table + column:
+        raise ValueError(f"next_id_sql: unexpected quote in {table}.{column}")
+    return f"nextval(pg_get_serial_sequence('{table}', '{column}'))"
 
 
 def next_id(model: type[Model], using: str = "default") -> int:

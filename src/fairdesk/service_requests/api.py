@@ -368,10 +368,13 @@ def _timeline_out(event: TimelineEvent, *, show_names: bool) -> dict[str, Any]:
     }
 
 
-def _customer_for(user: Any, payload: ServiceRequestIn, api_client: Any) -> tuple[Any, Any]:
+def _customer_for(
+    user: Any, payload: ServiceRequestIn, api_client: Any
+) -> tuple[Any, Any, int | None]:
     """Whose request: a customer files for themselves; integrations and agents name the
-    customer by id or mobile number. Returns the customer, and the address when it was read
-    with them (else None: the caller reads and checks it)."""
+    customer by id or mobile number. Returns the customer, the address when it was read with
+    them (else None: the caller reads and checks it), and the new request's id when that read
+    took it too (``core.ids.next_id_sql``; else None: the service takes it)."""
     from fairdesk.customers.models import Customer
 
     principal = selectors.principal_for(user) if api_client is None else None
@@ -398,17 +401,20 @@ def _customer_for(user: Any, payload: ServiceRequestIn, api_client: Any) -> tupl
                 code="forbidden",
                 status=403,
             )
-        return own, None
+        return own, None, None
     if payload.customer_id is not None:
         if payload.address_id is not None:
-            # the usual integration call names both: one read (the address with its customer)
-            from fairdesk.customers.selectors import address_with_customer
+            # the usual integration call names both: one read (the address with its customer,
+            # and the new request's id)
+            from fairdesk.customers.selectors import address_with_customer_and_next_id
 
-            address = address_with_customer(
-                address_id=payload.address_id, customer_id=payload.customer_id
+            address, new_id = address_with_customer_and_next_id(
+                address_id=payload.address_id,
+                customer_id=payload.customer_id,
+                next_id_of=ServiceRequest,
             )
             if address is not None:
-                return address.customer, address
+                return address.customer, address, new_id
         customer = Customer.objects.filter(pk=payload.customer_id).first()
     elif payload.customer_phone:
         phone = normalize_mobile(payload.customer_phone)
@@ -427,7 +433,7 @@ def _customer_for(user: Any, payload: ServiceRequestIn, api_client: Any) -> tupl
         )
     if customer is None:
         raise NotFound(_("There is no such customer."), code="customer_not_found")
-    return customer, None
+    return customer, None, None
 
 
 def _routing_config(request: HttpRequest) -> config.RoutingConfig | None:
@@ -474,7 +480,7 @@ def create_request(
 
     user = request.auth  # type: ignore[attr-defined]
     api_client = getattr(request, "api_client", None)
-    customer, address = _customer_for(user, payload, api_client)
+    customer, address, new_id = _customer_for(user, payload, api_client)
     if api_client is not None:
         channel = payload.channel or Channel.API
     elif payload.channel is not None:
@@ -520,6 +526,7 @@ def create_request(
         idempotency_key=idempotency_key,
         api_client=api_client,
         config=_routing_config(request),
+        new_id=new_id,
     )
     replay = bool(getattr(sr, "idempotent_replay", False))
     if replay:

@@ -515,6 +515,7 @@ def service_request_create(
     idempotency_key: str | None = None,
     api_client: ApiClient | None = None,
     config: RoutingConfig | None = None,
+    new_id: int | None = None,
 ) -> ServiceRequest:
     """File a service request, route it, start its SLA clocks and confirm it to the customer.
 
@@ -532,6 +533,8 @@ def service_request_create(
       key with different content is a ``DomainError`` 422 ``idempotency_key_reused``.
     * ``config``: the routing configuration, when the caller has read it (``config``); else it
       is read here.
+    * ``new_id``: the request's id, when the caller's read took it from the table's sequence
+      (``core.ids.next_id_sql``); else it is taken here (``core.ids.next_id``).
     """
     now = timezone.now()
     # --- validate ------------------------------------------------------------------------
@@ -633,7 +636,7 @@ def service_request_create(
         # is the whole transaction (``core.rows.atomic_write``)
         with atomic_write():
             # the id first, so the row is written once, with its number (``core.ids``)
-            sr_id = next_id(ServiceRequest)
+            sr_id = new_id if new_id is not None else next_id(ServiceRequest)
             sr = ServiceRequest(
                 id=sr_id,
                 number=f"SR{timezone.localtime(now, SHANGHAI):%y%m%d}{sr_id:06d}",

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from fairdesk.core import roles
 from fairdesk.network.models import OutletMember
 from fairdesk.service_requests import config
-from fairdesk.service_requests.models import ApiClient, ApiToken
+from fairdesk.service_requests.models import ApiClient, ApiToken, ServiceRequest
 from fairdesk.service_requests.services import (
     api_token_authenticate,
     api_token_create,
@@ -131,6 +131,43 @@ def test_a_kept_token_costs_one_statement_with_the_routing_generation(
     # (``core.rows.written_together``), one INSERT each on SQLite
     writes = [q for q in queries.captured_queries if q["sql"].startswith(("INSERT", "WITH"))]
     assert len(writes) == (1 if connection.vendor == "postgresql" else 4)
+
+
+def test_an_integrations_creation_takes_the_id_with_the_customers_read(
+    world: World, integration: tuple[Any, ApiToken, str], make_address: Any
+) -> None:
+    """The usual call names the customer and the address: the read that checks them also takes
+    the request's id on PostgreSQL (``core.ids.next_id_sql``), so a creation is three
+    statements there: the generations, that read, the rows."""
+    _user, _token, key = integration
+    assert phone_seen(key, world) == "138****8000"  # authenticates, keeps the token
+    address = make_address(world.customer)
+    body = {
+        "kind": "repair",
+        "description": "空调漏水",
+        "customer_id": world.customer.pk,
+        "address_id": address.pk,
+        "product_description": "空调",
+    }
+    with CaptureQueriesContext(connection) as queries:
+        answer = Client().post(
+            URL,
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+            HTTP_IDEMPOTENCY_KEY="take-the-id-along",
+        )
+    assert answer.status_code == 201, answer.content
+    created = ServiceRequest.objects.get(number=answer.json()["number"])
+    assert created.address_id == address.pk and created.number.endswith(f"{created.pk:06d}")
+    # (the test's own transaction makes the write's block a savepoint)
+    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(sql) == 3, sql
+        (read,) = [s for s in sql if "nextval" in s]
+        assert read.startswith("SELECT") and "customers_address" in read
+    else:  # the id is taken in the writing transaction (``core.ids.next_id``)
+        assert not any("nextval" in s for s in sql)
 
 
 def test_revoking_a_token_or_deactivating_its_client_or_user_is_seen_by_the_next_call(
