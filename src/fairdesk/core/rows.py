@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connections, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.db.models import Field, Model, fields, signals
+from django.db.models import DEFERRED, Field, Model, fields, signals
 from django.db.models.base import ModelState
 from django.db.models.fields import related
 from django.db.models.fields.files import FileDescriptor
@@ -86,6 +86,8 @@ def _plain_init(model: type[Model], fields: list[Field[Any, Any]]) -> bool:
     )
 
 
+_M = TypeVar("_M", bound=Model)
+
 _STORING_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute, FileDescriptor)
 
 
@@ -115,6 +117,81 @@ def instances(row: Sequence[Any], cols: Sequence[Columns], connection: Any) -> l
             obj = c.model.from_db(connection.alias, c.attnames, converted)
         found.append(obj)
     return found
+
+
+def new(model: type[_M], /, **values: Any) -> _M:
+    """A new instance, as ``model(**values)`` makes it, for the rows a request writes.
+
+    ``Model.__init__`` looks at every field in turn, pops its value or computes its default,
+    and sends ``pre_init`` and ``post_init``. When it would do no more than store the values
+    and the defaults (``_plain_init``, and no receivers of those signals), this stores them
+    directly; a related instance given by the field's name still goes through the field's
+    descriptor, as with Django. Anything else — a keyword that is not a concrete field, a
+    field given by both its name and its id, a deferred value — takes ``model(**values)``."""
+    plan = _new_plan(model)
+    if plan is None or _init_receivers(model) or not plan.accepts(values):
+        return model(**values)
+    obj = Model.__new__(model)
+    obj._state = state = ModelState()
+    stored = obj.__dict__
+    for name, attname, default in plan.fields:
+        if name in values:
+            value = values[name]
+            if name == attname:
+                stored[attname] = value
+            elif value is None:  # no related instance: what its descriptor stores for None
+                stored[attname] = None
+                state.fields_cache[name] = None
+            else:  # a related instance: its descriptor checks it, sets the id and the cache
+                setattr(obj, name, value)
+        elif attname in values:
+            stored[attname] = values[attname]
+        else:
+            stored[attname] = default()
+    return obj
+
+
+@dataclass(frozen=True, slots=True)
+class _NewPlan:
+    """What ``new`` stores for one model: (name, attname, default) per concrete field."""
+
+    fields: tuple[tuple[str, str, Callable[[], Any]], ...]
+    keywords: frozenset[str]  # the names and attnames ``new`` takes
+    pairs: tuple[tuple[str, str], ...]  # (name, attname) of the related fields
+
+    def accepts(self, values: dict[str, Any]) -> bool:
+        return (
+            values.keys() <= self.keywords
+            and not any(v is DEFERRED for v in values.values())
+            and not any(n in values and a in values for n, a in self.pairs)
+        )
+
+
+@functools.cache
+def _new_plan(model: type[Model]) -> _NewPlan | None:
+    opts = model._meta
+    if opts.abstract or opts.parents:
+        return None
+    # Django's ``__init__`` goes through ``opts.fields``: the fields without a column (none
+    # here but ``GenericForeignKey``-like ones, which ``_plain_init`` leaves to it) are skipped
+    fields = [f for f in opts.fields if f.column is not None and not f.generated]
+    if len(fields) != len(opts.fields) or not _plain_init(model, fields):
+        return None
+    for f in fields:
+        # a relation's value is stored under its id's attribute, the instance in the field's
+        # cache under its name (``ForeignKey`` and ``OneToOneField``: one column)
+        if f.name != f.attname and (
+            type(f) not in (related.ForeignKey, related.OneToOneField)
+            or f.remote_field.parent_link
+            or f.cache_name != f.name
+            or [lh.attname for lh, _rh in f.related_fields] != [f.attname]
+        ):
+            return None
+    return _NewPlan(
+        fields=tuple((f.name, f.attname, f.get_default) for f in fields),
+        keywords=frozenset(k for f in fields for k in (f.name, f.attname)),
+        pairs=tuple((f.name, f.attname) for f in fields if f.name != f.attname),
+    )
 
 
 def insert(objs: Sequence[Model], *, using: str = "default") -> None:

@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from fairdesk.core.choices import is_value
-from fairdesk.core.rows import insert
+from fairdesk.core.rows import insert, new
 from fairdesk.notifications.choices import Channel, MessageStatus
 from fairdesk.notifications.models import Message
 from fairdesk.notifications.senders import SendError, sender_for
@@ -103,7 +103,8 @@ def message_send_to_customer(
         _check_channel(channel)
         recipient = {Channel.SMS: customer.phone, Channel.EMAIL: customer.email}.get(channel, "")
         rows.append(
-            Message(
+            new(
+                Message,
                 channel=channel,
                 kind=kind,
                 body=body,

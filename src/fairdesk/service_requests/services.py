@@ -33,7 +33,7 @@ from fairdesk.core.errors import DomainError
 from fairdesk.core.ids import next_id
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.phones import mask_phone
-from fairdesk.core.rows import Columns, atomic_write, column, columns, insert, instances
+from fairdesk.core.rows import Columns, atomic_write, column, columns, insert, instances, new
 from fairdesk.network.choices import MemberRole, OutletStatus, ProductLine
 from fairdesk.network.selectors import outlet_members
 from fairdesk.notifications.services import message_send, message_send_to_customer
@@ -240,7 +240,8 @@ def _new_clock(
         calendar = calendar_of(policy.calendar)
     else:
         calendar = outlet_calendar or ALWAYS_OPEN
-    return SlaClock(
+    return new(
+        SlaClock,
         request=request,
         clock_type=policy.clock_type,
         cycle=cycle,
@@ -637,7 +638,8 @@ def service_request_create(
         with atomic_write():
             # the id first, so the row is written once, with its number (``core.ids``)
             sr_id = new_id if new_id is not None else next_id(ServiceRequest)
-            sr = ServiceRequest(
+            sr = new(
+                ServiceRequest,
                 id=sr_id,
                 number=f"SR{timezone.localtime(now, SHANGHAI):%y%m%d}{sr_id:06d}",
                 customer=customer,
@@ -669,7 +671,8 @@ def service_request_create(
                 # wrote, and replays this request (see the IntegrityError handler below)
                 insert(
                     [
-                        IdempotencyRecord(
+                        new(
+                            IdempotencyRecord,
                             key=idempotency_key,
                             fingerprint=fingerprint,
                             service_request=sr,
@@ -701,7 +704,8 @@ def service_request_create(
                 role = actor_role_for(principal_for(actor), sr)
             insert(
                 [
-                    TimelineEvent(
+                    new(
+                        TimelineEvent,
                         request=sr,
                         at=now,
                         actor=user,
@@ -721,7 +725,8 @@ def service_request_create(
                             "promises_not_applying": [p.clock_type for p in not_applying],
                         },
                     ),
-                    TimelineEvent(
+                    new(
+                        TimelineEvent,
                         request=sr,
                         at=now,
                         actor_role=ActorRole.SYSTEM,

@@ -240,6 +240,89 @@ def test_instances_are_what_from_db_gives() -> None:
         post_init.disconnect(listener, sender=Message)
 
 
+def _sample_values(model: Any, round_: int, related: dict[Any, Any]) -> dict[str, Any]:
+    """Keyword arguments for ``model(...)``: some fields left to their defaults, the others
+    given by name or attname, related instances given as instances, as ids, or None."""
+    values: dict[str, Any] = {}
+    for i, f in enumerate(model._meta.concrete_fields):
+        pick = (i + round_) % 4
+        if pick == 0:
+            continue  # the default
+        if f.is_relation:
+            target = related.get(f.related_model)
+            if pick == 1 and target is not None:
+                values[f.name] = target
+            elif pick == 2 and target is not None:
+                values[f.attname] = target.pk
+            elif f.null:
+                values[f.name] = None
+            continue
+        internal = f.get_internal_type()
+        if internal in ("CharField", "TextField", "SlugField", "EmailField"):
+            values[f.attname] = f"值{round_}"
+        elif internal == "BooleanField":
+            values[f.attname] = bool(round_ % 2)
+        elif "Integer" in internal or internal in ("AutoField", "BigAutoField"):
+            values[f.attname] = 7 + round_
+        elif internal == "DateTimeField":
+            values[f.attname] = datetime(2026, 3, 1, 8, round_, tzinfo=UTC)
+        elif f.null:
+            values[f.attname] = None
+    return values
+
+
+def test_new_makes_the_instance_django_makes() -> None:
+    """``new`` against ``Model(**values)`` for every model: the same attributes, related
+    instances in the same cache, the same state; and Django's own path where ``new`` does not
+    apply (an unknown keyword, a field given twice, a receiver of ``post_init``)."""
+    from django.contrib.auth.models import User
+    from django.db.models.signals import post_init
+
+    customer = Customer.objects.create(phone="13800138000", name="李雷")
+    user = User.objects.create(username="new-test")
+    related: dict[Any, Any] = {Customer: customer, User: user}
+    made = 0
+    for model in apps.get_models():
+        if rows._new_plan(model) is None:
+            continue
+        for round_ in range(4):
+            values = _sample_values(model, round_, related)
+            ours, django = rows.new(model, **values), model(**values)
+            assert type(ours) is model
+            keys = set(ours.__dict__) | set(django.__dict__)
+            for key in keys - {"_state"}:
+                a, b = ours.__dict__.get(key, "missing"), django.__dict__.get(key, "missing")
+                if callable(getattr(model._meta.get_field(key), "default", None)) and key != "id":
+                    continue  # a callable default (a new uuid, now): made twice, compared below
+                assert (type(a), a) == (type(b), b), (model.__name__, key)
+            # (the fields' cache is made when first used: Django's path may have made it)
+            for state in (ours._state, django._state):
+                assert set(vars(state)) <= {"db", "adding", "fields_cache"}
+            assert (ours._state.adding, ours._state.db, ours._state.fields_cache) == (
+                django._state.adding,
+                django._state.db,
+                django._state.fields_cache,
+            ), model.__name__
+            made += 1
+    assert made > 40  # most models qualify: the request's rows, messages, users, ...
+
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        rows.new(Message, channel="sms", colour="red")
+    both = rows.new(Message, customer=customer, customer_id=customer.pk, body="x")
+    assert both.customer_id == customer.pk  # Django's path
+    seen: list[Any] = []
+
+    def listener(instance: Any, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    post_init.connect(listener, sender=Message)
+    try:
+        made_now = rows.new(Message, channel="sms", body="x")
+        assert seen == [made_now]  # Django's __init__ ran, with its signal
+    finally:
+        post_init.disconnect(listener, sender=Message)
+
+
 # ``atomic_write`` as the outermost transaction: tests that are not themselves in one
 # (serialized_rollback, as the suite's other transactional tests: see customers/test_login)
 pg_only = pytest.mark.skipif(
