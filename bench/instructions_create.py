@@ -7,8 +7,8 @@ which the machine's changing speed does not move.
 The creation is ``bench_create_cpu.py``'s (Django's test client posts ``POST
 /api/v1/service-requests`` with a Bearer token and a new Idempotency-Key, on a fresh PostgreSQL
 database with the demo network, Redis as Huey's storage), run under ``valgrind --tool=callgrind``
-with ``PYTHONHASHSEED=0``: once with --n creations after the warm-up, once with none. The
-difference divided by --n is the instructions one creation costs. On the 2-core development
+with ``PYTHONHASHSEED=0``: once with --n creations more than the other after the same warm-up.
+The difference divided by --n is the instructions one creation costs. On the 2-core development
 machine the CPU time of the same code moves by ×1.5 from one minute to the next; this count
 moves by well under 1 %.
 
@@ -102,9 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         # each version's two counts in its own thread: one valgrind per core
 
         def both(venv: dict[str, str]) -> tuple[int, int]:
+            # (the measuring script divides by its count: one creation in both, --n more in one)
             return (
-                count(venv, script, setup, a.warm, 0),
-                count(venv, script, setup, a.warm, a.n),
+                count(venv, script, setup, a.warm, 1),
+                count(venv, script, setup, a.warm, a.n + 1),
             )
 
         print(f"valgrind: {len(versions)} × 2 processes …", file=sys.stderr)
