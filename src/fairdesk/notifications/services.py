@@ -146,10 +146,13 @@ DELIVERY_GATHER = 0.05  # seconds
 # A process that has just queued the doorbell's task need not ring again for a while: that
 # task was queued at ``queued_at`` and waits ``gather`` seconds before it claims, so it cannot
 # claim before ``queued_at + gather``, and a transaction that commits before then has its
-# messages claimed by it. Under load this saves most rings (a round trip to Huey's storage
-# each). Only the process's own task counts: of a task queued elsewhere it knows neither when
-# it was queued nor how long it waits. The time is ``time.monotonic``: the same clock as the
-# worker's sleep, on this machine or another.
+# messages claimed by it. Under load this saves rings (a round trip to Huey's storage each):
+# about half of them with two web workers, since the other one still rings until the task
+# answers. Only the process's own task counts: of a task queued elsewhere it knows neither when
+# it was queued nor how long it waits. Only durations are compared (``time.monotonic`` here,
+# the worker's sleep there), so the worker may run on another machine. During a deploy, a
+# consumer of the previous version fails on the task's argument; the minute's retry then
+# delivers those messages.
 _covered_until = float("-inf")  # this process's last task claims after this monotonic time
 _clock = time.monotonic
 
