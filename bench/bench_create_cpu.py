@@ -23,10 +23,13 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -79,18 +82,16 @@ print(json.dumps({
 """
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--against", help="another git revision, measured alternately")
-    ap.add_argument("--runs", type=int, default=3, help="fresh processes per version")
-    ap.add_argument("--warm", type=int, default=30)
-    ap.add_argument("--n", type=int, default=400, help="creations measured per run")
-    ap.add_argument("--customers", type=int, default=500)
-    ap.add_argument("--out", default="create_cpu.json", help="file name in bench/results/")
-    a = ap.parse_args(argv)
-
-    db = f"fairdesk_cpu_{int(time.time())}"
-    data_dir = Path(tempfile.mkdtemp(prefix="fairdesk-cpu-"))
+@contextmanager
+def creation_setup(
+    customers: int, against: str | None, prefix: str
+) -> Iterator[tuple[Path, dict[str, dict[str, str]]]]:
+    """A fresh PostgreSQL database with the demo network and ``customers`` customers (as
+    ``bench_requests.py`` sets them up), the file that names them and the API token, and the
+    environments to measure: this checkout ("now") and, with ``against``, that revision's
+    ``src`` (a git worktree, first on PYTHONPATH). All removed afterwards."""
+    db = f"fairdesk_cpu_{int(time.time())}_{os.getpid()}"
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
     env = bench_env(db, data_dir)
     fairdesk = str(Path(sys.executable).parent / "fairdesk")
     versions: dict[str, dict[str, str]] = {"now": env}
@@ -101,11 +102,30 @@ def main(argv: list[str] | None = None) -> int:
         sh(fairdesk, "manage", "migrate", "--noinput", env=env)
         sh(fairdesk, "manage", "seed_demo", env=env)
         setup_file = data_dir / "setup.json"
-        setup_file.write_text(sh(sys.executable, "-c", SETUP, str(a.customers), env=env))
-        if a.against:
+        setup_file.write_text(sh(sys.executable, "-c", SETUP, str(customers), env=env))
+        if against:
             worktree = Path(tempfile.mkdtemp(prefix="fairdesk-rev-")) / "tree"
-            sh("git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), a.against)
-            versions[a.against] = dict(env, PYTHONPATH=str(worktree / "src"))
+            sh("git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), against)
+            versions[against] = dict(env, PYTHONPATH=str(worktree / "src"))
+        yield setup_file, versions
+    finally:
+        if worktree is not None:
+            sh("git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree), check=False)
+        sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", db, check=False)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--against", help="another git revision, measured alternately")
+    ap.add_argument("--runs", type=int, default=3, help="fresh processes per version")
+    ap.add_argument("--warm", type=int, default=30)
+    ap.add_argument("--n", type=int, default=400, help="creations measured per run")
+    ap.add_argument("--customers", type=int, default=500)
+    ap.add_argument("--out", default="create_cpu.json", help="file name in bench/results/")
+    a = ap.parse_args(argv)
+
+    with creation_setup(a.customers, a.against, "fairdesk-cpu-") as (setup_file, versions):
         runs: dict[str, list[dict]] = {name: [] for name in versions}
         for i in range(a.runs):
             for name, venv in versions.items():
@@ -122,10 +142,6 @@ def main(argv: list[str] | None = None) -> int:
                 got = json.loads(out.strip().splitlines()[-1])
                 runs[name].append(got)
                 print(f"  {name}: {got['cpu_ms']} ms CPU per creation", file=sys.stderr)
-    finally:
-        if worktree is not None:
-            sh("git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree), check=False)
-        sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", db, check=False)
 
     result = {
         "date": time.strftime("%Y-%m-%d"),

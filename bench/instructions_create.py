@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -39,8 +38,7 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-from bench_create_cpu import MEASURE  # noqa: E402
-from bench_requests import SETUP, bench_env, sh  # noqa: E402
+from bench_create_cpu import MEASURE, creation_setup  # noqa: E402
 
 
 def count(env: dict[str, str], script: Path, setup: Path, warm: int, n: int) -> int:
@@ -80,42 +78,22 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed: apt-get install -y valgrind")
 
-    db = f"fairdesk_cpu_{int(time.time())}_{os.getpid()}"
-    data_dir = Path(tempfile.mkdtemp(prefix="fairdesk-ir-"))
-    env = bench_env(db, data_dir)
-    fairdesk = str(Path(sys.executable).parent / "fairdesk")
-    versions: dict[str, dict[str, str]] = {"now": env}
-    worktree = None
-    sh("createdb", "-h", "127.0.0.1", "-U", "postgres", db)
-    try:
-        print(f"database {db}: migrate + seed …", file=sys.stderr)
-        sh(fairdesk, "manage", "migrate", "--noinput", env=env)
-        sh(fairdesk, "manage", "seed_demo", env=env)
-        setup = data_dir / "setup.json"
-        setup.write_text(sh(sys.executable, "-c", SETUP, str(a.customers), env=env))
-        script = data_dir / "measure.py"
+    with creation_setup(a.customers, a.against, "fairdesk-ir-") as (setup, versions):
+        script = setup.parent / "measure.py"
         script.write_text(MEASURE)
-        if a.against:
-            worktree = Path(tempfile.mkdtemp(prefix="fairdesk-rev-")) / "tree"
-            sh("git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), a.against)
-            versions[a.against] = dict(env, PYTHONPATH=str(worktree / "src"))
-        # each version's two counts in its own thread: one valgrind per core
 
-        def both(venv: dict[str, str]) -> tuple[int, int]:
-            # (the measuring script divides by its count: one creation in both, --n more in one)
-            return (
-                count(venv, script, setup, a.warm, 1),
-                count(venv, script, setup, a.warm, a.n + 1),
-            )
-
-        print(f"valgrind: {len(versions)} × 2 processes …", file=sys.stderr)
+        # the measuring script divides by its count: one creation in one process, --n more in
+        # the other; every count in its own valgrind, one per core
+        print(f"valgrind: {2 * len(versions)} processes …", file=sys.stderr)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            counted = dict(zip(versions, pool.map(both, versions.values()), strict=True))
-    finally:
-        if worktree is not None:
-            sh("git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree), check=False)
-        sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", db, check=False)
-        shutil.rmtree(data_dir, ignore_errors=True)
+            jobs = {
+                (name, n): pool.submit(count, venv, script, setup, a.warm, n)
+                for name, venv in versions.items()
+                for n in (1, a.n + 1)
+            }
+            counted = {
+                name: (jobs[name, 1].result(), jobs[name, a.n + 1].result()) for name in versions
+            }
 
     result = {
         "date": time.strftime("%Y-%m-%d"),
