@@ -23,9 +23,10 @@ from django.utils import translation
 
 def label(choices: type[Choices], value: Any) -> str:
     """The label of ``value`` in the active language (the value itself when it is not one)."""
-    texts = _texts.get((choices, translation.get_language()))
+    key = (choices, translation.get_language())
+    texts = _texts.get(key)
     if texts is None:
-        texts = _texts.setdefault((choices, translation.get_language()), {})
+        texts = _texts.setdefault(key, {})
     try:
         return texts[value]
     except KeyError:

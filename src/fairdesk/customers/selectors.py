@@ -109,20 +109,13 @@ def _address_with_customer_statement(
     return sql, a, c, new_id is not None
 
 
-def address_with_customer(*, address_id: int, customer_id: int) -> Address | None:
-    """The address ``address_id`` if it is ``customer_id``'s, with its customer (one read)."""
-    address, _new_id = address_with_customer_and_next_id(
-        address_id=address_id, customer_id=customer_id
-    )
-    return address
-
-
-def address_with_customer_and_next_id(
+def address_with_customer(
     *, address_id: int, customer_id: int, next_id_of: type[Model] | None = None
 ) -> tuple[Address | None, int | None]:
-    """``address_with_customer``, and in the same read the id for a new row of ``next_id_of``
-    (``core.ids.next_id_sql``): None when the address is not the customer's, or where ids
-    are taken only by the writing transaction (SQLite)."""
+    """The address ``address_id`` if it is ``customer_id``'s, with its customer (one read),
+    and, with ``next_id_of``, the id for a new row of that model taken by the same read
+    (``core.ids.next_id_sql``). The id is None without ``next_id_of``, when the address is not
+    the customer's, or where ids are taken only by the writing transaction (SQLite)."""
     sql, address_cols, customer_cols, with_id = _address_with_customer_statement(
         connection.vendor, next_id_of
     )

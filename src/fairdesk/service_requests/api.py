@@ -406,9 +406,9 @@ def _customer_for(
         if payload.address_id is not None:
             # the usual integration call names both: one read (the address with its customer,
             # and the new request's id)
-            from fairdesk.customers.selectors import address_with_customer_and_next_id
+            from fairdesk.customers.selectors import address_with_customer
 
-            address, new_id = address_with_customer_and_next_id(
+            address, new_id = address_with_customer(
                 address_id=payload.address_id,
                 customer_id=payload.customer_id,
                 next_id_of=ServiceRequest,

@@ -89,8 +89,8 @@ def test_the_address_with_its_customer_reads_what_the_orm_would() -> None:
     owner = customer_get_or_create(phone="13800138000", name="李四")
     other = customer_get_or_create(phone="13900148000", name="王五")
     address = address_create(customer=owner, text="广东省深圳市南山区粤海街道科技园路1号")
-    found = address_with_customer(address_id=address.pk, customer_id=owner.pk)
-    assert found is not None
+    found, new_id = address_with_customer(address_id=address.pk, customer_id=owner.pk)
+    assert found is not None and new_id is None
     orm = Address.objects.select_related("customer").get(pk=address.pk)
 
     def fields(obj: object) -> dict[str, object]:
@@ -99,42 +99,43 @@ def test_the_address_with_its_customer_reads_what_the_orm_would() -> None:
     assert fields(found) == fields(orm)  # aware datetimes, booleans, decimals, ids
     assert fields(found.customer) == fields(orm.customer)
     assert found.customer.created_at.tzinfo is not None
-    assert address_with_customer(address_id=address.pk, customer_id=other.pk) is None
-    assert address_with_customer(address_id=address.pk + 1000, customer_id=owner.pk) is None
+    assert address_with_customer(address_id=address.pk, customer_id=other.pk) == (None, None)
+    assert address_with_customer(address_id=address.pk + 1000, customer_id=owner.pk) == (
+        None,
+        None,
+    )
 
 
 def test_the_address_read_can_take_a_new_rows_id() -> None:
-    """``address_with_customer_and_next_id``: the same instances, and on PostgreSQL the next id
-    of the table asked for, a new one each time (only when the address is the customer's)."""
+    """``address_with_customer`` with ``next_id_of``: the same instances, and on PostgreSQL
+    the next id of the table asked for, a new one each time (only when the address is the
+    customer's)."""
     from django.db import connection
 
-    from fairdesk.customers.selectors import (
-        address_with_customer,
-        address_with_customer_and_next_id,
-    )
+    from fairdesk.customers.selectors import address_with_customer
     from fairdesk.customers.services import address_create
     from fairdesk.service_requests.models import ServiceRequest
 
     owner = customer_get_or_create(phone="13800138000", name="李四")
     other = customer_get_or_create(phone="13900148000", name="王五")
     address = address_create(customer=owner, text="广东省深圳市南山区粤海街道科技园路1号")
-    found, first = address_with_customer_and_next_id(
+    found, first = address_with_customer(
         address_id=address.pk, customer_id=owner.pk, next_id_of=ServiceRequest
     )
-    plain = address_with_customer(address_id=address.pk, customer_id=owner.pk)
+    plain, _none = address_with_customer(address_id=address.pk, customer_id=owner.pk)
     assert found is not None and plain is not None
     assert found.__dict__.keys() == plain.__dict__.keys()
     assert found.customer.__dict__.keys() == plain.customer.__dict__.keys()
-    _found, second = address_with_customer_and_next_id(
+    _found, second = address_with_customer(
         address_id=address.pk, customer_id=owner.pk, next_id_of=ServiceRequest
     )
-    refused = address_with_customer_and_next_id(
+    refused = address_with_customer(
         address_id=address.pk, customer_id=other.pk, next_id_of=ServiceRequest
     )
     assert refused == (None, None)
     if connection.vendor == "postgresql":
         assert first is not None and second is not None and second > first
-        _found, third = address_with_customer_and_next_id(
+        _found, third = address_with_customer(
             address_id=address.pk, customer_id=owner.pk, next_id_of=ServiceRequest
         )
         assert third == second + 1  # the refused read took none
