@@ -67,6 +67,9 @@ def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
         str(workers),
         "--access-logfile",
         "-",
+        # the same lines as gunicorn's logger, with only the atoms the format names built
+        "--logger-class",
+        "fairdesk.core.accesslog.AccessLogger",
         "--graceful-timeout",
         "10",
     ]
