@@ -8,6 +8,7 @@ at most once by ``message_deliver``, which claims it with a conditional update.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -15,12 +16,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from fairdesk.core.choices import is_value
-from fairdesk.core.rows import insert, new
+from fairdesk.core.rows import Columns, column, columns, insert, instances, new
 from fairdesk.notifications.choices import Channel, MessageStatus
 from fairdesk.notifications.models import Message
 from fairdesk.notifications.senders import SendError, sender_for
@@ -239,7 +240,7 @@ def messages_deliver_new(
     _answer_doorbell()
     claimed = 0
     while True:
-        messages = _claim(Q(status=MessageStatus.QUEUED, attempts=0), now=now, limit=batch)
+        messages = _claim_never_tried(now=now, limit=batch)
         _send(messages)
         claimed += len(messages)
         if len(messages) < batch:
@@ -292,6 +293,73 @@ def _claim(claimable: Q, *, now: datetime | None = None, limit: int | None = Non
     return claimed
 
 
+def _claim_never_tried(*, now: datetime | None, limit: int) -> list[Message]:
+    """``_claim`` of the messages never tried, in one statement written once (the doorbell's
+    task runs it for every few creations): ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
+    LOCKED) RETURNING …`` takes and changes the rows with no transaction around it, and its
+    constants are in its text, so that a prepared plan can use the ``message_never_tried``
+    index. The ORM's form (``_claim``) where the database cannot return updated rows."""
+    if not connection.features.can_return_columns_from_insert:  # SQLite < 3.35
+        return _claim(Q(status=MessageStatus.QUEUED, attempts=0), now=now, limit=limit)
+    sql, cols = _never_tried_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [MessageStatus.SENDING, now or timezone.now(), limit])
+        rows = cursor.fetchall()
+    claimed = [instances(row, (cols,), connection)[0] for row in rows]
+    claimed.sort(key=lambda message: message.pk)
+    return claimed
+
+
+def _mark_sent(ids: list[int], *, sender: str, sent_at: datetime) -> None:
+    """Record messages as sent by ``sender``: on PostgreSQL in a statement written once, whose
+    shape does not change with the number of messages (the ids as one array)."""
+    if connection.vendor != "postgresql":
+        Message.objects.filter(pk__in=ids).update(
+            status=MessageStatus.SENT, sent_at=sent_at, sender=sender, last_error=""
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_sent_statement(), [MessageStatus.SENT, sent_at, sender, ids])
+
+
+@functools.cache
+def _sent_statement() -> str:
+    table = connection.ops.quote_name(Message._meta.db_table)
+
+    def col(name: str) -> str:
+        return column(Message, name, connection)
+
+    return (
+        f"UPDATE {table} SET {col('status')} = %s, {col('sent_at')} = %s, {col('sender')} = %s,"
+        f" {col('last_error')} = '' WHERE {col('id')} = ANY(%s::bigint[])"
+    )
+
+
+@functools.cache
+def _never_tried_statement(vendor: str) -> tuple[str, Columns]:
+    """The statement of ``_claim_never_tried`` for a database vendor, and its columns."""
+    table = connection.ops.quote_name(Message._meta.db_table)
+    cols = columns(Message, Message._meta.db_table, connection)
+
+    def col(name: str) -> str:
+        return column(Message, name, connection)
+
+    locked = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    # the choices' values are fixed identifiers (letters only): quoted here as SQL literals
+    assert MessageStatus.QUEUED.isalpha()
+    sql = (
+        f"UPDATE {table} SET {col('status')} = %s, {col('claimed_at')} = %s,"
+        f" {col('attempts')} = {col('attempts')} + 1"
+        f" WHERE {col('id')} IN (SELECT {col('id')} FROM {table}"
+        f" WHERE {col('status')} = '{MessageStatus.QUEUED}' AND {col('attempts')} = 0"
+        f" ORDER BY {col('id')} LIMIT %s{locked})"
+        f" RETURNING {cols.sql}"
+    )
+    return sql, cols
+
+
 def _send(claimed: list[Message]) -> None:
     """Hand claimed messages to their senders and record each outcome (sent, or queued again
     with the error, or failed after ``MAX_ATTEMPTS``)."""
@@ -321,9 +389,7 @@ def _send(claimed: list[Message]) -> None:
             sent.setdefault(sender.name, []).append(message)
     sent_at = timezone.now()
     for name, messages in sent.items():
-        Message.objects.filter(pk__in=[m.pk for m in messages]).update(
-            status=MessageStatus.SENT, sent_at=sent_at, sender=name, last_error=""
-        )
+        _mark_sent([m.pk for m in messages], sender=name, sent_at=sent_at)
         for message in messages:
             message.status, message.sent_at, message.last_error = MessageStatus.SENT, sent_at, ""
 

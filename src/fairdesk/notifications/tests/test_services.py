@@ -506,3 +506,91 @@ def test_one_message_to_a_customer_on_several_channels(
     assert (mail.recipient, mail.subject) == ("li@example.com", "主题")
     with pytest.raises(ValueError, match="fax"):
         services.message_send_to_customer(customer=customer, kind="t", body="x", channels=["fax"])
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["one-statement", "orm"])
+def test_the_doorbell_claims_the_oldest_never_tried_messages(
+    returning: bool, monkeypatch: Any
+) -> None:
+    """``_claim_never_tried``: one UPDATE … RETURNING where the database can return the rows
+    it changed, the ORM's claim where it cannot; the same messages, claimed the same way."""
+    from datetime import UTC, datetime
+
+    from django.db import connection
+
+    from fairdesk.notifications.services import _claim_never_tried
+
+    fresh = [send(body=f"m{i}", subject=f"s{i}") for i in range(3)]
+    tried = send(body="failed once")
+    Message.objects.filter(pk=tried.pk).update(attempts=1)
+    for status in ("sending", "sent", "failed"):
+        Message.objects.filter(pk=send(body=status).pk).update(status=status)
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", returning)
+
+    claimed = _claim_never_tried(now=now, limit=2)
+    assert [m.pk for m in claimed] == [fresh[0].pk, fresh[1].pk]
+    for message in claimed:
+        stored = Message.objects.get(pk=message.pk)
+        assert (stored.status, stored.attempts, stored.claimed_at) == ("sending", 1, now)
+        # the instance is the row as the ORM reads it, every field
+        for field in Message._meta.concrete_fields:
+            assert getattr(message, field.attname) == getattr(stored, field.attname), field.name
+        assert message._state.adding is False and message._state.db == "default"
+    assert [m.pk for m in _claim_never_tried(now=now, limit=2)] == [fresh[2].pk]
+    assert _claim_never_tried(now=now, limit=2) == []
+    assert Message.objects.get(pk=tried.pk).status == "queued"
+
+
+def test_the_doorbells_delivery_is_two_statements(settings: Any) -> None:
+    """The claim and the record of what was sent; no transaction of its own around them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fairdesk.notifications.services import messages_deliver_new
+
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    ids = [send(body=f"m{i}").pk for i in range(4)]
+    with CaptureQueriesContext(connection) as queries:
+        assert messages_deliver_new() == 4
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["UPDATE", "UPDATE"]
+    assert ids == senders_for_tests.SENT
+    assert set(Message.objects.values_list("status", "attempts", "sender")) == {
+        ("sent", 1, "recording")
+    }
+
+
+@pytest.mark.django_db(transaction=True, available_apps=list(django_settings.INSTALLED_APPS))
+def test_doorbell_tasks_at_the_same_time_send_each_new_message_once(settings: Any) -> None:
+    """Real concurrent claims of the messages never tried (PostgreSQL: FOR UPDATE SKIP LOCKED
+    in the statement; SQLite: one writer at a time)."""
+    import threading
+
+    from django.db import connection
+
+    from fairdesk.notifications.services import messages_deliver_new
+
+    settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
+    ids = [send(body=f"m{i}").pk for i in range(40)]
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+    counts: list[int] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=10)
+            counts.append(messages_deliver_new(batch=3))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(counts) == 40
+    assert sorted(senders_for_tests.SENT) == sorted(ids)  # each once
+    assert set(Message.objects.values_list("status", "attempts")) == {("sent", 1)}
