@@ -28,18 +28,20 @@ def _manage(*args: str) -> None:
 
 def default_web_workers() -> int:
     """``fairdesk serve``'s gunicorn workers: ``WEB_CONCURRENCY`` when set (the variable gunicorn
-    and hosting platforms use), else one per CPU, at least two.
+    and hosting platforms use), else one per CPU and one more.
 
-    Gunicorn's rule of thumb, 2 × CPUs + 1, assumes workers spend half their time waiting. A
-    fairdesk worker computes for about 70 % of a request (the rest is waiting on the database),
-    so more workers than cores mostly take turns on them: on a 2-core machine with PostgreSQL
-    beside it, 2 workers filed more requests per second than 3 or 5, with less CPU per request
-    in every process, the database's included (docs/benchmarks.md, issue 3, "Session of
-    2026-12-06 (fourth)", item 4). At least two, so that one long request (an export, a
-    coverage import) never holds the whole server. With the database on another machine,
-    workers wait longer: raise WEB_CONCURRENCY (or --workers). Sync workers read a request body
-    as it arrives: in production put a buffering reverse proxy (nginx) in front, as for TLS, so
-    that a slow upload does not hold a worker.
+    A sync worker waits for about a third of each request: on PostgreSQL's answers, on Redis, on
+    the client closing the connection. With one worker per core a core idles whenever its worker
+    waits; one more worker fills those waits. On the 2-core machine with PostgreSQL beside it, 3
+    workers filed 327–382 creations/s (p99 63–75 ms) where 2 filed 221–294 (p99 84–131 ms) and
+    4 filed 271–315, runs alternated (docs/benchmarks.md, issue 3, "Session of 2026-12-06
+    (eighth)"): 3 did the most in every round, with the least CPU per creation; more workers
+    take turns on the cores. Gunicorn's rule of thumb, 2 × CPUs + 1, assumes workers wait half
+    their time. At least two, so that one long request (an export, a coverage import) never
+    holds the whole server. With the database on another machine, workers wait longer: raise
+    WEB_CONCURRENCY (or --workers). Sync workers read a request body as it arrives: in
+    production put a buffering reverse proxy (nginx) in front, as for TLS, so that a slow upload
+    does not hold a worker.
     """
     value = os.environ.get("WEB_CONCURRENCY", "").strip()
     if value:
@@ -52,7 +54,7 @@ def default_web_workers() -> int:
         if workers < 1:
             raise SystemExit(f"WEB_CONCURRENCY must be at least 1, not {workers}")
         return workers
-    return max(2, os.cpu_count() or 1)
+    return (os.cpu_count() or 1) + 1
 
 
 def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
@@ -181,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
             type=int,
             default=workers,
             help="gunicorn worker processes (default: "
-            + (str(workers) if workers else "$WEB_CONCURRENCY, else one per CPU, at least 2")
+            + (str(workers) if workers else "$WEB_CONCURRENCY, else one per CPU and one more")
             + ")",
         )
 

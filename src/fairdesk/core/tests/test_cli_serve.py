@@ -9,15 +9,19 @@ import pytest
 from fairdesk.cli import build_parser, default_web_workers
 
 
-def test_one_worker_per_cpu_at_least_two_unless_web_concurrency_says(
+def test_one_worker_per_cpu_and_one_more_unless_web_concurrency_says(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
-    assert default_web_workers() == max(2, os.cpu_count() or 1)
+    assert default_web_workers() == (os.cpu_count() or 1) + 1
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert default_web_workers() == 2  # one long request never holds the whole server
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert default_web_workers() == 2
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert default_web_workers() == 3
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
-    assert default_web_workers() == 8
+    assert default_web_workers() == 9
     monkeypatch.setenv("WEB_CONCURRENCY", " 7 ")
     assert default_web_workers() == 7
     # --workers wins over both; parsing never reads the variable (other commands never fail)
