@@ -69,10 +69,7 @@ def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
         str(workers),
         "--access-logfile",
         "-",
-        # gunicorn's sync worker and logger, an answer sent as one segment and only the access
-        # log's atoms built (fairdesk.core.server)
-        "--worker-class",
-        "fairdesk.core.server.CorkedSyncWorker",
+        # the same lines as gunicorn's logger, with only the atoms the format names built
         "--logger-class",
         "fairdesk.core.server.AccessLogger",
         "--graceful-timeout",

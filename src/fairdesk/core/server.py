@@ -1,22 +1,11 @@
-"""gunicorn's pieces for ``fairdesk serve``: its sync worker with each answer sent as one
-segment, and its access log with only the atoms its format names.
+"""gunicorn's access log for ``fairdesk serve``, with the atoms built that its format names.
 
-**One segment per answer** (``CorkedSyncWorker``). gunicorn's sync worker sends an answer's
-headers, then its body, then half-closes the connection: three writes, each sent at once
-(``TCP_NODELAY``), each a segment the client's kernel must take in and a wake-up of the client.
-On a loopback or virtual network each costs the worker tens of microseconds of kernel time. With
-``TCP_CORK`` set on the accepted connection the kernel holds the writes and sends them with the
-closing FIN, full segments as they fill: a short answer leaves as one segment, a long one (an
-export, a static file) in full segments. The sync worker closes every connection after its
-answer, so nothing waits behind the cork; at worst, a body written slower than a segment fills
-is held 200 ms by the kernel (fairdesk streams nothing that a person watches arrive).
-
-**The access log** (``AccessLogger``). gunicorn's own logger builds every atom for every
-request before it formats the line: one for each request header, each response header and each
-WSGI environment variable (about sixty), each copied again to escape quotes. The default format
-names nine of them. That was about 15–30 µs of a worker's CPU per request
-(docs/benchmarks.md, issue 3). This logger writes the same lines, by gunicorn's rules for each
-atom, and builds only the atoms of the configured format (``--access-logformat``), whatever it is.
+gunicorn's own logger builds every atom for every request before it formats the line: one for
+each request header, each response header and each WSGI environment variable (about sixty),
+each copied again to escape quotes. The default format names nine of them. That was about
+15–30 µs of a worker's CPU per request (docs/benchmarks.md, issue 3). This logger writes the same
+lines, by gunicorn's rules for each atom, and builds only the atoms of the configured format
+(``--access-logformat``), whatever it is.
 """
 
 from __future__ import annotations
@@ -24,12 +13,10 @@ from __future__ import annotations
 import functools
 import os
 import re
-import socket
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from gunicorn.glogging import Logger
-from gunicorn.workers.sync import SyncWorker
 
 _ATOM = re.compile(r"%\(([^)]*)\)")
 
@@ -134,23 +121,3 @@ class AccessLogger(Logger):
             if value is not _MISSING:
                 atoms[lowered] = value
         return atoms
-
-
-class CorkedSyncWorker(SyncWorker):
-    """gunicorn's sync worker, each answer held by ``TCP_CORK`` until the connection closes."""
-
-    def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
-        cork(client)
-        super().handle(listener, client, addr)
-
-
-def cork(client: socket.socket) -> bool:
-    """Set ``TCP_CORK`` on a TCP connection (Linux); False where there is none to set."""
-    option = getattr(socket, "TCP_CORK", None)
-    if option is None or client.family not in (socket.AF_INET, socket.AF_INET6):
-        return False
-    try:
-        client.setsockopt(socket.IPPROTO_TCP, option, 1)
-    except OSError:
-        return False
-    return True

@@ -1,18 +1,10 @@
-"""gunicorn's pieces for ``fairdesk serve`` (``core.server``): the access log writes gunicorn's
-lines, and the corked worker answers in full."""
+"""The access log of ``fairdesk serve`` writes gunicorn's lines (``core.server``)."""
 
 from __future__ import annotations
 
-import http.client
 import io
 import logging
-import os
-import socket
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -20,7 +12,7 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 from fairdesk.cli import _gunicorn_argv
-from fairdesk.core.server import AccessLogger, atom_names, cork
+from fairdesk.core.server import AccessLogger, atom_names
 
 FORMATS = [
     Config().access_log_format,  # gunicorn's default
@@ -103,70 +95,9 @@ def test_only_the_named_atoms_are_built():
     assert atom_names("%(h)s %(h)s %({X-Id}i)s") == ("h", "{X-Id}i")
 
 
-def test_serve_runs_gunicorn_with_this_logger_and_worker():
-    from fairdesk.core.server import CorkedSyncWorker
-
+def test_serve_runs_gunicorn_with_this_logger():
     argv = _gunicorn_argv("127.0.0.1", 8000, 2)
     assert argv[argv.index("--logger-class") + 1] == "fairdesk.core.server.AccessLogger"
-    assert argv[argv.index("--worker-class") + 1] == "fairdesk.core.server.CorkedSyncWorker"
     cfg = Config()
     cfg.set("logger_class", "fairdesk.core.server.AccessLogger")
-    cfg.set("worker_class", "fairdesk.core.server.CorkedSyncWorker")
     assert cfg.logger_class is AccessLogger
-    assert cfg.worker_class is CorkedSyncWorker
-
-
-@pytest.mark.skipif(not hasattr(socket, "TCP_CORK"), reason="TCP_CORK is Linux's")
-def test_cork_is_set_on_tcp_connections_only():
-    with (
-        socket.create_server(("127.0.0.1", 0)) as server,
-        socket.create_connection(server.getsockname()),
-    ):
-        accepted, _addr = server.accept()
-        with accepted:
-            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK) == 0
-            assert cork(accepted) is True
-            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK) == 1
-    left, right = socket.socketpair(socket.AF_UNIX)
-    with left, right:
-        assert cork(left) is False
-
-
-def test_the_corked_worker_sends_every_answer_in_full(tmp_path: Path):
-    """A real gunicorn with the worker: short and long answers arrive whole, and the connection
-    is closed after each (the kernel sends what the cork held with the closing FIN)."""
-    (tmp_path / "corked_app.py").write_text(
-        "def app(environ, start_response):\n"
-        "    n = int(environ['QUERY_STRING'] or 0)\n"
-        "    body = b'x' * n\n"
-        "    start_response('200 OK', [('Content-Length', str(n))])\n"
-        "    return [body[: n // 2], body[n // 2 :]]\n"
-    )
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), *sys.path]))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "corked_app:app", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--worker-class", "fairdesk.core.server.CorkedSyncWorker"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "no server"
-                time.sleep(0.1)
-        for size in (0, 17, 100_000, 3_000_000):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("GET", f"/?{size}")
-            answer = conn.getresponse()
-            assert (answer.status, len(answer.read())) == (200, size)
-            assert answer.will_close or answer.getheader("Connection") == "close"
-            conn.close()
-    finally:
-        server.terminate()
-        _out, err = server.communicate(timeout=15)
-    assert b"Traceback" not in err, err.decode()
