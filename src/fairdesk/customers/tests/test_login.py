@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils import translation
 
 from fairdesk.core.errors import DomainError
+from fairdesk.core.testing import at_once
 from fairdesk.customers.models import Customer, LoginCode
 from fairdesk.customers.services import (
     code_hash,
@@ -333,6 +332,19 @@ def test_purge_keeps_recent_codes(clock: Any) -> None:
     assert LoginCode.objects.count() == 1
 
 
+def _codes(outcomes: list[Any], ok: str = "ok") -> list[str]:
+    """Each concurrent call's outcome (``at_once``): ``ok``, or the code of its DomainError."""
+    codes = []
+    for outcome in outcomes:
+        if isinstance(outcome, DomainError):
+            codes.append(outcome.code)
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            codes.append(ok)
+    return codes
+
+
 # Transactional tests here use serialized_rollback: the flush after them then leaves the tables
 # empty instead of re-creating content types, and the next transactional test (the browser tests)
 # restores the migrated data (roles, default SLA policies) cleanly.
@@ -340,48 +352,14 @@ def test_purge_keeps_recent_codes(clock: Any) -> None:
 def test_two_concurrent_verifies_of_one_code_sign_in_once() -> None:
     login_code_request(phone=PHONE, ip=IP)
     code = code_from_outbox()
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def verify() -> None:
-        try:
-            barrier.wait(timeout=10)
-            login_code_verify(phone=PHONE, code=code, ip=IP)
-            outcomes.append("ok")
-        except DomainError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=verify) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert sorted(outcomes) == ["code_used", "ok"]
+    outcomes = at_once(lambda: login_code_verify(phone=PHONE, code=code, ip=IP), 2)
+    assert sorted(_codes(outcomes)) == ["code_used", "ok"]
     assert Customer.objects.count() == 1
     assert get_user_model().objects.filter(username=f"c{PHONE}").count() == 1
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_code_requests_for_one_number_send_one_code() -> None:
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
-
-    def request() -> None:
-        try:
-            barrier.wait(timeout=10)
-            login_code_request(phone=PHONE, ip=IP)
-            outcomes.append("sent")
-        except DomainError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert sorted(outcomes) == ["code_requested_too_soon"] * 3 + ["sent"]
+    outcomes = at_once(lambda: login_code_request(phone=PHONE, ip=IP), 4)
+    assert sorted(_codes(outcomes, ok="sent")) == ["code_requested_too_soon"] * 3 + ["sent"]
     assert LoginCode.objects.count() == 1 and Message.objects.count() == 1

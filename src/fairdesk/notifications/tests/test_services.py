@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import transaction
 
+from fairdesk.core.testing import at_once
 from fairdesk.notifications.models import Message
 from fairdesk.notifications.services import (
     MAX_ATTEMPTS,
@@ -429,32 +430,12 @@ def test_a_batch_delivers_each_message_by_its_own_channel(settings: Any) -> None
 @pytest.mark.django_db(transaction=True, available_apps=list(django_settings.INSTALLED_APPS))
 def test_two_workers_delivering_the_same_batch_send_each_message_once(settings: Any) -> None:
     """Real concurrent transactions (PostgreSQL: rows another worker holds are skipped)."""
-    import threading
-
-    from django.db import connection
-
     from fairdesk.notifications.services import messages_deliver
 
     settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
     ids = [send(body=f"m{i}").pk for i in range(30)]
-    barrier = threading.Barrier(3)
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait(timeout=10)
-            messages_deliver(message_ids=ids)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    outcomes = at_once(lambda: messages_deliver(message_ids=ids), 3)
+    assert not [o for o in outcomes if isinstance(o, BaseException)]
     assert sorted(senders_for_tests.SENT) == sorted(ids)  # each once
     assert set(Message.objects.values_list("status", "attempts")) == {("sent", 1)}
 
@@ -564,33 +545,12 @@ def test_the_doorbells_delivery_is_two_statements(settings: Any) -> None:
 def test_doorbell_tasks_at_the_same_time_send_each_new_message_once(settings: Any) -> None:
     """Real concurrent claims of the messages never tried (PostgreSQL: FOR UPDATE SKIP LOCKED
     in the statement; SQLite: one writer at a time)."""
-    import threading
-
-    from django.db import connection
-
     from fairdesk.notifications.services import messages_deliver_new
 
     settings.NOTIFICATION_SENDERS = {"sms": RECORDING}
     ids = [send(body=f"m{i}").pk for i in range(40)]
-    barrier = threading.Barrier(3)
-    errors: list[BaseException] = []
-    counts: list[int] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait(timeout=10)
-            counts.append(messages_deliver_new(batch=3))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    counts = at_once(lambda: messages_deliver_new(batch=3), 3)
+    assert not [c for c in counts if isinstance(c, BaseException)]
     assert sum(counts) == 40
     assert sorted(senders_for_tests.SENT) == sorted(ids)  # each once
     assert set(Message.objects.values_list("status", "attempts")) == {("sent", 1)}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from fairdesk.core.errors import DomainError
+from fairdesk.core.testing import at_once
 from fairdesk.customers.models import Customer
 from fairdesk.notifications.models import Message
 from fairdesk.service_requests import services
@@ -136,27 +135,13 @@ def test_concurrent_retries_create_one_request(django_user_model: Any) -> None:
     app_user = django_user_model.objects.create_user("app")
     token, _key = api_token_create(client_name="brand-app", user=app_user)
     customer = Customer.objects.create(phone="13800138000", name="李雷")
-    barrier = threading.Barrier(8)
-    numbers: list[str] = []
-    errors: list[BaseException] = []
 
-    def call() -> None:
-        try:
-            barrier.wait(timeout=10)
-            client = ApiClient.objects.select_related("user").get(pk=token.client_id)
-            sr = create(client, Customer.objects.get(pk=customer.pk), "k-burst")
-            numbers.append(sr.number)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def call() -> str:
+        client = ApiClient.objects.select_related("user").get(pk=token.client_id)
+        return create(client, Customer.objects.get(pk=customer.pk), "k-burst").number
 
-    threads = [threading.Thread(target=call) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
+    numbers = at_once(call, 8)
+    assert not [n for n in numbers if isinstance(n, BaseException)]
     assert len(numbers) == 8 and len(set(numbers)) == 1
     assert ServiceRequest.objects.count() == 1
     assert IdempotencyRecord.objects.count() == 1
