@@ -46,7 +46,8 @@ def _environ(key: str, default: Any = None) -> Callable[..., Any]:
     return lambda log, resp, environ, rt: environ.get(key, default)
 
 
-# gunicorn.glogging.Logger.atoms, one function per atom (gunicorn 23–25: the same definitions)
+# gunicorn.glogging.Logger.atoms (27.0), one function per atom; test_server compares the lines
+# with gunicorn's own logger for every atom, so an upgrade that changes one fails there
 _SIMPLE: dict[str, Callable[[Logger, Any, dict, Any], Any]] = {
     "h": _remote_addr,
     "l": lambda log, resp, environ, rt: "-",
