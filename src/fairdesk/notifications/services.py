@@ -148,9 +148,9 @@ DELIVERY_GATHER = 0.05  # seconds
 # task was queued at ``queued_at`` and waits ``gather`` seconds before it claims, so it cannot
 # claim before ``queued_at + gather``, and a transaction that commits before then has its
 # messages claimed by it. Under load this saves rings (a round trip to Huey's storage each):
-# about half of them with two web workers, since the other one still rings until the task
-# answers. Only the process's own task counts: of a task queued elsewhere it knows neither when
-# it was queued nor how long it waits. Only durations are compared (``time.monotonic`` here,
+# with N web workers about one in N, since the others still ring until the task answers.
+# Only the process's own task counts: of a task queued elsewhere it knows neither when it was
+# queued nor how long it waits. Only durations are compared (``time.monotonic`` here,
 # the worker's sleep there), so the worker may run on another machine. During a deploy, a
 # consumer of the previous version fails on the task's argument; the minute's retry then
 # delivers those messages.
@@ -322,13 +322,15 @@ def _mark_sent(ids: list[int], *, sender: str, sent_at: datetime) -> None:
         cursor.execute(_sent_statement(), [MessageStatus.SENT, sent_at, sender, ids])
 
 
+def _col(name: str) -> str:
+    """A column of the message table, quoted, for the statements written once below."""
+    return column(Message, name, connection)
+
+
 @functools.cache
 def _sent_statement() -> str:
     table = connection.ops.quote_name(Message._meta.db_table)
-
-    def col(name: str) -> str:
-        return column(Message, name, connection)
-
+    col = _col
     return (
         f"UPDATE {table} SET {col('status')} = %s, {col('sent_at')} = %s, {col('sender')} = %s,"
         f" {col('last_error')} = '' WHERE {col('id')} = ANY(%s::bigint[])"
@@ -340,10 +342,7 @@ def _never_tried_statement(vendor: str) -> tuple[str, Columns]:
     """The statement of ``_claim_never_tried`` for a database vendor, and its columns."""
     table = connection.ops.quote_name(Message._meta.db_table)
     cols = columns(Message, Message._meta.db_table, connection)
-
-    def col(name: str) -> str:
-        return column(Message, name, connection)
-
+    col = _col
     locked = (
         " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
