@@ -19,11 +19,14 @@ Measured, each heavy part in a fresh subprocess of the same interpreter:
               in one process after the load (fairdesk: one resolve() call per entry, from an empty
               answer cache, so about three in four entries are repeats it has seen; cpca: one
               transform() call on the whole list, its batch API); and over the distinct corpus
-              entries once, each new to the process (fairdesk: cache cleared before); median of
-              --runs fresh processes (1 by default), the engines alternated;
+              entries once, each new to the process (fairdesk: cache cleared before); then
+              fairdesk's batch API on the same two lists, one resolve_many() call each (its
+              answers checked equal to resolve()'s, entry by entry); median of --runs fresh
+              processes (1 by default), the engines alternated;
   peak RSS    peak resident memory (VmHWM; ru_maxrss elsewhere) of the process that loads and runs
               everything (load + 100k + corpus pass, the inputs held), the largest over the runs;
-              taken before the answers are collected for scoring;
+              taken before the answers are collected for scoring, and (fairdesk) before
+              resolve_many, whose peak, with all its answers held, is reported beside it;
   accuracy    over the corpus (bench/corpus.jsonl, generated when missing).
 
 Accuracy rules:
@@ -46,6 +49,7 @@ a path) and, beside it, resolver_failures.txt (named after it).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import os
@@ -171,6 +175,41 @@ def child(engine: str, what: str, corpus: Path, n: int) -> dict:
         # the peak of loading and reading (with the inputs held), before the answers are
         # collected for scoring (a list per entry: the benchmark's, not the resolver's)
         peak = _maxrss_mb()
+        resolve_many = getattr(resolver, "resolve_many", None)  # (not in older revisions)
+        if resolve_many is not None:
+            from fairdesk.areas.cli import BATCH_LINES
+
+            def in_lists(texts: list[str], size: int) -> float:
+                """Entries/s through resolve_many, one call per list of size entries, each
+                list's answers dropped before the next (as the command line writes them out);
+                the collector's pass over the answers, which it postpones, counted in."""
+                gc.collect()
+                t = time.perf_counter()
+                for i in range(0, len(texts), size):
+                    many = resolve_many(texts[i : i + size])
+                del many
+                gc.collect(0)
+                return len(texts) / (time.perf_counter() - t)
+
+            out["many_batch"] = BATCH_LINES
+            out["many_distinct_per_s"] = in_lists(inputs, BATCH_LINES)
+            out["many_per_s"] = in_lists(mixed, BATCH_LINES)
+            out["peak_rss_many_mb"] = _maxrss_mb()
+            # the whole list in one call (as cpca.transform is called), all its answers held
+            out["many_whole_per_s"] = in_lists(mixed, len(mixed))
+            out["peak_rss_many_whole_mb"] = _maxrss_mb()
+            # the same answers as one call each, entry by entry
+            for s, r in zip(mixed, resolve_many(mixed), strict=True):
+                one = resolve(s)
+                if (r.input, r.status, r.code, r.candidates, r.name, r.note) != (
+                    one.input,
+                    one.status,
+                    one.code,
+                    one.candidates,
+                    one.name,
+                    one.note,
+                ):
+                    raise SystemExit(f"resolve_many differs from resolve on {s!r}")
         results = {}
         for s in inputs:
             r = resolve(s)
@@ -446,14 +485,35 @@ def main(argv=None) -> int:
             "distinct_per_s_runs": [round(x["distinct_per_s"]) for x in rs],
             "cache": rs[0].get("cache"),
             "peak_rss_mb": max(x["peak_rss_mb"] for x in rs),
+        }
+        if all("many_per_s" in x for x in rs):  # fairdesk's resolve_many (one call, the list)
+            measured[key] |= {
+                "many_per_s": statistics.median(x["many_per_s"] for x in rs),
+                "many_per_s_runs": [round(x["many_per_s"]) for x in rs],
+                "many_distinct_per_s": statistics.median(x["many_distinct_per_s"] for x in rs),
+                "many_distinct_per_s_runs": [round(x["many_distinct_per_s"]) for x in rs],
+                "peak_rss_many_mb": max(x["peak_rss_many_mb"] for x in rs),
+                "many_batch": rs[0]["many_batch"],
+                "many_whole_per_s": statistics.median(x["many_whole_per_s"] for x in rs),
+                "many_whole_per_s_runs": [round(x["many_whole_per_s"]) for x in rs],
+                "peak_rss_many_whole_mb": max(x["peak_rss_many_whole_mb"] for x in rs),
+            }
+        measured[key] |= {
             "results": rs[0]["results"],
         }
         if key == "before":
             measured[key]["ref"] = a.before
         m = measured[key]
+        many = (
+            f" (resolve_many in lists of {m['many_batch']:,}: {m['many_per_s']:,.0f} /s, "
+            f"distinct {m['many_distinct_per_s']:,.0f} /s, peak {m['peak_rss_many_mb']:.0f} MB; "
+            f"one list: {m['many_whole_per_s']:,.0f} /s, peak {m['peak_rss_many_whole_mb']:.0f} MB)"
+            if "many_per_s" in m
+            else ""
+        )
         print(
             f"{eng}: load {m['load_s']:.3f} s, {m['per_s']:,.0f} entries/s, "
-            f"distinct {m['distinct_per_s']:,.0f} /s, peak {m['peak_rss_mb']:.0f} MB",
+            f"distinct {m['distinct_per_s']:,.0f} /s, peak {m['peak_rss_mb']:.0f} MB{many}",
             file=sys.stderr,
         )
 
@@ -481,11 +541,21 @@ def main(argv=None) -> int:
         f"| index load (import + first call) | {f['load_s']:.2f} s | "
         f"{col('load_s', lambda x: f'{x:.2f} s')} | ≤ 1 s |"
     )
+    mixed = "the corpus repeated" if a.n > len(entries) else "the corpus shuffled, none repeated"
+    if "many_per_s" in f:
+        lines.append(
+            f"| throughput, {a.n:,} mixed entries ({mixed}) in lists: fairdesk `resolve_many`, "
+            f"lists of {f['many_batch']:,} (as `fairdesk areas resolve` reads a file); cpca "
+            f"`transform`, one list | {f['many_per_s']:,.0f} /s | "
+            f"{col('per_s', lambda x: f'{x:,.0f} /s')} | ≥ 50,000 /s |"
+        )
+        lines.append(
+            f"| the same, fairdesk `resolve_many` on the whole list at once | "
+            f"{f['many_whole_per_s']:,.0f} /s | | |"
+        )
     lines.append(
-        f"| throughput, {a.n:,} mixed entries ("
-        f"{'the corpus repeated' if a.n > len(entries) else 'the corpus shuffled, none repeated'}"
-        f"; fairdesk: answer cache "
-        f"{_hit_rate(f)}) | {f['per_s']:,.0f} /s | "
+        f"| throughput, {a.n:,} mixed entries ({mixed}): fairdesk one `resolve` call each "
+        f"(answer cache {_hit_rate(f)}) | {f['per_s']:,.0f} /s | "
         f"{col('per_s', lambda x: f'{x:,.0f} /s')} | ≥ 50,000 /s |"
     )
     if c:
@@ -495,10 +565,16 @@ def main(argv=None) -> int:
             pairs = zip(f[key], c[key], strict=True)
             return statistics.median(x / y for x, y in pairs)
 
+        many_ratio = ""
+        if "many_per_s" in f:
+            pairs = zip(f["many_per_s_runs"], c["per_s_runs"], strict=True)
+            many_ratio = f"`resolve_many` {statistics.median(x / y for x, y in pairs):.2f}; "
+            pairs = zip(f["many_whole_per_s_runs"], c["per_s_runs"], strict=True)
+            many_ratio += f"whole list {statistics.median(x / y for x, y in pairs):.2f}; "
         lines.append(
             f"| throughput, fairdesk / cpca (median over the run pairs, each pair back to back) "
-            f"| mixed {ratio('per_s_runs'):.2f}, distinct {ratio('distinct_per_s_runs'):.2f} "
-            "| 1 | |"
+            f"| {many_ratio}one call each: mixed {ratio('per_s_runs'):.2f}, "
+            f"distinct {ratio('distinct_per_s_runs'):.2f} | 1 | |"
         )
     lines.append(
         f"| throughput, {f['distinct_n']:,} distinct entries (each new to the process) | "
@@ -508,6 +584,12 @@ def main(argv=None) -> int:
         f"| peak RSS (load + all runs) | {f['peak_rss_mb']:.0f} MB | "
         f"{col('peak_rss_mb', lambda x: f'{x:.0f} MB')} | ≤ 150 MB |"
     )
+    if "many_per_s" in f:
+        lines.append(
+            f"| peak RSS after `resolve_many` in lists / on the whole list, its {a.n:,} answers "
+            f"held at once | {f['peak_rss_many_mb']:.0f} / {f['peak_rss_many_whole_mb']:.0f} MB "
+            "| | |"
+        )
     lines.append(
         f"| accuracy, whole corpus (status + code) | {fmt_pct(fd['accuracy'])} | "
         f"n/a (no status) | ≥ 99.9 % |"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -98,6 +99,64 @@ def test_resolve_file_with_bom_and_crlf(tmp_path: Path, capsys: pytest.CaptureFi
     rows = json_lines(out)
     assert [r["input"] for r in rows] == ["广东省深圳市南山区", "", "杭州市下城区"]
     assert rows[0]["code"] == "440305"
+
+
+def test_lines_split_across_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reads of a few bytes at a time: a character, a \r\n or the byte order mark cut in two
+    between reads is still read whole, as text files are read in Python."""
+    # (and one bad byte: replaced, not fatal)
+    raw = "\ufeff南山区\r\n\r\n下城区\r朝阳区\n".encode() + b"\xff" + "末行".encode()
+    expected = ["南山区", "", "下城区", "朝阳区", "\ufffd末行"]
+    for size in (1, 2, 3, 5, 64):
+        monkeypatch.setattr(areas_cli, "READ_SIZE", size)
+        got = [line for batch in areas_cli._batches(io.BytesIO(raw)) for line in batch]
+        assert got == expected, size
+    assert list(areas_cli._batches(io.BytesIO(b""))) == []
+    assert list(areas_cli._batches(io.BytesIO(b"\n"))) == [[""]]
+
+
+def test_a_file_is_read_in_batches(tmp_path: Path) -> None:
+    path = tmp_path / "places.txt"
+    path.write_text("".join(f"第{i}行\n" for i in range(25)), encoding="utf-8")
+    with path.open("rb") as fh:
+        sizes = [len(batch) for batch in areas_cli._batches(fh, limit=10)]
+    assert sizes == [10, 10, 5]
+
+
+def test_a_pipe_is_answered_as_far_as_it_has_been_written() -> None:
+    """Lines that came together are one batch; the command does not wait for more (or for the
+    end of the input) before answering what has come."""
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(read_fd, "rb") as reader, os.fdopen(write_fd, "wb") as writer:
+        batches = areas_cli._batches(reader)
+        # were the command to wait for more, the end of the input comes (and the test fails)
+        watchdog = threading.Timer(30, lambda: os.close(write_fd))
+        watchdog.start()
+        writer.write("南山区\n下城区\n朝阳".encode())
+        writer.flush()
+        assert next(batches) == ["南山区", "下城区"]  # 朝阳 is not a whole line yet
+        writer.write("区\n".encode())
+        writer.flush()
+        assert next(batches) == ["朝阳区"]
+        writer.write("末行".encode())
+        writer.close()
+        assert next(batches) == ["末行"]
+        assert list(batches) == []
+        watchdog.cancel()
+
+
+def test_batches_give_the_answers_of_one_line_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = ["广东省深圳市南山区", "", "朝阳区", "杭州市下城区", "北京市不存在区", "朝阳区", " "]
+    lines = lines * 5
+    path = tmp_path / "places.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(areas_cli, "BATCH_LINES", 4)
+    for lang in ("zh-hans", "en"):
+        code, out, _ = run_cli(["areas", "resolve", "--lang", lang, str(path)], capsys)
+        assert code == 0
+        assert json_lines(out) == [areas_cli.resolve_line(line, lang) for line in lines]
 
 
 def test_dash_means_stdin(capsys: pytest.CaptureFixture[str]) -> None:

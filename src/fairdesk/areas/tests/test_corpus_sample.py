@@ -68,3 +68,24 @@ def test_no_resolved_answer_on_the_ambiguous_part(corpus) -> None:
         if e["expect_status"] == "ambiguous" and resolve(e["input"]).status == "resolved"
     ]
     assert wrong == []
+
+
+def test_resolve_many_gives_each_text_the_answer_of_resolve(corpus) -> None:
+    """The batch reads the texts in another order and past the answer cache: same answers,
+    in the input order, repeats and raw inputs kept."""
+    from fairdesk.areas import resolver
+    from fairdesk.areas.resolver import resolve_many
+
+    _, entries = corpus
+    texts = [e["input"] for e in entries]
+    texts += [f" {texts[0]} ", texts[1], texts[1], "", "  ", "x" * 500, texts[2] + "。" * 300]
+    texts.reverse()
+    resolver._resolve_normalized.cache_clear()
+    many = resolve_many(texts)
+    # the answer cache of resolve() is neither used nor filled
+    assert resolver._resolve_normalized.cache_info().currsize == 0
+    assert len(many) == len(texts)
+    for text, got in zip(texts, many, strict=True):
+        assert got == resolve(text), text
+    assert resolve_many([]) == []
+    assert resolve_many(iter(["北京市"]))[0].code == "110000"  # any iterable

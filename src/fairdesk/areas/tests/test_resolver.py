@@ -222,3 +222,42 @@ def test_building_the_index_leaves_the_collector_as_it_was() -> None:
 
     get_index()
     assert gc.isenabled()
+
+
+def test_answers_of_resolve_many_are_independent() -> None:
+    from fairdesk.areas.resolver import resolve_many
+
+    first, second = resolve_many(["朝阳区", "朝阳区"])
+    assert first is not second and first.candidates is not second.candidates
+    first.candidates.clear()
+    assert len(second.candidates) == 2 and len(resolve("朝阳区").candidates) == 2
+
+
+def test_the_collector_pauses_while_one_caller_is_still_inside() -> None:
+    """resolve_many and the index build pause the collector; callers in several threads may
+    overlap, and it runs again only when the last one leaves, as it was before the first."""
+    import gc
+
+    from fairdesk.areas.resolver import _gc_paused
+
+    assert gc.isenabled()
+    first, second = _gc_paused(), _gc_paused()
+    first.__enter__()
+    second.__enter__()
+    assert not gc.isenabled()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the second caller is still reading
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+    # a program that turned the collector off keeps it off
+    gc.disable()
+    try:
+        with _gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    # an error inside still lets the collector run again
+    with pytest.raises(ValueError), _gc_paused():
+        raise ValueError
+    assert gc.isenabled()
