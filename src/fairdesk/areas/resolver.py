@@ -320,10 +320,10 @@ def get_index() -> Index:
                 # Hundreds of thousands of small objects and no garbage: the collector would
                 # only slow the build down (by half). One full pass afterwards moves them all
                 # to the oldest generation at once, where the collections made while texts are
-                # read do not go over them again.
+                # read do not go over them again. (It is made before the collector runs again:
+                # else the first object made would start a pass over all of them first.)
                 with _gc_paused():
                     _index = Index(get_gazetteer())
-                if gc.isenabled():
                     gc.collect()
     return _index
 
