@@ -72,6 +72,9 @@ def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
         # the same lines as gunicorn's logger, with only the atoms the format names built
         "--logger-class",
         "fairdesk.core.server.AccessLogger",
+        # the area index built in each worker before it takes requests
+        "--config",
+        "python:fairdesk.core.gunicorn_conf",
         "--graceful-timeout",
         "10",
     ]

@@ -101,3 +101,20 @@ def test_serve_runs_gunicorn_with_this_logger():
     cfg = Config()
     cfg.set("logger_class", "fairdesk.core.server.AccessLogger")
     assert cfg.logger_class is AccessLogger
+
+
+def test_each_worker_builds_the_area_index_before_it_takes_requests(monkeypatch):
+    from fairdesk.areas import resolver
+    from fairdesk.core import gunicorn_conf
+
+    argv = _gunicorn_argv("127.0.0.1", 8000, 2)
+    assert argv[argv.index("--config") + 1] == "python:fairdesk.core.gunicorn_conf"
+    cfg = Config()
+    cfg.set("post_worker_init", gunicorn_conf.post_worker_init)
+    assert cfg.post_worker_init is gunicorn_conf.post_worker_init
+    # the module's public names are gunicorn settings, nothing else
+    public = {name for name in vars(gunicorn_conf) if not name.startswith("_")}
+    assert public - {"annotations", "Any"} <= set(cfg.settings)
+    monkeypatch.setattr(resolver, "_index", None)
+    gunicorn_conf.post_worker_init(None)
+    assert resolver._index is not None
