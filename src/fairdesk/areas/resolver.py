@@ -317,14 +317,18 @@ def get_index() -> Index:
     if _index is None:
         with _index_lock:
             if _index is None:
-                # Hundreds of thousands of small objects and no garbage: the collector would
-                # only slow the build down (by half). One full pass afterwards moves them all
-                # to the oldest generation at once, where the collections made while texts are
-                # read do not go over them again. (It is made before the collector runs again:
-                # else the first object made would start a pass over all of them first.)
+                # Hundreds of thousands of small objects that last as long as the process, and
+                # no garbage: the collector would only slow the build down (by half), then go
+                # over them again in each of its full passes (~0.1 s each, in a web worker as
+                # anywhere). So: one pass first, while there is less to go over, to collect
+                # what garbage there is; the build with the collector paused; then every object
+                # there is moved out of the collector's reach (gc.freeze: nothing that is
+                # garbage is among them, and an object frozen is still freed when its last
+                # reference goes, only never looked at by the collector again).
+                gc.collect()
                 with _gc_paused():
                     _index = Index(get_gazetteer())
-                    gc.collect()
+                    gc.freeze()
     return _index
 
 
