@@ -292,9 +292,8 @@ def _gc_paused() -> Iterator[None]:
 
     The collector runs when more objects have been made than freed since its last pass; each
     pass goes over the objects made since, and every so often over all of them. Objects that
-    last (the index; a list's answers) only make it go over them again and again: about a
-    sixth of ``resolve_many``'s time on 100,000 texts, a pass over the whole index included.
-    Nothing here makes a cycle, so nothing waits to be collected meanwhile. Callers in other
+    last (the index while it is built; a list's answers) only make it go over them again and
+    again. Nothing here makes a cycle, so nothing waits to be collected meanwhile. Callers in other
     threads may overlap: the collector runs again when the last one leaves, if it ran before
     the first one came (a program that turned it off keeps it off)."""
     global _gc_pauses, _gc_was_enabled
