@@ -72,7 +72,7 @@ def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
         # the same lines as gunicorn's logger, with only the atoms the format names built
         "--logger-class",
         "fairdesk.core.server.AccessLogger",
-        # the area index built in each worker before it takes requests
+        # each worker warmed up before it takes requests (gunicorn_conf.post_worker_init)
         "--config",
         "python:fairdesk.core.gunicorn_conf",
         "--graceful-timeout",

@@ -293,9 +293,9 @@ def _gc_paused() -> Iterator[None]:
     The collector runs when more objects have been made than freed since its last pass; each
     pass goes over the objects made since, and every so often over all of them. Objects that
     last (the index while it is built; a list's answers) only make it go over them again and
-    again. Nothing here makes a cycle, so nothing waits to be collected meanwhile. Callers in other
-    threads may overlap: the collector runs again when the last one leaves, if it ran before
-    the first one came (a program that turned it off keeps it off)."""
+    again. Nothing here makes a cycle, so nothing waits to be collected meanwhile. Callers in
+    other threads may overlap: the collector runs again when the last one leaves, if it ran
+    before the first one came (a program that turned it off keeps it off)."""
     global _gc_pauses, _gc_was_enabled
     with _gc_lock:
         if _gc_pauses == 0:
@@ -394,9 +394,9 @@ def resolve_many(texts: Iterable[str]) -> list[Resolution]:
     * the answer cache of ``resolve`` is left alone: a long list would only push out what it
       holds.
 
-    On 100,000 distinct texts in random order, in lists of 10,000, this is about 1.25 times as
-    fast as one ``resolve`` call each (docs/benchmarks.md). A list's answers are all held at
-    once: for very long inputs, pass lists of some thousands.
+    On 100,000 distinct texts in random order, in lists of 10,000, this is about 1.1-1.2 times
+    as fast as one ``resolve`` call each (docs/benchmarks.md, "Ninth run"). A list's answers
+    are all held at once: for very long inputs, pass lists of some thousands.
     """
     raws = [t if isinstance(t, str) else str(t) for t in texts]
     read = _resolve_normalized.__wrapped__

@@ -1,6 +1,7 @@
 """gunicorn settings and hooks for ``fairdesk serve`` and ``fairdesk demo`` (``--config
-python:fairdesk.core.gunicorn_conf``). gunicorn reads every name of this module that is one of
-its settings: keep other names private (a leading underscore) and imports inside functions."""
+python:fairdesk.core.gunicorn_conf``). gunicorn takes each name of this module that is one of
+its settings and ignores the others; imports stay inside the functions (the module is read by
+gunicorn's arbiter, before Django is set up)."""
 
 from __future__ import annotations
 
