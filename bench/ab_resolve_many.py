@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
 
     from fairdesk.areas import resolver
-    from fairdesk.areas.resolver import Resolution, _gc_paused, _key
+    from fairdesk.areas.resolver import Resolution, _gc_paused, _key, _resolution
 
     resolver.resolve("北京市")
     with a.corpus.open(encoding="utf-8") as fh:
@@ -49,13 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     def unsorted_many(texts: list[str]) -> list[Resolution]:
         read = resolver._resolve_normalized.__wrapped__
         with _gc_paused():
-            out = []
-            for raw in texts:
-                status, code, level, name, cands, note, note_en, filler = read(_key(raw))
-                out.append(
-                    Resolution(raw, status, code, level, name, list(cands), note, note_en, filler)
-                )
-        return out
+            return [_resolution(raw, read(_key(raw))) for raw in texts]
 
     def each(chunk: list[str]) -> None:
         for s in chunk:

@@ -168,54 +168,56 @@ def _more_waiting(stream: IO[Any]) -> Callable[[], bool]:
     return waiting
 
 
+def _pieces(stream: IO[Any]) -> Iterator[str]:
+    """The input as text, piece by piece, each as soon as it has been read.
+
+    Bytes are read as they come (``read1``: what is buffered, else one read that waits for
+    some), decoded as UTF-8 with a byte order mark dropped and bad bytes replaced, with
+    ``\r\n`` and ``\r`` made ``\n`` (as text files are read in Python). Nothing is held in a
+    buffer that ``select`` cannot see. A stream that is text already gives a line at a time,
+    its ``\r\n`` made ``\n``."""
+    if isinstance(stream, io.TextIOBase):  # (tests, embedding)
+        for line in iter(stream.readline, ""):
+            text = line.rstrip("\r\n")
+            yield text + "\n" if text != line else text
+        return
+    decoder = io.IncrementalNewlineDecoder(
+        codecs.getincrementaldecoder("utf-8-sig")(errors="replace"), translate=True
+    )
+    read = getattr(stream, "read1", stream.read)
+    while True:
+        data = read(READ_SIZE)
+        text = decoder.decode(data, final=not data)
+        if text:
+            yield text
+        if not data:
+            return
+
+
 def _batches(stream: IO[Any], limit: int | None = None) -> Iterator[list[str]]:
     """The lines, without their line endings, in batches: as many as can be read without
     waiting, up to ``limit``.
 
     A file, or a pipe that a fast writer fills, comes in large batches (read together, lines
     are resolved faster: ``resolver.resolve_many``); a line that arrives on its own — typed, or
-    written by a program that waits for its answer — is a batch by itself, answered at once.
-
-    Bytes are read as they come (``read1``: what is buffered, else one read that waits for
-    some), decoded as UTF-8 with a byte order mark dropped and bad bytes replaced, and split on
-    ``\n``, ``\r\n`` or ``\r`` (as text files are read in Python). Nothing is held in a
-    buffer that ``select`` cannot see: what has been read is in ``ready`` or in ``tail``."""
+    written by a program that waits for its answer — is a batch by itself, answered at once."""
     limit = limit or BATCH_LINES
     more_waiting = _more_waiting(stream)
-    if isinstance(stream, io.TextIOBase):  # text already (tests, embedding): line by line
-        batch: list[str] = []
-        for line in iter(stream.readline, ""):
-            batch.append(line.rstrip("\r\n"))
-            if len(batch) >= limit or not more_waiting():
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-        return
-    decoder = io.IncrementalNewlineDecoder(
-        codecs.getincrementaldecoder("utf-8-sig")(errors="replace"), translate=True
-    )
-    read = getattr(stream, "read1", stream.read)
     ready: list[str] = []
     tail = ""  # the start of a line whose end has not been read yet
-    while True:
-        data = read(READ_SIZE)
-        text = decoder.decode(data, final=not data)
-        if text:
-            *complete, tail = (tail + text).split("\n")
-            ready.extend(complete)
-        if not data:  # the end of the input
-            if tail:
-                ready.append(tail)
-            for i in range(0, len(ready), limit):
-                yield ready[i : i + limit]
-            return
+    for text in _pieces(stream):
+        *complete, tail = (tail + text).split("\n")
+        ready.extend(complete)
         while len(ready) >= limit:
             yield ready[:limit]
             ready = ready[limit:]
         if ready and not more_waiting():
             yield ready
             ready = []
+    if tail:
+        ready.append(tail)
+    for i in range(0, len(ready), limit):
+        yield ready[i : i + limit]
 
 
 # --------------------------------------------------------------------------- resolve

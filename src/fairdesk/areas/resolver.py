@@ -371,12 +371,17 @@ def _key(raw: str) -> str:
     return normalize(raw[: MAX_INPUT * 2])[:MAX_INPUT]
 
 
+def _resolution(raw: str, answer: _Answer) -> Resolution:
+    """The caller's own object for an answer: callers may change what they get (its list of
+    candidates too) without touching the answer, which is cached or shared."""
+    status, code, level, name, cands, note, note_en, filler = answer
+    return Resolution(raw, status, code, level, name, list(cands), note, note_en, filler)
+
+
 def resolve(text: str) -> Resolution:
     """Read one place written as people write it (see the module docstring for the rules)."""
     raw = text if isinstance(text, str) else str(text)
-    status, code, level, name, cands, note, note_en, filler = _resolve_normalized(_key(raw))
-    # a fresh object: callers may change what they get without touching the cached answer
-    return Resolution(raw, status, code, level, name, list(cands), note, note_en, filler)
+    return _resolution(raw, _resolve_normalized(_key(raw)))
 
 
 def resolve_many(texts: Iterable[str]) -> list[Resolution]:
@@ -403,13 +408,7 @@ def resolve_many(texts: Iterable[str]) -> list[Resolution]:
     with _gc_paused():
         keys = [_key(raw) for raw in raws]
         answers = {key: read(key) for key in sorted(set(keys))}
-        out: list[Resolution] = []
-        for raw, key in zip(raws, keys, strict=True):
-            status, code, level, name, cands, note, note_en, filler = answers[key]
-            out.append(
-                Resolution(raw, status, code, level, name, list(cands), note, note_en, filler)
-            )
-    return out
+        return [_resolution(raw, answers[key]) for raw, key in zip(raws, keys, strict=True)]
 
 
 # Lists of addresses repeat the same places over and over (a coverage list, a day's requests):

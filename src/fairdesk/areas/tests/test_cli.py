@@ -115,6 +115,15 @@ def test_lines_split_across_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert list(areas_cli._batches(io.BytesIO(b"\n"))) == [[""]]
 
 
+def test_a_text_stream_gives_the_same_lines() -> None:
+    """Standard input that is text already (embedding): the same lines as bytes would give."""
+    text = "南山区\r\n\r\n下城区\n朝阳区\r\n末行"
+    got = [line for batch in areas_cli._batches(io.StringIO(text)) for line in batch]
+    assert got == ["南山区", "", "下城区", "朝阳区", "末行"]
+    assert list(areas_cli._batches(io.StringIO(""))) == []
+    assert list(areas_cli._batches(io.StringIO("\n"))) == [[""]]
+
+
 def test_a_file_is_read_in_batches(tmp_path: Path) -> None:
     path = tmp_path / "places.txt"
     path.write_text("".join(f"第{i}行\n" for i in range(25)), encoding="utf-8")
