@@ -69,7 +69,7 @@ from django.contrib.auth.models import User
 from fairdesk.customers.models import Customer
 from fairdesk.customers.services import address_create
 from fairdesk.network.models import Coverage
-from fairdesk.service_requests.services import api_token_create
+from fairdesk.api.services import api_token_create
 from fairdesk.areas.gazetteer import get_gazetteer, COUNTY
 
 n = int(sys.argv[1])

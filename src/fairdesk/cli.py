@@ -69,25 +69,22 @@ def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
         str(workers),
         "--access-logfile",
         "-",
-        # the same lines as gunicorn's logger, with only the atoms the format names built
-        "--logger-class",
-        "fairdesk.core.server.AccessLogger",
-        # each worker warmed up before it takes requests (gunicorn_conf.post_worker_init)
+        # the application loaded and warmed up once, before the workers fork (gunicorn_conf)
         "--config",
-        "python:fairdesk.core.gunicorn_conf",
+        "python:fairdesk.gunicorn_conf",
         "--graceful-timeout",
         "10",
     ]
 
 
-def _run_server_with_worker(host: str, port: int, workers: int, with_worker: bool) -> int:
-    """Run gunicorn in the foreground and, if asked, the Huey consumer beside it."""
+def _supervise(primary: list[str], helpers: list[list[str]]) -> int:
+    """Run ``primary`` in the foreground with the ``helpers`` beside it, as child processes;
+    SIGTERM or SIGINT stops them all, and so does the primary's end. Returns the primary's
+    exit status."""
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="fairdesk.settings")
-    children: list[subprocess.Popen[bytes]] = []
-    if with_worker:
-        children.append(subprocess.Popen([sys.executable, "-m", "fairdesk.cli", "worker"], env=env))
-    server = subprocess.Popen(_gunicorn_argv(host, port, workers), env=env)
-    children.append(server)
+    children = [subprocess.Popen(argv, env=env) for argv in helpers]
+    main = subprocess.Popen(primary, env=env)
+    children.append(main)
 
     def stop(signum: int, frame: object) -> None:
         for child in children:
@@ -97,12 +94,21 @@ def _run_server_with_worker(host: str, port: int, workers: int, with_worker: boo
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        code = server.wait()
+        code = main.wait()
     finally:
         stop(signal.SIGTERM, None)
         for child in children:
             child.wait(timeout=15)
     return code
+
+
+def _worker_argv() -> list[str]:
+    return [sys.executable, "-m", "fairdesk.cli", "worker"]
+
+
+def _run_server_with_worker(host: str, port: int, workers: int, with_worker: bool) -> int:
+    """Run gunicorn in the foreground and, if asked, the background worker beside it."""
+    return _supervise(_gunicorn_argv(host, port, workers), [_worker_argv()] if with_worker else [])
 
 
 def cmd_demo(ns: argparse.Namespace) -> int:
@@ -148,8 +154,10 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 
 
 def cmd_worker(ns: argparse.Namespace) -> int:
-    _manage("run_huey")
-    return 0
+    """The background worker: Huey's consumer (the periodic jobs) in the foreground, and the
+    outbox's deliverer beside it (``deliver_messages``)."""
+    manage = [sys.executable, "-m", "fairdesk.cli", "manage"]
+    return _supervise([*manage, "run_huey"], [[*manage, "deliver_messages"]])
 
 
 def cmd_manage(ns: argparse.Namespace) -> int:
@@ -200,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="background worker (Huey consumer)")
+    p = sub.add_parser("worker", help="background worker: Huey consumer and the outbox's deliverer")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("manage", help="Django management commands", add_help=False)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' Swagger UI from its own static files, not from a CDN
     "huey.contrib.djhuey",
     "fairdesk.core",
+    "fairdesk.api",
     "fairdesk.areas",
     "fairdesk.network",
     "fairdesk.customers",
@@ -135,21 +136,6 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with a health check that skips its round trip on a connection in steady
-    # use (fairdesk/core/db/postgresql/base.py)
-    DATABASES["default"]["ENGINE"] = "fairdesk.core.db.postgresql"
-if DATABASES["default"]["ENGINE"] == "fairdesk.core.db.postgresql" and env_bool(
-    "DATABASE_PREPARED_STATEMENTS", True
-):
-    # Parameters sent apart from the SQL (server-side binding), and a statement run five times
-    # on a connection is prepared: PostgreSQL then skips parsing and planning it. A request
-    # creation runs the same dozen statements every time; this took a third off PostgreSQL's
-    # CPU per creation (docs/benchmarks.md). Turn off behind a pooler that cannot keep
-    # prepared statements (PgBouncer before 1.21 in transaction mode).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=5
-    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL for concurrent readers, a busy timeout instead of "database is locked", and
     # BEGIN IMMEDIATE so that a write transaction takes the lock up front (no upgrade deadlocks).

@@ -3,8 +3,23 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from fairdesk.api import api
+from fairdesk.api.app import new_api
+from fairdesk.areas.api import router as areas_router
+from fairdesk.contact.api import router as contact_router
 from fairdesk.core import views as core_views
+from fairdesk.customers.api import router as customers_router
+from fairdesk.network.api import router as network_router
+from fairdesk.plans.api import router as plans_router
+from fairdesk.service_requests.api import router as service_requests_router
+
+# The API, versioned under /api/v1/: the shell (fairdesk.api) and one router per app.
+api = new_api()
+api.add_router("/areas", areas_router, tags=["areas"])
+api.add_router("/", network_router, tags=["network"])
+api.add_router("/", customers_router)
+api.add_router("/service-requests", service_requests_router, tags=["service requests"])
+api.add_router("/", plans_router, tags=["plans"])
+api.add_router("/", contact_router, tags=["contact"])
 
 admin.site.site_header = _("fairdesk administration")
 admin.site.site_title = _("fairdesk admin")

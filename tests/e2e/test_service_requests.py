@@ -29,7 +29,8 @@ from fairdesk.portal.tests.fixtures import (
     make_world,
 )
 from fairdesk.service_requests.models import ServiceRequest, TimelineEvent
-from fairdesk.service_requests.services import service_request_transition, sla_escalate_due
+from fairdesk.service_requests.services.escalation import sla_escalate_due
+from fairdesk.service_requests.services.transitions import service_request_transition
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -19,9 +19,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
+from fairdesk.api.errors import ErrorOut
 from fairdesk.areas.gazetteer import LEVEL_NAMES, get_gazetteer
 from fairdesk.core.errors import DomainError, NotFound
-from fairdesk.core.schemas import ErrorOut
 
 router = Router()
 

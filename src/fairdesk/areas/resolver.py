@@ -317,17 +317,11 @@ def get_index() -> Index:
         with _index_lock:
             if _index is None:
                 # Hundreds of thousands of small objects that last as long as the process, and
-                # no garbage: the collector would only slow the build down (by half), then go
-                # over them again in each of its full passes (~0.1 s each, in a web worker as
-                # anywhere). So: one pass first, while there is less to go over, to collect
-                # what garbage there is; the build with the collector paused; then every object
-                # there is moved out of the collector's reach (gc.freeze: nothing that is
-                # garbage is among them, and an object frozen is still freed when its last
-                # reference goes, only never looked at by the collector again).
-                gc.collect()
+                # no garbage: the collector would only slow the build down (by half). A server
+                # builds the index before it forks its workers and freezes it there (gc.freeze,
+                # ``core.gunicorn_conf``), so that the collector's full passes skip it.
                 with _gc_paused():
                     _index = Index(get_gazetteer())
-                    gc.freeze()
     return _index
 
 

@@ -57,10 +57,8 @@ from fairdesk.portal.intake import file_request, request_form_for
 from fairdesk.service_requests import selectors as sr
 from fairdesk.service_requests import workflow
 from fairdesk.service_requests.choices import Channel, Status
-from fairdesk.service_requests.services import (
-    service_request_assign_outlet,
-    service_request_transition,
-)
+from fairdesk.service_requests.services.routing import service_request_assign_outlet
+from fairdesk.service_requests.services.transitions import service_request_transition
 
 SERVING_KEY = "console_serving_customer"
 PAGE_SIZE = 50
@@ -246,7 +244,7 @@ def _caller_context(request: HttpRequest, customer: Customer, **extra: Any) -> d
         "addresses": addresses,
         "devices": devices,
         "rows": request_rows(requests),
-        "may_file": sr.can_create_for(request.user, customer),
+        "may_file": sr.may_file_for(request.user, customer),
         "form": extra.pop("form", None) or request_form_for(customer),
         "section": "search",
         "serving": customer,
@@ -301,7 +299,7 @@ def file_for_caller(request: HttpRequest, pk: int) -> HttpResponse:
     if not _may_view_customers(request):
         return _forbidden(request, _("Your role does not look up customers."))
     customer = get_object_or_404(Customer, pk=pk)
-    if not sr.can_create_for(request.user, customer):
+    if not sr.may_file_for(request.user, customer):
         return _forbidden(request, _("You may not file a service request for this customer."))
     request.session[SERVING_KEY] = customer.pk
     form = request_form_for(customer, request.POST)

@@ -51,6 +51,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Respond
 
+from fairdesk.api.auth import api_auth
+from fairdesk.api.errors import ErrorOut
 from fairdesk.contact import erlang, ordering, selectors, services
 from fairdesk.contact.choices import (
     CallbackStatus,
@@ -65,13 +67,11 @@ from fairdesk.contact.models import Callback, Complaint, ComplaintEvent, Contact
 from fairdesk.core.errors import DomainError
 from fairdesk.core.localtime import local_or_none as _local
 from fairdesk.core.phones import mask_phone
-from fairdesk.core.schemas import ErrorOut
-from fairdesk.service_requests.api import SessionUserAuth, TokenAuth
 from fairdesk.service_requests.selectors import principal_for
 
 router = Router(tags=["contact"])
 
-AUTH = [TokenAuth(), SessionUserAuth()]
+AUTH = api_auth
 
 LANGUAGES = ("zh-hans", "en")
 EXPORT_FORMATS = ("csv", "json")
@@ -510,7 +510,7 @@ def start_contact(request: HttpRequest, payload: ContactIn) -> Respond[dict[str,
     may already ask for a person (人工, agent) or mention a hazard, which queues it at once.
     403 ``forbidden`` for anyone but a customer (agents log phone calls in the console);
     422 ``invalid_contact_type``, ``invalid_language``, ``message_too_long``."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     customer = _own_customer(user, _("Only customers start a chat; agents use the console."))
     if len(payload.text.strip()) > services.MAX_TEXT:
         raise DomainError(
@@ -538,7 +538,7 @@ def start_contact(request: HttpRequest, payload: ContactIn) -> Respond[dict[str,
 def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     """The conversation with its messages, and while it waits its position and estimated wait.
     404 ``contact_not_found`` (also for another customer's)."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     return render_contact(selectors.contact_get(user=user, contact_id=contact_id))
 
 
@@ -559,7 +559,7 @@ def say(request: HttpRequest, contact_id: int, payload: SayIn) -> Respond[dict[s
     """The customer writes (to the assistant, which may hand over, or to the agent); the agent
     answering the conversation replies. 403 ``not_an_agent``, ``not_your_contact``; 409
     ``contact_closed``; 422 ``empty_message``, ``message_too_long``."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     contact = selectors.contact_get(user=user, contact_id=contact_id)
     principal = principal_for(user)
     if principal.customer_id is not None and principal.customer_id == contact.customer_id:
@@ -579,7 +579,7 @@ def request_human(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     """One step to a person, from any point of the conversation: the contact joins the queue
     now (repeating it changes nothing). 403 ``forbidden`` (not your conversation); 409
     ``contact_closed``."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     contact = selectors.contact_get(user=user, contact_id=contact_id)
     if principal_for(user).customer_id != contact.customer_id or contact.customer_id is None:
         raise DomainError(
@@ -607,7 +607,7 @@ def book_callback(request: HttpRequest, payload: CallbackIn) -> Respond[dict[str
     missed. 403 ``forbidden`` (customers only); 422 ``timezone_required`` (a time without its
     offset), ``invalid_window``, ``invalid_phone``, ``invalid_contact_type``,
     ``invalid_language``."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     customer = _own_customer(user, _("Only customers book callbacks here."))
     callback = services.callback_request(
         customer=customer,
@@ -631,7 +631,7 @@ def book_callback(request: HttpRequest, payload: CallbackIn) -> Respond[dict[str
 def list_callbacks(request: HttpRequest) -> list[dict[str, Any]]:
     """A customer's own callbacks (agents and brand administrators: every open one and those of
     the last 7 days), by the end of their window."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     principal = principal_for(user)
     staff = selectors.is_contact_staff(principal)
     if not staff and principal.customer_id is None:
@@ -665,7 +665,7 @@ def file_complaint(request: HttpRequest, payload: ComplaintIn) -> Respond[dict[s
     from fairdesk.plans.models import Subscription
     from fairdesk.service_requests.models import ServiceRequest
 
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     customer = _own_customer(user, _("Only customers file complaints here."))
     service_request = subscription = contact = None
     if payload.service_request:
@@ -713,7 +713,7 @@ def file_complaint(request: HttpRequest, payload: ComplaintIn) -> Respond[dict[s
 def list_complaints(request: HttpRequest, filters: Query[ComplaintFilters]) -> dict[str, Any]:
     """A customer's own complaints; agents and brand administrators see all. Newest first.
     Auditors use the export. 403 ``forbidden``; 422 ``invalid_status``, ``invalid_category``."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     principal = principal_for(user)
     staff = selectors.is_contact_staff(principal)
     if not staff and principal.customer_id is None:
@@ -785,7 +785,7 @@ def export_complaints(request: HttpRequest, query: Query[ExportQuery]) -> Any:
     ``invalid_period``, ``invalid_category``, ``outlet_not_found``."""
     from fairdesk.network.models import Outlet
 
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     if not selectors.may_export_complaints(user):
         raise DomainError(
             _("The complaint export is for auditors and brand administrators."),
@@ -841,7 +841,7 @@ def export_complaints(request: HttpRequest, query: Query[ExportQuery]) -> Any:
 def get_complaint(request: HttpRequest, complaint_id: int) -> dict[str, Any]:
     """The complaint with its timeline (every step, oldest first, with the deadline it set).
     404 ``complaint_not_found`` (also another customer's)."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     return _complaint_detail(user, complaint_id)
 
 
@@ -865,7 +865,7 @@ def transition_complaint(
     and may take the complaint outside (12315) after an answer or while the brand is late.
     403 ``forbidden``; 409 ``illegal_transition``; 422 ``invalid_status``,
     ``outcome_required``, ``external_body_required``."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     complaint = selectors.complaint_get(user=user, complaint_id=complaint_id)
     if payload.to_status not in ComplaintStatus.values:
         raise DomainError(_("Unknown status."), code="invalid_status", status=422)
@@ -897,7 +897,7 @@ def transition_complaint(
 def live_queue(request: HttpRequest) -> dict[str, Any]:
     """Every waiting contact in the order it will be served (the published rule), with its
     class, wait so far and estimated wait. Agents and brand administrators (403 ``forbidden``)."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     _require_staff(user)
     snapshot = selectors.queue_snapshot()
     return {
@@ -938,7 +938,7 @@ def staffing(request: HttpRequest, query: Query[StaffingQuery]) -> dict[str, Any
     ``too_many_agents``."""
     from fairdesk.core import roles
 
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     if not roles.is_staff_member(user):
         raise DomainError(_("Staff only."), code="forbidden", status=403)
     values = (query.arrivals_per_hour, query.handle_seconds, query.target_share)

@@ -37,3 +37,10 @@ class DomainError(Exception):
 class NotFound(DomainError):
     status = 404
     code = "not_found"
+
+
+class Invalid(DomainError):
+    """Input that breaks a rule (422), with the rule's code: ``Invalid(message, code=…)``."""
+
+    status = 422
+    code = "invalid"

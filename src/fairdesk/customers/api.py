@@ -17,51 +17,17 @@ from django.contrib.auth import login, logout
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
-from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
-from ninja.security import SessionAuth
 
+from fairdesk.api.auth import ApiRequest, api_auth
+from fairdesk.api.errors import ErrorOut
 from fairdesk.core.errors import DomainError
-from fairdesk.core.schemas import ErrorOut
 from fairdesk.customers import selectors, services
 from fairdesk.customers.http import client_ip
 from fairdesk.customers.models import Address, Customer, Device
 from fairdesk.network.choices import ProductLine
 
 router = Router(tags=["customers"])
-
-
-class CustomerAuth(SessionAuth):
-    """The session of a signed-in customer (``request.auth`` is the ``Customer``)."""
-
-    def __call__(self, request: HttpRequest) -> Any:
-        try:
-            return super().__call__(request)
-        except HttpError as exc:  # the CSRF check of cookie authentication
-            raise DomainError(
-                _("The security token (CSRF) is missing or wrong. Reload the page and try again."),
-                code="csrf_failed",
-                status=403,
-            ) from exc
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Customer:
-        if not request.user.is_authenticated:
-            raise DomainError(
-                _("Sign in first: POST /api/v1/auth/code, then /api/v1/auth/verify."),
-                code="not_signed_in",
-                status=401,
-            )
-        customer = selectors.customer_for_user(request.user)
-        if customer is None:
-            raise DomainError(
-                _("This is for customers; you are signed in as staff."),
-                code="not_a_customer",
-                status=403,
-            )
-        return customer
-
-
-customer_auth = CustomerAuth()
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,35 +235,35 @@ def products(request: HttpRequest, filters: Query[ProductFilters]):  # type: ign
 
 @router.get(
     "/me",
-    auth=customer_auth,
+    auth=api_auth,
     response={200: CustomerOut, 401: ErrorOut, 403: ErrorOut},
     summary="Me / 我的账户",
 )
-def me(request: HttpRequest) -> Customer:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+def me(request: ApiRequest) -> Customer:
+    return selectors.access_own_customer(request.auth.user)
 
 
 @router.get(
     "/me/addresses",
-    auth=customer_auth,
+    auth=api_auth,
     response={200: list[AddressOut], 401: ErrorOut, 403: ErrorOut},
     summary="My addresses / 我的地址",
 )
-def my_addresses(request: HttpRequest) -> Any:
-    return selectors.customer_addresses(customer=request.auth)  # type: ignore[attr-defined]
+def my_addresses(request: ApiRequest) -> Any:
+    return selectors.customer_addresses(customer=selectors.access_own_customer(request.auth.user))
 
 
 @router.post(
     "/me/addresses",
-    auth=customer_auth,
+    auth=api_auth,
     response={201: AddressOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Add an address / 添加地址",
 )
-def my_address_create(request: HttpRequest, payload: AddressIn) -> Status[Any]:
+def my_address_create(request: ApiRequest, payload: AddressIn) -> Status[Any]:
     """The address is resolved to a division; one that cannot be placed is still saved, with
     ``warning`` set (requests to it are routed by hand)."""
     address = services.address_create(
-        customer=request.auth,  # type: ignore[attr-defined]
+        customer=selectors.access_own_customer(request.auth.user),
         **payload.dict(),
     )
     return Status(201, address)
@@ -305,22 +271,22 @@ def my_address_create(request: HttpRequest, payload: AddressIn) -> Status[Any]:
 
 @router.get(
     "/me/devices",
-    auth=customer_auth,
+    auth=api_auth,
     response={200: list[DeviceOut], 401: ErrorOut, 403: ErrorOut},
     summary="My devices / 我的设备",
 )
-def my_devices(request: HttpRequest) -> Any:
-    return selectors.customer_devices(customer=request.auth)  # type: ignore[attr-defined]
+def my_devices(request: ApiRequest) -> Any:
+    return selectors.customer_devices(customer=selectors.access_own_customer(request.auth.user))
 
 
 @router.post(
     "/me/devices",
-    auth=customer_auth,
+    auth=api_auth,
     response={201: DeviceOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Register a device / 登记设备",
 )
 def my_device_register(
-    request: HttpRequest,
+    request: ApiRequest,
     payload: Form[DeviceIn],
     proof: UploadedFile | None = File(None),  # noqa: B008
 ) -> Status[Any]:
@@ -328,7 +294,7 @@ def my_device_register(
     optional ``proof`` of purchase (JPEG, PNG or PDF by content, at most 5 MB). The warranty end
     is computed from the model's warranty months."""
     device = services.device_register(
-        customer=request.auth,  # type: ignore[attr-defined]
+        customer=selectors.access_own_customer(request.auth.user),
         product_model=selectors.product_model_get(pk=payload.product_model_id),
         serial=payload.serial,
         purchase_date=payload.purchase_date,

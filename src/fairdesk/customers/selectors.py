@@ -7,23 +7,19 @@ Staff reads (``customer_search``) show mobile numbers masked.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import connection
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fairdesk.core.errors import DomainError, NotFound
-from fairdesk.core.ids import next_id_sql
 from fairdesk.core.phones import mask_phone, normalize_mobile
-from fairdesk.core.rows import Columns, column, columns, instances
 from fairdesk.customers.choices import AddressStatus
 from fairdesk.customers.models import Address, Customer, Device, ProductModel
 
@@ -35,6 +31,19 @@ def customer_for_user(user: Any) -> Customer | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return Customer.objects.filter(user=user).first()
+
+
+def access_own_customer(user: Any) -> Customer:
+    """The customer record of ``user``, who acts for themselves only (403 ``not_a_customer``
+    for staff)."""
+    customer = customer_for_user(user)
+    if customer is None:
+        raise DomainError(
+            _("This is for customers; you are signed in as staff."),
+            code="not_a_customer",
+            status=403,
+        )
+    return customer
 
 
 # --------------------------------------------------------------------------------------------
@@ -81,51 +90,6 @@ def address_get(*, customer: Customer, pk: int) -> Address:
     if address is None:
         raise NotFound(_("You have no address with id %(id)s.") % {"id": pk}, code="not_found")
     return address
-
-
-@functools.cache
-def _address_with_customer_statement(
-    vendor: str, next_id_of: type[Model] | None = None
-) -> tuple[str, Columns, Columns, bool]:
-    """``address_with_customer``'s statement, written once (``core.rows``): it runs on every
-    service request an integration files, where the ORM took longer to build it than the
-    database to answer. Parameters: the address id, then the customer id. With ``next_id_of``,
-    the row also brings the id for a new row of that model, where the database can take it in
-    a read (``core.ids.next_id_sql``); the last item says whether it does."""
-    qn = connection.ops.quote_name
-    a = columns(Address, "a", connection)
-    c = columns(Customer, "c", connection)
-    new_id = next_id_sql(next_id_of, connection) if next_id_of is not None else None
-
-    col = functools.partial(column, connection=connection)
-
-    sql = (
-        f"SELECT {a.sql}, {c.sql}{', ' + new_id if new_id else ''}"
-        f" FROM {qn(Address._meta.db_table)} a"
-        f" JOIN {qn(Customer._meta.db_table)} c"
-        f" ON c.{col(Customer, 'id')} = a.{col(Address, 'customer')}"
-        f" WHERE a.{col(Address, 'id')} = %s AND a.{col(Address, 'customer')} = %s"
-    )
-    return sql, a, c, new_id is not None
-
-
-def address_with_customer(
-    *, address_id: int, customer_id: int, next_id_of: type[Model] | None = None
-) -> tuple[Address | None, int | None]:
-    """The address ``address_id`` if it is ``customer_id``'s, with its customer (one read),
-    and, with ``next_id_of``, the id for a new row of that model taken by the same read
-    (``core.ids.next_id_sql``). The id is None without ``next_id_of``, when the address is not
-    the customer's, or where ids are taken only by the writing transaction (SQLite)."""
-    sql, address_cols, customer_cols, with_id = _address_with_customer_statement(
-        connection.vendor, next_id_of
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [address_id, customer_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None, None
-    address, address.customer = instances(row, (address_cols, customer_cols), connection)
-    return address, (int(row[-1]) if with_id else None)
 
 
 def address_warning(address: Address) -> str | None:

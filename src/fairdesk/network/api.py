@@ -18,21 +18,12 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from fairdesk.api.errors import ErrorOut
 from fairdesk.network import selectors
 from fairdesk.network.choices import LEVEL_NAME, OutletStatus, ProductLine
 from fairdesk.network.models import Coverage, Outlet
 
 router = Router()
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-    details: object | None = None
-
-
-class ErrorOut(Schema):
-    error: ErrorBody
 
 
 class CandidateOut(Schema):

@@ -4,16 +4,14 @@
 it covers the division itself or one of its ancestors, so the query is ``division_code IN
 (province, prefecture, county, township)`` on an indexed column. Only when nothing covers the
 place does a second query look for the nearest outlets (a code-range scan of the province on the
-same index). Both are written once (``_coverage_statement``): they run on every request filed.
+same index).
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,7 +19,6 @@ from django.utils.translation import gettext as _
 from fairdesk.areas.gazetteer import COUNTY, PROVINCE, TOWNSHIP, get_gazetteer
 from fairdesk.areas.resolver import Resolution, resolve
 from fairdesk.core.errors import DomainError, NotFound
-from fairdesk.core.rows import Columns, column, columns, instances
 from fairdesk.network.choices import LEVEL_NAME, OutletStatus
 from fairdesk.network.models import Coverage, Outlet, OutletMember
 
@@ -113,47 +110,14 @@ def _resolution_for_code(code: str) -> Resolution:
     return Resolution(code, "resolved", div.code, LEVEL_NAME[div.level], g.full_name(code))
 
 
-@functools.cache
-def _coverage_statement(vendor: str, where: str, codes: int = 0) -> tuple[str, Columns, Columns]:
-    """The coverage rows of active outlets, each with its outlet, written once (``core.rows``):
-    ``coverage_for`` runs on every request filed, and the ORM took longer to build this query
-    than the database to answer it. ``where``: "in" (``codes`` division codes) or "range" (a
-    code range: from, to). Parameters: the active status, then the codes or the range."""
-    qn = connection.ops.quote_name
-    v = columns(Coverage, "v", connection)
-    o = columns(Outlet, "o", connection)
-
-    col = functools.partial(column, connection=connection)
-
-    code = f"v.{col(Coverage, 'division_code')}"
-    condition = (
-        f"{code} IN ({', '.join(['%s'] * codes)})"
-        if where == "in"
-        else f"{code} >= %s AND {code} < %s"
+def _active_coverage(**lookup: Any) -> list[Coverage]:
+    """Coverage rows of active outlets matching ``lookup`` (on ``division_code``), each with
+    its outlet; in no particular order."""
+    return list(
+        Coverage.objects.filter(outlet__status=OutletStatus.ACTIVE, **lookup)
+        .select_related("outlet")
+        .order_by()
     )
-    sql = (
-        f"SELECT {v.sql}, {o.sql} FROM {qn(Coverage._meta.db_table)} v"
-        f" JOIN {qn(Outlet._meta.db_table)} o"
-        f" ON o.{col(Outlet, 'id')} = v.{col(Coverage, 'outlet')}"
-        f" WHERE o.{col(Outlet, 'status')} = %s AND {condition}"
-    )
-    return sql, v, o
-
-
-def _active_coverage(where: str, values: list[str]) -> list[Coverage]:
-    """Coverage rows of active outlets whose division code is one of ``values`` ("in") or in
-    the range ``values`` ("range"), each with its outlet; in no particular order."""
-    sql, coverage_cols, outlet_cols = _coverage_statement(
-        connection.vendor, where, len(values) if where == "in" else 0
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [OutletStatus.ACTIVE, *values])
-        rows = cursor.fetchall()
-    found = []
-    for row in rows:
-        coverage, coverage.outlet = instances(row, (coverage_cols, outlet_cols), connection)
-        found.append(coverage)
-    return found
 
 
 def coverage_for(*, address: str | None = None, code: str | None = None) -> CoverageAnswer:
@@ -192,7 +156,7 @@ def coverage_for(*, address: str | None = None, code: str | None = None) -> Cove
     target = resolution.code
     path = g.path(target)
     ancestors = [d.code for d in path]
-    rows = _active_coverage("in", ancestors)
+    rows = _active_coverage(division_code__in=ancestors)
     # Most specific first; one line per outlet (its most specific row); stable by outlet code.
     rows.sort(key=lambda c: (-c.division_level, c.outlet.code))
     seen: set[int] = set()
@@ -206,7 +170,7 @@ def coverage_for(*, address: str | None = None, code: str | None = None) -> Cove
     # Not covered: the nearest outlets, inside the province (one range scan on the code index).
     province = path[0]
     prefix = province.prefix
-    nearby = _active_coverage("range", [prefix, prefix + ":"])
+    nearby = _active_coverage(division_code__gte=prefix, division_code__lt=prefix + ":")
     ranked: list[tuple[tuple[int, int, str, str], OutletMatch]] = []
     target_div = g.divisions[target]
     for row in nearby:

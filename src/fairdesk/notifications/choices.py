@@ -14,6 +14,5 @@ class Channel(models.TextChoices):
 
 class MessageStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
-    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")

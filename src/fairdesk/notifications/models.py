@@ -1,7 +1,8 @@
 """The outbox: every message fairdesk sends, kept whether or not a gateway delivered it.
 
-A message is written in the same transaction as the change it reports; a sender (``senders.py``)
-delivers it afterwards. No logic here: writes go through ``services.py``.
+A message is written in the same transaction as the change it reports; the deliverer hands it to
+its channel's sender (``senders.py``) once that transaction has committed. The table is the
+queue. No logic here: writes go through ``services.py``.
 """
 
 from __future__ import annotations
@@ -52,9 +53,8 @@ class Message(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     sender = models.CharField(_("sent by"), max_length=100, blank=True)
-    # when a delivery attempt claimed the message (status sending); a claim older than the
-    # lease is considered abandoned by a crashed worker and may be taken again
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # after a failed attempt: not tried again before this (None: as soon as it is queued)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
@@ -70,11 +70,11 @@ class Message(models.Model):
             models.Index(fields=["kind"], name="message_kind"),
             models.Index(fields=["reference"], name="message_reference"),
             models.Index(fields=["status"], name="message_status"),
-            # the doorbell's delivery finds the messages never tried without reading the others
+            # the deliverer reads the queued messages without the others
             models.Index(
                 fields=["id"],
-                condition=models.Q(status=MessageStatus.QUEUED, attempts=0),
-                name="message_never_tried",
+                condition=models.Q(status=MessageStatus.QUEUED),
+                name="message_queued",
             ),
         ]
         constraints = [

@@ -45,9 +45,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Respond
 
+from fairdesk.api.auth import api_auth
+from fairdesk.api.errors import ErrorOut
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.localtime import local_or_none as _local
-from fairdesk.core.schemas import ErrorOut
 from fairdesk.customers.selectors import customer_for_user
 from fairdesk.plans import selectors, services
 from fairdesk.plans.choices import (
@@ -68,11 +69,10 @@ from fairdesk.plans.models import (
     Subscription,
 )
 from fairdesk.plans.proration import fen_text
-from fairdesk.service_requests.api import SessionUserAuth, TokenAuth
 
 router = Router(tags=["plans"])
 
-AUTH = [TokenAuth(), SessionUserAuth()]
+AUTH = api_auth
 
 # --------------------------------------------------------------------------------------------
 # Schemas
@@ -878,7 +878,7 @@ def plan_consent_text(
     ``consent_text``."""
     from fairdesk.customers.models import Customer
 
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     plan = selectors.plan_get(code)
     language = query.language
     if language is None:
@@ -913,7 +913,7 @@ def plan_consent_text(
 def list_subscriptions(request: HttpRequest, filters: Query[SubscriptionFilters]) -> dict[str, Any]:
     """A customer's own subscriptions; agents and brand administrators see all (filter by
     ``customer_id``); other staff see none. Newest first."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     qs = selectors.subscriptions_for(user=user)
     if filters.customer_id is not None:
         qs = qs.filter(customer_id=filters.customer_id)
@@ -960,7 +960,7 @@ def start_subscription(request: HttpRequest, payload: SubscriptionIn) -> Respond
     current consent text, verbatim (422 ``consent_required`` carries it in ``details``)."""
     from fairdesk.customers.models import Device
 
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     customer = _customer_for(user, payload.customer_id)
     plan = _plan_in_body(payload.plan)
     device = None
@@ -997,7 +997,7 @@ def start_subscription(request: HttpRequest, payload: SubscriptionIn) -> Respond
 def get_subscription(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
     """The subscription with every change open to it (all alike), the scheduled change (which
     can be undone), the next charge and the ledger balances."""
-    return _sub_detail(request.auth, subscription_id)  # type: ignore[attr-defined]
+    return _sub_detail(request.auth.user, subscription_id)  # type: ignore[attr-defined]
 
 
 @router.get(
@@ -1012,7 +1012,7 @@ def get_subscription(request: HttpRequest, subscription_id: int) -> dict[str, An
 def subscription_ledger(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
     """The double-entry ledger of the subscription (every transaction sums to zero), its
     balances, its self-check (``problems``: empty when balanced), invoices and refunds."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     sub = selectors.subscription_get(user=user, pk=subscription_id)
     view = ledger_view(sub)
     return {
@@ -1036,7 +1036,7 @@ def subscription_ledger(request: HttpRequest, subscription_id: int) -> dict[str,
 def subscription_events(request: HttpRequest, subscription_id: int) -> list[dict[str, Any]]:
     """Every event of the subscription, oldest first: changes started and confirmed, offers
     shown and answered, charges, refunds, reminders (staff also see who acted)."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     sub = selectors.subscription_get(user=user, pk=subscription_id)
     staff = customer_for_user(user) is None
     events = PlanEvent.objects.filter(subscription=sub).select_related("actor").order_by("at", "id")
@@ -1061,7 +1061,7 @@ def set_auto_renew(
     request: HttpRequest, subscription_id: int, payload: AutoRenewIn
 ) -> dict[str, Any]:
     """Off: one call, no questions. On: with the current consent text, verbatim."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     sub = selectors.subscription_get(user=user, pk=subscription_id)
     services.auto_renew_set(
         subscription=sub,
@@ -1098,7 +1098,7 @@ def start_change(
     """Upgrade, downgrade, switch (``to_plan``) or cancel (``to_plan: null``) — the same call
     for all. Answers the attempt with its preview (amounts honoured for 30 minutes) and at most
     one retention offer. Then ``POST /changes/{id}/confirm``: that is all."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     sub = selectors.subscription_get(user=user, pk=subscription_id)
     to_plan = _plan_in_body(payload.to_plan) if payload.to_plan is not None else None
     attempt = services.change_start(
@@ -1117,7 +1117,7 @@ def start_change(
     summary="A change attempt and its preview / 变更预览",
 )
 def get_change(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
-    return render_attempt(_attempt(request.auth, attempt_id))  # type: ignore[attr-defined]
+    return render_attempt(_attempt(request.auth.user, attempt_id))  # type: ignore[attr-defined]
 
 
 @router.post(
@@ -1137,7 +1137,7 @@ def get_change(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
 def retime_change(request: HttpRequest, attempt_id: int, payload: RetimeIn) -> dict[str, Any]:
     """When the policy is ``customer_choice``: switch the preview between the two timings (not
     a step; the same for every kind of change). Otherwise 422 ``timing_not_available``."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     attempt = _attempt(user, attempt_id)
     services.change_retime(attempt=attempt, timing=payload.timing, actor=user)
     return render_attempt(_attempt(user, attempt_id))
@@ -1164,7 +1164,7 @@ def confirm_change(
     the period end (undoable until then). Confirming declines an offer shown. A credit settles
     what is still owed, the rest goes back to the original payment method (or account credit,
     if chosen), with a promised date."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     payload = payload or ConfirmIn()  # nothing is required: the body may be left out
     attempt = _attempt(user, attempt_id)
     change = services.change_confirm(
@@ -1192,7 +1192,7 @@ def confirm_change(
 )
 def accept_offer(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
     """Keep the plan with the offer shown on this attempt (no change is made)."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     attempt = _attempt(user, attempt_id)
     services.change_accept_offer(attempt_id=attempt.pk, actor=user, channel=Channel.API)
     return render_attempt(_attempt(user, attempt_id))
@@ -1209,7 +1209,7 @@ def accept_offer(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
 )
 def undo_change(request: HttpRequest, change_id: int) -> dict[str, Any]:
     """One call, before the change takes effect (409 ``change_not_undoable`` after)."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth.user  # type: ignore[attr-defined]
     change = selectors.change_get(user=user, pk=change_id)
     services.change_undo(change_id=change.pk, actor=user, channel=Channel.API)
     return render_change(selectors.change_get(user=user, pk=change_id))

@@ -2,7 +2,7 @@
 
 The form offers the customer's own devices and addresses (``customers.selectors``); filing calls
 ``customers.services.address_create`` for an address typed in, then
-``service_requests.services.service_request_create``, which decides everything else (who may
+``service_requests.services.intake.service_request_create``, which decides everything else (who may
 file for whom, routing, deadlines, idempotency). Errors land on the form's fields.
 """
 
@@ -21,7 +21,7 @@ from fairdesk.customers import selectors as customer_selectors
 from fairdesk.customers import services as customer_services
 from fairdesk.portal.forms import NEW_ADDRESS, RequestForm
 from fairdesk.service_requests.choices import Priority
-from fairdesk.service_requests.services import service_request_create
+from fairdesk.service_requests.services.intake import service_request_create
 
 
 def _device_choices(customer: Any) -> list[tuple[str, str]]:

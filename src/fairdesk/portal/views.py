@@ -26,7 +26,7 @@ from fairdesk.portal.forms import ReasonForm
 from fairdesk.portal.intake import file_request, request_form_for
 from fairdesk.service_requests import selectors as sr
 from fairdesk.service_requests.choices import Channel, Status
-from fairdesk.service_requests.services import service_request_transition
+from fairdesk.service_requests.services.transitions import service_request_transition
 from fairdesk.service_requests.workflow import reason_required
 
 #: The changes a customer makes from the portal (the URL names them).

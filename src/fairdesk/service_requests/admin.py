@@ -1,5 +1,5 @@
 """Admin of service requests: requests (read-only, with timeline and clocks), SLA policies,
-business calendars, API clients and tokens.
+business calendars.
 
 Requests change only through the services (the console, the portal, the API), so that every
 change is checked and appended to the timeline; here they are read, within what the user may
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,19 +18,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fairdesk.core.admin import ReadOnlyInline
-from fairdesk.core.errors import DomainError
 from fairdesk.core.phones import mask_phone
 from fairdesk.service_requests import selectors
+from fairdesk.service_requests.display import format_duration
 from fairdesk.service_requests.models import (
-    ApiClient,
-    ApiToken,
     BusinessCalendar,
     ServiceRequest,
     SlaClock,
     SlaPolicy,
     TimelineEvent,
 )
-from fairdesk.service_requests.services import api_token_create, format_duration
 
 
 class TimelineInline(ReadOnlyInline):
@@ -163,40 +160,3 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
     list_filter = ["always_open"]
     search_fields = ["name", "outlet__code", "outlet__name"]
     autocomplete_fields = ["outlet"]
-
-
-class ApiTokenInline(admin.TabularInline):
-    model = ApiToken
-    extra = 0
-    can_delete = False
-    fields = ["prefix", "active", "created_at", "last_used_at"]
-    readonly_fields = ["prefix", "created_at", "last_used_at"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # tokens are issued with the "Issue a new token" action (key shown once)
-
-
-@admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "active", "created_at"]
-    list_filter = ["active"]
-    search_fields = ["name", "user__username"]
-    raw_id_fields = ["user"]
-    readonly_fields = ["created_at"]
-    inlines = [ApiTokenInline]
-    actions = ["issue_token"]
-
-    @admin.action(description=gettext_lazy("Issue a new token (the key is shown once)"))
-    def issue_token(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
-        for client in queryset.select_related("user"):
-            try:
-                _token, key = api_token_create(client_name=client.name, user=client.user)
-            except DomainError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-                continue
-            self.message_user(
-                request,
-                _("New token for %(client)s (copy it now, it is not shown again): %(key)s")
-                % {"client": client.name, "key": key},
-                messages.WARNING,
-            )

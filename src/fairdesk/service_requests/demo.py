@@ -16,10 +16,8 @@ from fairdesk.network.choices import MemberRole
 from fairdesk.network.services import outlet_member_set
 from fairdesk.service_requests.choices import Status
 from fairdesk.service_requests.models import ServiceRequest
-from fairdesk.service_requests.services import (
-    service_request_create,
-    service_request_transition,
-)
+from fairdesk.service_requests.services.intake import service_request_create
+from fairdesk.service_requests.services.transitions import service_request_transition
 
 
 def seed_service_requests_demo() -> str:

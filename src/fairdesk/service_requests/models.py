@@ -25,13 +25,18 @@ from fairdesk.service_requests.choices import (
     Priority,
     Status,
 )
+from fairdesk.service_requests.expressions import RequestNumber
 from fairdesk.service_requests.sla import DEFAULT_TIMEZONE, CalendarError, calendar_spec
 
 
 class ServiceRequest(models.Model):
-    # "SR" + the Shanghai date (YYMMDD) + the id, zero-padded: given in the creating transaction
-    # (unique by a constraint, indexes in Meta: see the note there)
-    number = models.CharField(_("number"), max_length=24)
+    # unique by a constraint, indexes in Meta: see the note there
+    number = models.GeneratedField(
+        expression=RequestNumber(),
+        output_field=models.CharField(_("number"), max_length=24),
+        db_persist=True,
+        verbose_name=_("number"),
+    )
     customer = models.ForeignKey(
         "customers.Customer",
         on_delete=models.PROTECT,
@@ -366,54 +371,11 @@ class SlaPause(models.Model):
         return f"{self.clock} {self.reason}"
 
 
-class ApiClient(models.Model):
-    """An integration (the brand's app, a device platform) calling the API as ``user``."""
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="api_clients",
-        verbose_name=_("acts as user"),
-    )
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("API client")
-        verbose_name_plural = _("API clients")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ApiToken(models.Model):
-    """A bearer token of a client. Only its SHA-256 is stored; the key is shown once."""
-
-    client = models.ForeignKey(
-        ApiClient, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("client")
-    )
-    prefix = models.CharField(_("key prefix"), max_length=16)
-    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("API token")
-        verbose_name_plural = _("API tokens")
-        ordering = ["client", "-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.client.name} {self.prefix}…"
-
-
 class IdempotencyRecord(models.Model):
     """An ``Idempotency-Key`` used to create a request: a retry gets the same request back."""
 
     client = models.ForeignKey(
-        ApiClient,
+        "api.ApiClient",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -464,24 +426,3 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-
-class ConfigGeneration(models.Model):
-    """A value the database replaces, by triggers, whenever a table of a configuration changes.
-
-    One row per configuration (``name``). The triggers (``config.install_triggers``, installed by
-    migration 0004) write a fresh random number into ``value`` on every insert, update and delete
-    of the configuration's tables; nothing else writes it. A process keeps what it computed from
-    those tables only while the value it read before computing is still the value now
-    (``config.RoutingConfig``).
-    """
-
-    name = models.CharField(_("configuration"), max_length=40, primary_key=True)
-    value = models.BigIntegerField(_("generation"))
-
-    class Meta:
-        verbose_name = _("configuration generation")
-        verbose_name_plural = _("configuration generations")
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.value}"

@@ -22,14 +22,12 @@ and an agent serving that very customer (``serving``, passed by the console).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import BigIntegerField, CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,13 +35,13 @@ from fairdesk.core import roles
 from fairdesk.core.choices import is_value, label, rank
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone, normalize_mobile
-from fairdesk.core.rows import column
 from fairdesk.network.choices import MemberRole
 from fairdesk.service_requests import workflow
 from fairdesk.service_requests.choices import (
     FIELD_KINDS,
     ActorRole,
     AppliesWhen,
+    Channel,
     ClockType,
     EventKind,
     PolicyPriority,
@@ -123,23 +121,19 @@ ANONYMOUS = Principal()
 
 
 def principal_for(user: Any) -> Principal:
-    """The principal of a user (cached on the user object for the rest of the request)."""
+    """The principal of a user (kept on the user object for the rest of the request): their
+    customer record, groups and active outlet memberships, read in one query."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     if not getattr(user, "is_active", False):
         return ANONYMOUS
-    cached = getattr(user, "_fairdesk_principal", None)
+    cached = getattr(user, "fairdesk_principal", None)
     if cached is not None:
-        return cached
-    # One statement (it runs for every signed-in request): the user's customer record, groups
-    # and active outlet memberships, as (kind, id, text) rows of a UNION ALL.
-    with connection.cursor() as cursor:
-        cursor.execute(_principal_sql(connection.vendor), [user.pk, user.pk, user.pk, True])
-        rows = cursor.fetchall()
+        return cached  # type: ignore[no-any-return]
     customer_id: int | None = None
     groups: set[str] = set()
     outlet_roles: dict[int, str] = {}
-    for kind, number, text in rows:
+    for kind, number, text in _principal_rows(user.pk):
         if kind == "c":
             customer_id = number
         elif kind == "g":
@@ -153,37 +147,25 @@ def principal_for(user: Any) -> Principal:
         outlet_roles=outlet_roles,
         superuser=bool(user.is_superuser),
     )
-    user._fairdesk_principal = principal
+    user.fairdesk_principal = principal
     return principal
 
 
-@functools.cache
-def _principal_sql(vendor: str) -> str:
-    """The statement of ``principal_for``, written once from the models' tables and columns (the
-    ORM took longer to build it than the database to run it). Its parameters: the user's id three
-    times, then True. The memberships are those of ``network.selectors.memberships_of``."""
-    from django.contrib.auth import get_user_model
+def _principal_rows(user_id: int) -> QuerySet[Any, tuple[str, int | None, str | None]]:
+    """(kind, id, text) rows: ("c", customer id, None), ("g", None, group name) and ("o",
+    outlet id, role) for each active membership — one UNION ALL query."""
     from django.contrib.auth.models import Group
 
     from fairdesk.customers.models import Customer
-    from fairdesk.network.models import OutletMember
+    from fairdesk.network.selectors import memberships_of
 
-    qn = connection.ops.quote_name
-
-    col = functools.partial(column, connection=connection)
-
-    user_groups = get_user_model().groups.through
-    customers, groups = qn(Customer._meta.db_table), qn(Group._meta.db_table)
-    members, through = qn(OutletMember._meta.db_table), qn(user_groups._meta.db_table)
-    return (
-        f"SELECT 'c' AS k, {col(Customer, 'id')} AS n, NULL AS t FROM {customers}"
-        f" WHERE {col(Customer, 'user')} = %s"
-        f" UNION ALL SELECT 'g', NULL, g.{col(Group, 'name')} FROM {groups} g"
-        f" JOIN {through} ug ON ug.{col(user_groups, 'group')} = g.{col(Group, 'id')}"
-        f" WHERE ug.{col(user_groups, 'user')} = %s"
-        f" UNION ALL SELECT 'o', {col(OutletMember, 'outlet')}, {col(OutletMember, 'role')}"
-        f" FROM {members}"
-        f" WHERE {col(OutletMember, 'user')} = %s AND {col(OutletMember, 'active')} = %s"
+    no_id = Value(None, output_field=BigIntegerField())
+    no_text = Value(None, output_field=CharField())
+    customer = Customer.objects.filter(user_id=user_id).order_by()
+    return customer.values_list(Value("c"), "id", no_text).union(
+        Group.objects.filter(user__id=user_id).order_by().values_list(Value("g"), no_id, "name"),
+        memberships_of(user_id=user_id).values_list(Value("o"), "outlet_id", "role"),
+        all=True,
     )
 
 
@@ -380,16 +362,12 @@ def allowed_transitions(user: Any, request: ServiceRequest, *, serving: Any = No
     ]
 
 
-def can_create_for(user: Any, customer: Any, *, api_client: Any = None) -> bool:
-    """Customers file for themselves; agents, central dispatch, brand administrators and API
-    integrations file for any customer. Outlet staff, technicians and auditors do not."""
-    if api_client is not None:
-        return bool(api_client.active)
-    principal = principal_for(user)
-    if not principal.authenticated:
-        return False
-    if principal.customer_id is not None and principal.customer_id == customer.pk:
-        return True
+def files_for_anyone(principal: Principal, *, client: Any = None) -> bool:
+    """Who files requests for any customer: API integrations, agents of the brand (not of an
+    outlet), central dispatch and brand administrators. Everyone else files for themselves only
+    (a customer), or not at all (outlet staff, technicians, auditors)."""
+    if client is not None:
+        return bool(client.active)
     return (
         principal.brand_admin
         or principal.central_dispatcher
@@ -397,13 +375,126 @@ def can_create_for(user: Any, customer: Any, *, api_client: Any = None) -> bool:
     )
 
 
-def check_create_for(user: Any, customer: Any, *, api_client: Any = None) -> None:
-    if not can_create_for(user, customer, api_client=api_client):
+def may_file_for(user: Any, customer: Any, *, client: Any = None) -> bool:
+    """Whether ``user`` (through ``client``, an integration) may file a request for
+    ``customer``: for anyone (``files_for_anyone``), or a customer for themselves."""
+    principal = principal_for(user)
+    if client is None and not principal.authenticated:
+        return False
+    return files_for_anyone(principal, client=client) or (
+        principal.customer_id is not None and principal.customer_id == customer.pk
+    )
+
+
+def check_files_for(user: Any, customer: Any, *, client: Any = None) -> None:
+    """``may_file_for``, or 403 ``forbidden``."""
+    if not may_file_for(user, customer, client=client):
         raise DomainError(
             _("You may not file a service request for this customer."),
             code="forbidden",
             status=403,
         )
+
+
+def access_filing_customer(
+    *,
+    user: Any,
+    client: Any = None,
+    customer_id: int | None = None,
+    customer_phone: str | None = None,
+) -> Any:
+    """The customer a caller files a request for: a customer files for themselves (naming
+    someone else is 403); integrations, agents, central dispatch and brand administrators name
+    the customer by id or mobile number (422 ``customer_required`` when neither, 404
+    ``customer_not_found``). Then ``check_files_for``."""
+    from fairdesk.customers.models import Customer
+
+    principal = principal_for(user)
+    if not files_for_anyone(principal, client=client) and principal.customer_id is not None:
+        own = Customer.objects.get(pk=principal.customer_id)
+        phone = normalize_mobile(customer_phone) if customer_phone else None
+        if customer_id not in (None, own.pk) or (customer_phone and phone != own.phone):
+            raise DomainError(
+                _("You can file service requests for yourself only."),
+                code="forbidden",
+                status=403,
+            )
+        return own
+    if customer_id is not None:
+        customer = Customer.objects.filter(pk=customer_id).first()
+    elif customer_phone:
+        phone = normalize_mobile(customer_phone)
+        if phone is None:
+            raise DomainError(
+                _("Not a mobile number: %(phone)s.") % {"phone": customer_phone},
+                code="invalid_phone",
+                status=422,
+            )
+        customer = Customer.objects.filter(phone=phone).first()
+    else:
+        raise DomainError(
+            _("Say whose request this is: customer_id or customer_phone."),
+            code="customer_required",
+            status=422,
+        )
+    if customer is None:
+        raise NotFound(_("There is no such customer."), code="customer_not_found")
+    check_files_for(user, customer, client=client)
+    return customer
+
+
+def filing_channel(*, user: Any, client: Any, customer: Any, requested: str | None) -> str:
+    """The channel of a request filed through the API: an integration's own choice of ``api``
+    (default) or ``device``; the portal for a customer filing for themselves, the console for
+    staff. Only integrations set it (422 ``invalid_channel``)."""
+    if client is not None:
+        return requested or Channel.API
+    if requested is not None:
+        raise DomainError(
+            _("Only integrations set the channel."), code="invalid_channel", status=422
+        )
+    if principal_for(user).customer_id == customer.pk:
+        return Channel.PORTAL
+    return Channel.CONSOLE
+
+
+def check_belongs_to(customer: Any, *, device: Any = None, address: Any = None) -> None:
+    """That the device and the address of a new request are the customer's own (422
+    ``device_not_owned`` / ``address_not_owned``)."""
+    if device is not None and device.customer_id != customer.pk:
+        raise DomainError(
+            _("This device is not registered to this customer."),
+            code="device_not_owned",
+            status=422,
+        )
+    if address is not None and address.customer_id != customer.pk:
+        raise DomainError(
+            _("This address is not one of this customer's."),
+            code="address_not_owned",
+            status=422,
+        )
+
+
+def access_intake_device(customer: Any, device_id: int | None) -> Any:
+    """The customer's device ``device_id`` with its product model (None for no id)."""
+    from fairdesk.customers.models import Device
+
+    if device_id is None:
+        return None
+    device = Device.objects.select_related("product_model").filter(pk=device_id).first()
+    check_belongs_to(customer, device=device or Device(customer_id=None))
+    return device
+
+
+def access_intake_address(customer: Any, address_id: int | None) -> Any:
+    """The customer's address ``address_id`` (None for no id)."""
+    from fairdesk.customers.models import Address
+
+    if address_id is None:
+        return None
+    address = Address.objects.filter(pk=address_id).first()
+    check_belongs_to(customer, address=address or Address(customer_id=None))
+    return address
 
 
 def phone_visible(user: Any, request: ServiceRequest, *, serving: Any = None) -> bool:
@@ -444,6 +535,23 @@ def actor_role_for(principal: Principal, request: ServiceRequest, *, api_client:
     return ActorRole.SYSTEM if not principal.authenticated else ""
 
 
+def signed_in_user(actor: Any) -> Any:
+    """The actor as a user row to record (None for the system or an anonymous caller)."""
+    if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False):
+        return actor
+    return None
+
+
+def actor_label(actor: Any) -> str:
+    """Who acted, as kept in the timeline: a staff user's name; for a customer, their masked
+    number (a customer's username holds the full number, which staff must not all see)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return ""
+    if principal_for(actor).customer_id is None:  # staff: no query for a customer row
+        return str(actor.get_username())
+    return mask_phone(actor.customer.phone)
+
+
 # --------------------------------------------------------------------------------------------
 # Finding requests
 # --------------------------------------------------------------------------------------------
@@ -470,6 +578,12 @@ def request_get(*, user: Any, number: str) -> ServiceRequest:
             details={"number": number},
         )
     return sr
+
+
+def request_for_render(pk: int) -> ServiceRequest:
+    """A request the caller has just filed (or filed before, for a retry), with what its
+    rendering reads: the filer sees what they filed, whatever else they may see."""
+    return _with_related(ServiceRequest.objects.all()).get(pk=pk)
 
 
 def request_find(*, user: Any, query: str, limit: int = 20) -> list[ServiceRequest]:
@@ -725,6 +839,13 @@ def breached_clocks(*, now: datetime | None = None) -> QuerySet[SlaClock]:
 # --------------------------------------------------------------------------------------------
 # Timeline
 # --------------------------------------------------------------------------------------------
+
+
+def sees_staff_names(user: Any) -> bool:
+    """Whether ``user`` sees the names of the staff in a timeline (staff do; customers see
+    roles)."""
+    principal = principal_for(user)
+    return principal.sees_all or principal.outlet_staff
 
 
 def timeline_for(*, user: Any, request: ServiceRequest) -> list[TimelineEvent]:

@@ -10,11 +10,9 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from fairdesk.service_requests.services import (
-    idempotency_records_prune,
-    resolved_requests_autoclose,
-    sla_escalate_due,
-)
+from fairdesk.service_requests.services.escalation import sla_escalate_due
+from fairdesk.service_requests.services.intake import idempotency_records_prune
+from fairdesk.service_requests.services.transitions import resolved_requests_autoclose
 
 
 @db_periodic_task(crontab(minute="*"))

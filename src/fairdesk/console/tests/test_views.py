@@ -17,7 +17,7 @@ from django.utils import timezone
 from fairdesk.customers.models import Customer
 from fairdesk.portal.tests.fixtures import OTHER_PHONE, PHONE, World, file_repair
 from fairdesk.service_requests.models import ServiceRequest
-from fairdesk.service_requests.services import service_request_transition
+from fairdesk.service_requests.services.transitions import service_request_transition
 
 pytestmark = pytest.mark.django_db
 

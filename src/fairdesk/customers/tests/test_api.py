@@ -129,7 +129,7 @@ def test_me_endpoints_need_a_signed_in_customer(client: Client) -> None:
         response = getattr(client, method)(path, headers=EN)
         assert response.status_code == 401, path
         error = error_of(response)
-        assert error["code"] == "not_signed_in" and "Sign in" in error["message"]
+        assert error["code"] == "not_authenticated" and "Sign in" in error["message"]
     staff = get_user_model().objects.create_user("agent1", password="pw-for-tests-123")
     client.force_login(staff)
     response = client.get("/api/v1/me/addresses")

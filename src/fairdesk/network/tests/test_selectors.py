@@ -139,30 +139,3 @@ def test_network_summary(make_outlet: Callable[..., Outlet]) -> None:
     assert summary["outlets"] == 2
     assert summary["counties_covered"] == len(nanning_counties) + 1
     assert summary["provinces_covered"] == 3  # 广西, 贵州, 广东 (石岐街道 counts for 广东)
-
-
-def test_the_coverage_statement_reads_what_the_orm_would(nanning: dict[str, Outlet]) -> None:
-    """The rows ``coverage_for`` reads with its statement written once are the ORM's instances
-    (outlets included), for both of its forms: a list of codes and a code range."""
-    from fairdesk.network.models import Coverage
-    from fairdesk.network.selectors import _active_coverage
-
-    outlet_update(outlet=nanning["sibling"], status=OutletStatus.SUSPENDED)
-
-    def fields(obj: object) -> dict[str, object]:
-        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}  # type: ignore[attr-defined]
-
-    orm = Coverage.objects.filter(outlet__status=OutletStatus.ACTIVE).select_related("outlet")
-    for where, values, expected in (
-        (
-            "in",
-            ["450000", "450100", "450108"],
-            orm.filter(division_code__in=["450000", "450100", "450108"]),
-        ),
-        ("range", ["45", "45:"], orm.filter(division_code__gte="45", division_code__lt="45:")),
-    ):
-        ours = sorted(_active_coverage(where, values), key=lambda c: c.pk)
-        theirs = sorted(expected, key=lambda c: c.pk)
-        assert [fields(c) for c in ours] == [fields(c) for c in theirs] and ours
-        assert [fields(c.outlet) for c in ours] == [fields(c.outlet) for c in theirs]
-    assert "S" not in {c.outlet.code for c in _active_coverage("range", ["45", "45:"])}

@@ -5,7 +5,7 @@ unprefixed URL, admin and API included, to zh-hans)."""
 from django.contrib import admin
 from django.urls import include, path
 
-from fairdesk.api import api
+from fairdesk.urls import api
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -12,7 +12,7 @@ from django.test import Client
 
 from fairdesk.customers.services import customer_get_or_create, login_code_request
 from fairdesk.notifications.models import Message
-from fairdesk.notifications.services import message_deliver, message_send
+from fairdesk.notifications.services import message_send, messages_deliver_due
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +66,8 @@ def test_outbox_status_filter_and_failures(settings: Any) -> None:
     settings.NOTIFICATION_SENDERS = {
         "sms": "fairdesk.notifications.tests.senders_for_tests.FailingSender"
     }
-    failing = message_send(channel="sms", kind="reminder", recipient="13800138000", body="甲")
-    message_deliver(message_id=failing.pk)
+    message_send(channel="sms", kind="reminder", recipient="13800138000", body="甲")
+    messages_deliver_due()
     message_send(channel="portal", kind="note", body="乙")
     client = staff_client(is_staff=True)
     html = client.get("/outbox/", {"channel": "sms"}).content.decode()

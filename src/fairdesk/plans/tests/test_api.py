@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from fairdesk.api.services import api_token_create
 from fairdesk.core import roles
 from fairdesk.customers.models import Customer
 from fairdesk.plans import selectors
@@ -28,7 +29,6 @@ from fairdesk.plans.models import (
     Subscription,
 )
 from fairdesk.plans.tests.conftest import T0
-from fairdesk.service_requests.services import api_token_create
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -132,7 +132,7 @@ def make_world() -> World:
 
 def file_repair(world: World, *, customer: Customer | None = None, **fields: Any) -> Any:
     """A repair request filed by the customer on the portal, through the service."""
-    from fairdesk.service_requests.services import service_request_create
+    from fairdesk.service_requests.services.intake import service_request_create
 
     customer = customer or world.customer
     fields.setdefault("address", world.address if customer == world.customer else None)

@@ -230,7 +230,7 @@ def test_cancel_my_request(world: World) -> None:
 
 
 def _resolve(world: World, sr: Any) -> None:
-    from fairdesk.service_requests.services import service_request_transition as move
+    from fairdesk.service_requests.services.transitions import service_request_transition as move
 
     for status in ("accepted", "scheduled", "en_route", "on_site", "resolved"):
         move(request=sr, to_status=status, actor=world.manager)

@@ -1,25 +1,7 @@
-"""The routing configuration's generation (``ConfigGeneration``) and the triggers that renew it
-whenever outlets, coverage, SLA policies or business calendars change (``config``)."""
-
-import random
+"""The routing configuration's generation (``ConfigGeneration``). The triggers this migration
+installed once are dropped by 0007, with the table; a new database never gets them."""
 
 from django.db import migrations, models
-
-
-def forwards(apps, schema_editor):
-    from fairdesk.service_requests.config import ROUTING, install_triggers
-
-    generation = apps.get_model("service_requests", "ConfigGeneration")
-    generation.objects.using(schema_editor.connection.alias).update_or_create(
-        name=ROUTING, defaults={"value": random.getrandbits(53)}
-    )
-    install_triggers(schema_editor)
-
-
-def backwards(apps, schema_editor):
-    from fairdesk.service_requests.config import drop_triggers
-
-    drop_triggers(schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -48,5 +30,4 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "configuration generations",
             },
         ),
-        migrations.RunPython(forwards, backwards, elidable=False),
     ]

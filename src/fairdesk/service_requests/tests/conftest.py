@@ -22,7 +22,7 @@ from fairdesk.customers.models import Address, Customer, Device, ProductModel
 from fairdesk.network.models import Outlet, OutletMember
 from fairdesk.network.services import coverage_import_apply, outlet_create
 from fairdesk.service_requests.models import ServiceRequest
-from fairdesk.service_requests.services import service_request_create
+from fairdesk.service_requests.services.intake import service_request_create
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: Monday 2026-11-23 10:00 in Shanghai: the tests' "now" unless they travel.

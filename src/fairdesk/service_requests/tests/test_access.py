@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser, Group
 from fairdesk.core.errors import DomainError
 from fairdesk.service_requests import selectors
 from fairdesk.service_requests.models import ServiceRequest
-from fairdesk.service_requests.services import service_request_create
+from fairdesk.service_requests.services.intake import service_request_create
 from fairdesk.service_requests.tests.conftest import RONGJIANG, World
 
 pytestmark = pytest.mark.django_db
@@ -191,7 +191,7 @@ def test_console_search_finds_by_number_phone_and_serial(
 
 
 def test_an_integration_sees_what_it_filed(world: World, make_user: Any) -> None:
-    from fairdesk.service_requests.services import api_token_create
+    from fairdesk.api.services import api_token_create
 
     integration = make_user(username="device-cloud")  # in no group at all
     token, _key = api_token_create(client_name="device-cloud", user=integration)

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from fairdesk.service_requests.models import ApiClient, ApiToken, BusinessCalendar, SlaPolicy
-from fairdesk.service_requests.services import api_token_authenticate
+from fairdesk.api.models import ApiClient, ApiToken
+from fairdesk.api.services import api_token_authenticate
+from fairdesk.service_requests.models import BusinessCalendar, SlaPolicy
 from fairdesk.service_requests.tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_admin_policies_calendars_and_token_issue(world: World) -> None:
     assert brand.get("/admin/service_requests/businesscalendar/add/").status_code == 200
     client = ApiClient.objects.create(name="crm", user=world.agent)
     response = brand.post(
-        "/admin/service_requests/apiclient/",
+        "/admin/api/apiclient/",
         {"action": "issue_token", "_selected_action": [client.pk]},
         follow=True,
     )
@@ -92,7 +93,7 @@ def _fields(obj: Any) -> dict[str, Any]:
 
 
 def test_token_authentication_reads_what_the_orm_would(world: World, clock: Any) -> None:
-    from fairdesk.service_requests.services import api_token_create
+    from fairdesk.api.services import api_token_create
 
     token, key = api_token_create(client_name="brand-app", user=world.agent)
     found = api_token_authenticate(key=key)

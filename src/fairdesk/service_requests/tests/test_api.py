@@ -9,13 +9,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from fairdesk.api.services import api_token_create, api_token_revoke
 from fairdesk.core import roles
 from fairdesk.service_requests.models import ServiceRequest
-from fairdesk.service_requests.services import (
-    api_token_create,
-    api_token_revoke,
-    service_request_create,
-)
+from fairdesk.service_requests.services.intake import service_request_create
 from fairdesk.service_requests.tests.conftest import RONGJIANG, T0, XINGNING, World
 
 pytestmark = pytest.mark.django_db
@@ -303,7 +300,7 @@ def test_list_filters_and_pagination(world: World, many: list[ServiceRequest]) -
 
 
 def service_request_transition_accept(world: World) -> None:
-    from fairdesk.service_requests.services import service_request_transition
+    from fairdesk.service_requests.services.transitions import service_request_transition
 
     service_request_transition(request=world.request, to_status="accepted", actor=world.manager)
 
@@ -373,7 +370,7 @@ def test_transitions_through_the_api(world: World) -> None:
 
 
 def test_timeline_in_plain_words(world: World) -> None:
-    from fairdesk.service_requests.services import service_request_transition
+    from fairdesk.service_requests.services.transitions import service_request_transition
 
     service_request_transition(request=world.request, to_status="accepted", actor=world.manager)
     service_request_transition(

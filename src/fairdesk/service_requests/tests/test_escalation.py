@@ -11,12 +11,9 @@ from fairdesk.core import roles
 from fairdesk.notifications.models import Message
 from fairdesk.service_requests import selectors
 from fairdesk.service_requests.models import SlaClock, TimelineEvent
-from fairdesk.service_requests.services import (
-    _escalate,
-    service_request_create,
-    service_request_transition,
-    sla_escalate_due,
-)
+from fairdesk.service_requests.services.escalation import sla_clock_escalate, sla_escalate_due
+from fairdesk.service_requests.services.intake import service_request_create
+from fairdesk.service_requests.services.transitions import service_request_transition
 from fairdesk.service_requests.tasks import escalate_sla_breaches
 from fairdesk.service_requests.tests.conftest import RONGJIANG, T0, World
 
@@ -160,9 +157,9 @@ def test_two_workers_racing_escalate_once(world: World, clock: Any) -> None:
     clock.move_to(T0 + timedelta(hours=3))
     first = SlaClock.objects.get(request=world.request, clock_type="first_response")
     stale = SlaClock.objects.select_related("request__outlet").get(pk=first.pk)
-    assert _escalate(first, level=1, now=T0 + timedelta(hours=3)) is True
+    assert sla_clock_escalate(clock=first, level=1, now=T0 + timedelta(hours=3)) is True
     # the second worker read the clock before the first one's update: its claim finds nothing
-    assert _escalate(stale, level=1, now=T0 + timedelta(hours=3)) is False
+    assert sla_clock_escalate(clock=stale, level=1, now=T0 + timedelta(hours=3)) is False
     assert len(escalations()) == 1
 
 

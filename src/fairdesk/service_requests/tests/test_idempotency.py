@@ -7,13 +7,19 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 
+from fairdesk.api.models import ApiClient
+from fairdesk.api.services import api_token_create
 from fairdesk.core.errors import DomainError
 from fairdesk.core.testing import at_once
 from fairdesk.customers.models import Customer
 from fairdesk.notifications.models import Message
-from fairdesk.service_requests import services
-from fairdesk.service_requests.models import ApiClient, IdempotencyRecord, ServiceRequest
-from fairdesk.service_requests.services import api_token_create, service_request_create
+from fairdesk.service_requests.models import IdempotencyRecord, ServiceRequest
+from fairdesk.service_requests.services import intake
+from fairdesk.service_requests.services.intake import (
+    Filed,
+    service_request_create,
+    service_request_file,
+)
 
 
 @pytest.fixture
@@ -22,9 +28,9 @@ def client_and_customer(db: None, make_customer: Any, make_user: Any) -> tuple[A
     return token.client, make_customer("13800138000")
 
 
-def create(client: ApiClient, customer: Customer, key: str | None, **kw: Any) -> ServiceRequest:
+def file(client: ApiClient, customer: Customer, key: str | None, **kw: Any) -> Filed:
     kw.setdefault("description", "空调不制冷")
-    return service_request_create(
+    return service_request_file(
         customer=customer,
         kind="consultation",
         channel="api",
@@ -35,17 +41,22 @@ def create(client: ApiClient, customer: Customer, key: str | None, **kw: Any) ->
     )
 
 
+def create(client: ApiClient, customer: Customer, key: str | None, **kw: Any) -> ServiceRequest:
+    return file(client, customer, key, **kw).request
+
+
 @pytest.mark.django_db
 def test_same_key_returns_the_same_request(client_and_customer: Any) -> None:
     client, customer = client_and_customer
-    first = create(client, customer, "k-1")
-    again = create(client, customer, "k-1")
-    assert again.pk == first.pk and again.number == first.number
-    assert first.idempotent_replay is False and again.idempotent_replay is True
+    first = file(client, customer, "k-1")
+    again = file(client, customer, "k-1")
+    assert again.request.pk == first.request.pk
+    assert again.request.number == first.request.number
+    assert first.replayed is False and again.replayed is True
     assert ServiceRequest.objects.count() == 1
     assert Message.objects.filter(kind="service_request.created").count() == 2  # sms + portal once
     record = IdempotencyRecord.objects.get()
-    assert (record.client, record.key, record.service_request) == (client, "k-1", first)
+    assert (record.client, record.key, record.service_request) == (client, "k-1", first.request)
 
 
 @pytest.mark.django_db
@@ -106,19 +117,19 @@ def test_a_retry_loses_on_the_unique_constraint_and_returns_the_first_request(
     written. A retry (or the loser of a race) fails there, everything it wrote is rolled back,
     and it returns the first request — looked up once, after the failed claim."""
     client, customer = client_and_customer
-    real_replay = services._replay
+    real_replay = intake.replay_of
     calls = {"n": 0}
 
-    def counting_replay(**kw: Any) -> Any:
+    def counting_replay(claim: Any) -> Any:
         calls["n"] += 1
-        return real_replay(**kw)
+        return real_replay(claim)
 
-    monkeypatch.setattr(services, "_replay", counting_replay)
-    winner = create(client, customer, "k-race")
+    monkeypatch.setattr(intake, "replay_of", counting_replay)
+    winner = file(client, customer, "k-race")
     assert calls["n"] == 0
-    loser = create(client, customer, "k-race")
+    loser = file(client, customer, "k-race")
     assert calls["n"] == 1
-    assert loser.pk == winner.pk and loser.idempotent_replay is True
+    assert loser.request.pk == winner.request.pk and loser.replayed is True
     assert ServiceRequest.objects.count() == 1
     assert Message.objects.filter(kind="service_request.created").count() == 2
 
@@ -179,7 +190,7 @@ def test_old_keys_are_forgotten_and_the_requests_kept(client_and_customer: Any, 
     now = timezone.now()
     IdempotencyRecord.objects.filter(key="k-old").update(created_at=now - timedelta(days=31))
     IdempotencyRecord.objects.filter(key="k-recent").update(created_at=now - timedelta(days=29))
-    assert services.idempotency_records_prune(now=now) == 1
+    assert intake.idempotency_records_prune(now=now) == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k-recent"]
     assert set(ServiceRequest.objects.all()) == {old, recent}
     # within the window a retry still replays; after it, the key files a new request

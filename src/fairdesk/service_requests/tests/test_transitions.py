@@ -12,17 +12,10 @@ from fairdesk.core.errors import DomainError
 from fairdesk.network.services import outlet_update
 from fairdesk.notifications.models import Message
 from fairdesk.service_requests import selectors, workflow
-from fairdesk.service_requests.models import (
-    ServiceRequest,
-    SlaClock,
-    SlaPause,
-    TimelineEvent,
-)
-from fairdesk.service_requests.services import (
-    service_request_assign_outlet,
-    service_request_create,
-    service_request_transition,
-)
+from fairdesk.service_requests.models import ServiceRequest, SlaClock, SlaPause, TimelineEvent
+from fairdesk.service_requests.services.intake import service_request_create
+from fairdesk.service_requests.services.routing import service_request_assign_outlet
+from fairdesk.service_requests.services.transitions import service_request_transition
 from fairdesk.service_requests.tests.conftest import RONGJIANG, T0, World
 
 pytestmark = pytest.mark.django_db
@@ -386,7 +379,7 @@ def test_the_timeline_is_append_only(world: World) -> None:
 
 
 def test_resolved_requests_close_automatically_after_a_week(world: World, clock: Any) -> None:
-    from fairdesk.service_requests.services import resolved_requests_autoclose
+    from fairdesk.service_requests.services.transitions import resolved_requests_autoclose
 
     move(world, "accepted", world.manager)
     move(world, "resolved", world.manager, "远程解决")
@@ -402,7 +395,7 @@ def test_resolved_requests_close_automatically_after_a_week(world: World, clock:
 
 
 def test_a_reopened_request_is_not_closed_automatically(world: World, clock: Any) -> None:
-    from fairdesk.service_requests.services import resolved_requests_autoclose
+    from fairdesk.service_requests.services.transitions import resolved_requests_autoclose
 
     move(world, "accepted", world.manager)
     move(world, "resolved", world.manager, "远程解决")

@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from fairdesk.api.services import api_token_create
 from fairdesk.core.errors import DomainError
-from fairdesk.service_requests.services import api_token_create
 
 
 class Command(BaseCommand):

@@ -1,1 +1,0 @@
-"""fairdesk's database backends: Django's own, with what fairdesk changes in them."""

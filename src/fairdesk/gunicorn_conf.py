@@ -1,0 +1,35 @@
+"""gunicorn settings and hooks of ``fairdesk serve`` and ``fairdesk demo`` (``--config
+python:fairdesk.gunicorn_conf``). gunicorn takes each name of this module that is one of its
+settings and ignores the others; imports stay inside the hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The application is loaded once, in the master, before it forks the workers: they share its
+# memory (copy on write) and none loads it on its first request.
+preload_app = True
+
+
+def when_ready(server: Any) -> None:
+    """In the master, after the application is loaded and before the workers fork, do what
+    every worker's first requests would otherwise wait for, once for all of them:
+
+    * import the URL configuration, and with it every view and the API with its schemas;
+    * build the area index (filing a request resolves the customer's address);
+    * freeze what is there (``gc.freeze``): the collector's passes in the workers no longer go
+      over these few hundred thousand lasting objects, and copy on write keeps them shared.
+
+    No database connection is left open to be shared by the forked workers."""
+    import gc
+
+    from django.db import connections
+    from django.urls import get_resolver
+
+    from fairdesk.areas.resolver import get_index
+
+    get_resolver().url_patterns  # noqa: B018 - imported on first use
+    get_index()
+    connections.close_all()
+    gc.collect()
+    gc.freeze()
