@@ -69,7 +69,10 @@ from django.contrib.auth.models import User
 from fairdesk.customers.models import Customer
 from fairdesk.customers.services import address_create
 from fairdesk.network.models import Coverage
-from fairdesk.api.services import api_token_create
+try:
+    from fairdesk.api.services import api_token_create
+except ImportError:  # a revision before the API shell (ab_requests.py --against it)
+    from fairdesk.service_requests.services import api_token_create
 from fairdesk.areas.gazetteer import get_gazetteer, COUNTY
 
 n = int(sys.argv[1])
@@ -100,6 +103,18 @@ keys = {}
 for r in IdempotencyRecord.objects.values("key", "service_request__number"):
     keys.setdefault(r["key"], []).append(r["service_request__number"])
 print(json.dumps({"numbers": numbers, "keys": keys}))
+"""
+
+
+DELIVERY = r"""
+import json, sys
+from datetime import datetime, timezone
+import django
+django.setup()
+from fairdesk.notifications.models import Message
+start, end = (datetime.fromtimestamp(float(x), timezone.utc) for x in sys.argv[1:3])
+rows = Message.objects.filter(created_at__range=(start, end), sent_at__isnull=False)
+print(json.dumps(sorted((m.sent_at - m.created_at).total_seconds() for m in rows)))
 """
 
 
@@ -334,14 +349,36 @@ def wait_for_outbox(db: str, timeout: float = 120.0) -> dict[str, float]:
     return {"undelivered_at_end": at_end, "drain_s": drain_s, "left": left}
 
 
+def delivery_latency(env: dict[str, str], start: float, end: float) -> dict[str, Any]:
+    """How long the messages written between ``start`` and ``end`` (Unix times) waited in the
+    outbox: from the row's creation, in the creating transaction (a few ms before its commit),
+    to its delivery. Percentiles in ms, and how many there were (call after the outbox is
+    drained)."""
+    waits = json.loads(sh(sys.executable, "-c", DELIVERY, str(start), str(end), env=env))
+    if not waits:
+        return {"messages": 0}
+
+    def pct(p: float) -> float:
+        return round(1000 * waits[min(len(waits) - 1, int(p / 100 * len(waits)))], 1)
+
+    return {
+        "messages": len(waits),
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+        "max_ms": round(1000 * waits[-1], 1),
+    }
+
+
 def cpu_seconds(server_sid: int) -> dict[str, float]:
     """CPU seconds used so far (user + system) by the server's processes (gunicorn workers and
-    the Huey worker: the session of `fairdesk serve`), PostgreSQL, Redis and this process's
+    the background worker — Huey's consumer, the outbox's deliverer: the session of
+    `fairdesk serve`), PostgreSQL, Redis and this process's
     finished children (the load generator), from /proc (Linux). Each process counts with its
     ended children (cutime, cstime): a database connection closed during a run (its
     CONN_MAX_AGE reached) is counted by the postmaster that reaped it."""
     tick = os.sysconf("SC_CLK_TCK")
-    out: dict[str, Any] = {"gunicorn": 0.0, "huey worker": 0.0, "postgres": 0.0, "redis": 0.0}
+    out: dict[str, Any] = {"gunicorn": 0.0, "worker": 0.0, "postgres": 0.0, "redis": 0.0}
     per_pid: dict[int, tuple[str, float]] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -355,8 +392,10 @@ def cpu_seconds(server_sid: int) -> dict[str, float]:
         used = sum(int(f) for f in fields[11:15]) / tick  # utime, stime, cutime, cstime
         if sid == server_sid and "gunicorn" in cmdline:
             per_pid[int(pid)] = ("gunicorn", used)
-        elif sid == server_sid and " worker" in cmdline:
-            per_pid[int(pid)] = ("huey worker", used)
+        elif sid == server_sid and any(
+            word in cmdline for word in (" worker", "run_huey", "deliver_messages")
+        ):
+            per_pid[int(pid)] = ("worker", used)
         elif comm.startswith("postgres"):
             per_pid[int(pid)] = ("postgres", used)
         elif comm.startswith("redis"):
@@ -505,7 +544,11 @@ def main(argv: list[str] | None = None) -> int:
         # warm every worker
         run_closed(port, setup["key"], setup["customers"], workers, 3, seed=1000)
         print(f"open loop: {a.rate:g}/s for {a.duration:g} s …", file=sys.stderr)
+        open_started = time.time()
         open_r = run_open(port, setup["key"], setup["customers"], a.rate, a.duration, a.threads)
+        open_ended = time.time()
+        wait_for_outbox(db)
+        open_r["commit_to_sent"] = delivery_latency(env, open_started, open_ended)
         closed_r = None
         if a.warmup and not a.no_max:
             print(f"warm-up: {a.clients} clients for {a.warmup:g} s …", file=sys.stderr)
@@ -529,8 +572,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             # the worker may still be delivering the run's messages: its CPU until it is done
             closed_r["outbox"] = wait_for_outbox(db)
-            drained = cpu_used(before, cpu_seconds(server.pid))["huey worker"]
-            closed_r["outbox"]["huey_worker_cpu_ms_per_creation_until_delivered"] = round(
+            drained = cpu_used(before, cpu_seconds(server.pid))["worker"]
+            closed_r["outbox"]["worker_cpu_ms_per_creation_until_delivered"] = round(
                 1000 * drained / max(1, closed_r["answered_ok"]), 2
             )
 
@@ -592,7 +635,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"open loop {a.rate:g}/s × {a.duration:g} s: {o['answered_ok']}/{o['sent']} ok "
             f"({o['ok_per_s']:.0f}/s), p50 {o['p50_ms']:.0f} ms, p99 {o['p99_ms']:.0f} ms, "
-            f"max {o['max_ms']:.0f} ms, statuses {o['statuses']}"
+            f"max {o['max_ms']:.0f} ms, statuses {o['statuses']}; "
+            f"commit to sent {o['commit_to_sent']}"
         )
         if closed_r:
             c = closed_r
