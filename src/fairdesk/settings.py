@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "fairdesk.contact",
     "fairdesk.portal",
     "fairdesk.console",
+    "fairdesk.site",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fairdesk.api import api
 from fairdesk.core import views as core_views
+from fairdesk.site import views as site_views
 
 admin.site.site_header = _("fairdesk administration")
 admin.site.site_title = _("fairdesk admin")
@@ -20,7 +21,7 @@ urlpatterns = [
     path("", include("fairdesk.notifications.urls")),
     path("portal/", include("fairdesk.portal.urls")),
     path("console/", include("fairdesk.console.urls")),
-    path("", core_views.home, name="home"),
+    path("", site_views.home, name="home"),
 ]
 
 # Language: the visitor's choice (switcher cookie, then Accept-Language; see

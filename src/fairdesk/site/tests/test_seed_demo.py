@@ -7,13 +7,13 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from fairdesk.areas.gazetteer import get_gazetteer
-from fairdesk.core.management.commands.seed_demo import (
+from fairdesk.network.models import Coverage, CoverageImport, Outlet
+from fairdesk.network.selectors import coverage_for, network_summary
+from fairdesk.site.management.commands.seed_demo import (
     demo_network,
     short_prefecture,
     short_province,
 )
-from fairdesk.network.models import Coverage, CoverageImport, Outlet
-from fairdesk.network.selectors import coverage_for, network_summary
 
 pytestmark = pytest.mark.django_db
 
