@@ -168,6 +168,15 @@ def me(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/me.html", _me_context(request))
 
 
+@require_GET
+@never_cache
+@customer_required
+def my_messages(request: HttpRequest) -> HttpResponse:
+    """The signed-in customer's own messages (their full text: they are theirs)."""
+    messages_list = selectors.customer_messages(customer=request.customer)  # type: ignore[attr-defined]
+    return render(request, "customers/my_messages.html", {"messages_list": messages_list})
+
+
 @require_POST
 @customer_required
 def address_add(request: HttpRequest) -> HttpResponse:
