@@ -3,8 +3,8 @@
 #   make demo    install uv if missing, install the locked dependencies, start the demo (SQLite)
 #   make test    the same, then run the whole test suite
 #
-# Also: make lint (ruff), make ci (what CI runs: .ci/run). Variables: PORT=8000 for the demo,
-# ARGS="…" for extra pytest arguments (make test ARGS="-k resolver -x").
+# Also: make lint (ruff, import contracts), make ci (what CI runs: .ci/run). Variables:
+# PORT=8000 for the demo, ARGS="…" for extra pytest arguments (make test ARGS="-k resolver -x").
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -23,7 +23,7 @@ help:
 	@echo "make demo   start the demo on http://127.0.0.1:$(PORT)/ (SQLite in var/demo)"
 	@echo "make test   run the test suite (SQLite in a temporary folder)"
 	@echo "make chromium  install Debian's chromium for the browser tests, if it is missing"
-	@echo "make lint   ruff check and ruff format --check"
+	@echo "make lint   ruff check, ruff format --check, the import contracts (lint-imports)"
 	@echo "make ci     what CI runs: lint, migrations check, tests on SQLite and PostgreSQL"
 
 uv:
@@ -64,6 +64,7 @@ test: sync chromium
 lint: sync
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run lint-imports
 
 ci:
 	bash .ci/run
