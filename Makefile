@@ -3,7 +3,7 @@
 #   make demo    install uv if missing, install the locked dependencies, start the demo (SQLite)
 #   make test    the same, then run the whole test suite
 #
-# Also: make lint (ruff, import contracts), make ci (what CI runs: .ci/run). Variables:
+# Also: make lint (ruff, import contracts, private names), make ci (what CI runs: .ci/run). Variables:
 # PORT=8000 for the demo, ARGS="…" for extra pytest arguments (make test ARGS="-k resolver -x").
 
 SHELL := /bin/bash
@@ -23,7 +23,7 @@ help:
 	@echo "make demo   start the demo on http://127.0.0.1:$(PORT)/ (SQLite in var/demo)"
 	@echo "make test   run the test suite (SQLite in a temporary folder)"
 	@echo "make chromium  install Debian's chromium for the browser tests, if it is missing"
-	@echo "make lint   ruff check, ruff format --check, the import contracts (lint-imports)"
+	@echo "make lint   ruff, the import contracts, no private names of dependencies"
 	@echo "make ci     what CI runs: lint, migrations check, tests on SQLite and PostgreSQL"
 
 uv:
@@ -65,6 +65,7 @@ lint: sync
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run lint-imports
+	$(UV) run python tools/check_private_names.py
 
 ci:
 	bash .ci/run
