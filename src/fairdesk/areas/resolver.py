@@ -363,7 +363,8 @@ def _links(state: Any) -> list[Any]:  # for debugging: the links of a reading
 def _read(index: Index, s: str) -> tuple[int, list[Any], str | None]:
     """All best readings of s from its first character: (covered, final states, trailing
     filler). See ``_reader.read``."""
-    return index.reader.read(index.aliases, index.lens, s)
+    found: tuple[int, list[Any], str | None] = index.reader.read(index.aliases, index.lens, s)
+    return found
 
 
 def _key(raw: str) -> str:
@@ -454,7 +455,7 @@ def _resolve_normalized(s: str) -> _Answer:
     if not states:
         return _not_found(s, index)
     g = index.g
-    done = R.conclude(s, covered, states, filler)
+    done: _Answer | None = R.conclude(s, covered, states, filler)
     if done is not None:  # one current division, no note but street detail (the common case)
         return done
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import FileResponse
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
@@ -178,6 +179,7 @@ def test_add_address_and_device_through_the_page(
     assert device.serial == "AC-777" and device.warranty_until == date(2030, 1, 31)
     proof = client.get(f"/devices/{device.pk}/proof/")
     assert proof.status_code == 200 and proof["Content-Type"] == "application/pdf"
+    assert isinstance(proof, FileResponse)
     assert b"".join(proof.streaming_content) == PDF
 
 

@@ -279,9 +279,12 @@ def test_the_process_that_queued_the_task_rings_no_more_until_it_claims(
     monkeypatch.setattr(services, "_clock", lambda: now[0])
     asked: list[str] = []
     put_if_empty = queue.put_if_empty
-    monkeypatch.setattr(
-        queue, "put_if_empty", lambda key, value: asked.append(key) or put_if_empty(key, value)
-    )
+
+    def put_if_empty_counted(key: str, value: Any) -> Any:
+        asked.append(key)
+        return put_if_empty(key, value)
+
+    monkeypatch.setattr(queue, "put_if_empty", put_if_empty_counted)
 
     def commit(body: str) -> int:
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
@@ -551,6 +554,6 @@ def test_doorbell_tasks_at_the_same_time_send_each_new_message_once(settings: An
     ids = [send(body=f"m{i}").pk for i in range(40)]
     counts = at_once(lambda: messages_deliver_new(batch=3), 3)
     assert not [c for c in counts if isinstance(c, BaseException)]
-    assert sum(counts) == 40
+    assert sum(c for c in counts if isinstance(c, int)) == 40
     assert sorted(senders_for_tests.SENT) == sorted(ids)  # each once
     assert set(Message.objects.values_list("status", "attempts")) == {("sent", 1)}

@@ -358,7 +358,7 @@ class Command(BaseCommand):
         attention: list[str] = []
         imported = 0
         for spec in specs:
-            fields = {
+            fields: dict[str, Any] = {
                 "name": spec.name,
                 "address": spec.address,
                 "phones": spec.phones,
