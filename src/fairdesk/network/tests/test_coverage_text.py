@@ -1,3 +1,5 @@
+"""Reading a free-text coverage list into entries (``network.services.parse_coverage_text``)."""
+
 from __future__ import annotations
 
 from fairdesk.network.services import parse_coverage_text

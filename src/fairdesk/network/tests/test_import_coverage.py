@@ -1,3 +1,6 @@
+"""The ``import_coverage`` management command: a file or standard input, ``--choose``,
+``--replace``, ``--dry-run``, its exit status and usage errors."""
+
 from __future__ import annotations
 
 import io
