@@ -401,7 +401,7 @@ def resolve_many(texts: Iterable[str]) -> list[Resolution]:
       holds.
 
     On 100,000 distinct texts in random order, in lists of 10,000, this is about 1.1-1.2 times
-    as fast as one ``resolve`` call each (docs/benchmarks.md, "Ninth run"). A list's answers
+    as fast as one ``resolve`` call each (docs/benchmarks.md, "Decisions"). A list's answers
     are all held at once: for very long inputs, pass lists of some thousands.
     """
     raws = [t if isinstance(t, str) else str(t) for t in texts]
