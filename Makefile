@@ -3,8 +3,9 @@
 #   make demo    install uv if missing, install the locked dependencies, start the demo (SQLite)
 #   make test    the same, then run the whole test suite
 #
-# Also: make lint (ruff), make ci (what CI runs: .ci/run). Variables: PORT=8000 for the demo,
-# ARGS="…" for extra pytest arguments (make test ARGS="-k resolver -x").
+# Also: make lint (ruff, import contracts, private names, mypy), make types (mypy alone), make ci
+# (what CI runs: .ci/run). Variables: PORT=8000 for the demo, ARGS="…" for extra pytest
+# arguments (make test ARGS="-k resolver -x").
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -17,13 +18,14 @@ ARGS ?=
 # uv on PATH if there is one, else the copy that `pip install uv` put beside the Python
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
-.PHONY: help uv sync chromium demo test lint ci
+.PHONY: help uv sync chromium demo test lint types ci
 
 help:
 	@echo "make demo   start the demo on http://127.0.0.1:$(PORT)/ (SQLite in var/demo)"
 	@echo "make test   run the test suite (SQLite in a temporary folder)"
 	@echo "make chromium  install Debian's chromium for the browser tests, if it is missing"
-	@echo "make lint   ruff check and ruff format --check"
+	@echo "make lint   ruff, the import contracts, no private names of dependencies, mypy"
+	@echo "make types  mypy with django-stubs"
 	@echo "make ci     what CI runs: lint, migrations check, tests on SQLite and PostgreSQL"
 
 uv:
@@ -64,6 +66,14 @@ test: sync chromium
 lint: sync
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run lint-imports
+	$(UV) run python tools/check_private_names.py
+	@$(MAKE) --no-print-directory types
+
+# mypy with django-stubs; its plugin loads the settings, which make a data folder: a throwaway one
+types: sync
+	@data_dir="$$(mktemp -d)"; trap 'rm -rf "$$data_dir"' EXIT; \
+	FAIRDESK_DATA_DIR="$$data_dir" $(UV) run mypy
 
 ci:
 	bash .ci/run

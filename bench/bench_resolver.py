@@ -6,7 +6,7 @@
         # throughput: median of 5 fresh processes per engine; and the resolver of an earlier
         # commit ("before", its resolver.py from git) measured alongside, processes alternated
     uv run --group bench python bench/bench_resolver.py --corpus bench/corpus100k.jsonl \
-        --scale 4.33 --n 100176 --runs 5 --out resolver100k.json
+        --scale 4.33 --n 100176 --runs 5
         # the 100,000 mixed entries with none repeated: a corpus 4.33 times the size
         # (100,176 distinct labelled entries, generated when missing); the "mixed" pass is then
         # that corpus shuffled, so the answer cache cannot help at all

@@ -34,8 +34,8 @@ def default_web_workers() -> int:
     the client closing the connection. With one worker per core a core idles whenever its worker
     waits; one more worker fills those waits. On the 2-core machine with PostgreSQL beside it, 3
     workers filed 327–382 creations/s (p99 63–75 ms) where 2 filed 221–294 (p99 84–131 ms) and
-    4 filed 271–315, runs alternated (docs/benchmarks.md, issue 3, "Session of 2026-12-06
-    (eighth)"): 3 did the most in every round, with the least CPU per creation; more workers
+    4 filed 271–315, runs alternated (bench/bench_requests.py, docs/benchmarks.md: "Request
+    creation"): 3 did the most in every round, with the least CPU per creation; more workers
     take turns on the cores. Gunicorn's rule of thumb, 2 × CPUs + 1, assumes workers wait half
     their time. At least two, so that one long request (an export, a coverage import) never
     holds the whole server. With the database on another machine, workers wait longer: raise

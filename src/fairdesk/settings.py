@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "fairdesk.contact",
     "fairdesk.portal",
     "fairdesk.console",
+    "fairdesk.site",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ from fairdesk.customers.api import router as customers_router
 from fairdesk.network.api import router as network_router
 from fairdesk.plans.api import router as plans_router
 from fairdesk.service_requests.api import router as service_requests_router
+from fairdesk.site import views as site_views
 
 # The API, versioned under /api/v1/: the shell (fairdesk.api) and one router per app.
 api = new_api()
@@ -35,7 +36,7 @@ urlpatterns = [
     path("", include("fairdesk.notifications.urls")),
     path("portal/", include("fairdesk.portal.urls")),
     path("console/", include("fairdesk.console.urls")),
-    path("", core_views.home, name="home"),
+    path("", site_views.home, name="home"),
 ]
 
 # Language: the visitor's choice (switcher cookie, then Accept-Language; see

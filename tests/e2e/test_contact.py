@@ -96,7 +96,8 @@ def test_bot_then_rengong_then_an_agent_replies_and_the_button_does_the_same(
     customer.click("form[data-form=human] button[data-action=human]")
     customer.wait_for_selector("[data-contact-status=assigned]")
     second = Contact.objects.get(pk=second_pk)
-    assert second.status == ContactStatus.ASSIGNED and second.agent.user == world.agent
+    assert second.status == ContactStatus.ASSIGNED
+    assert second.agent is not None and second.agent.user == world.agent
     agent.goto("/console/queue/")
     agent.wait_for_selector(f"[data-mine] li[data-contact='{second_pk}']")  # polled list
     agent.goto(f"/console/contacts/{second_pk}/")

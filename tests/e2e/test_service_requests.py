@@ -134,7 +134,12 @@ def test_agent_files_for_a_caller_and_the_outlet_manager_accepts_and_schedules(
     staff_sign_in(agent, "agent")
 
     screens: list[str] = []
-    agent.on("framenavigated", lambda frame: frame.parent_frame or screens.append(frame.url))
+
+    def top_frame_navigated(frame: Any) -> None:
+        if not frame.parent_frame:
+            screens.append(frame.url)
+
+    agent.on("framenavigated", top_frame_navigated)
     # screen 1: the search box (answers in place)
     agent.fill("input[name=q]", "138 0013 8000")
     agent.click("button[data-action=search]")

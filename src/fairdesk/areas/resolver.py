@@ -357,7 +357,8 @@ def _links(state: Any) -> list[Any]:  # for debugging: the links of a reading
 def _read(index: Index, s: str) -> tuple[int, list[Any], str | None]:
     """All best readings of s from its first character: (covered, final states, trailing
     filler). See ``_reader.read``."""
-    return index.reader.read(index.aliases, index.lens, s)
+    found: tuple[int, list[Any], str | None] = index.reader.read(index.aliases, index.lens, s)
+    return found
 
 
 def _key(raw: str) -> str:
@@ -394,7 +395,7 @@ def resolve_many(texts: Iterable[str]) -> list[Resolution]:
       holds.
 
     On 100,000 distinct texts in random order, in lists of 10,000, this is about 1.1-1.2 times
-    as fast as one ``resolve`` call each (docs/benchmarks.md, "Ninth run"). A list's answers
+    as fast as one ``resolve`` call each (docs/benchmarks.md, "Decisions"). A list's answers
     are all held at once: for very long inputs, pass lists of some thousands.
     """
     raws = [t if isinstance(t, str) else str(t) for t in texts]
@@ -448,7 +449,7 @@ def _resolve_normalized(s: str) -> _Answer:
     if not states:
         return _not_found(s, index)
     g = index.g
-    done = R.conclude(s, covered, states, filler)
+    done: _Answer | None = R.conclude(s, covered, states, filler)
     if done is not None:  # one current division, no note but street detail (the common case)
         return done
 

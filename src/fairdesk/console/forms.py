@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -47,8 +49,8 @@ class QueueFilterForm(forms.Form):
         from fairdesk.service_requests.choices import Status
 
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["status"].choices = [("", _("All")), *Status.choices]
-        self.fields["outlet"].choices = [("", _("All")), *outlets]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [("", _("All")), *Status.choices]
+        cast(forms.ChoiceField, self.fields["outlet"]).choices = [("", _("All")), *outlets]
 
 
 class TransitionForm(forms.Form):
@@ -90,7 +92,7 @@ class PlanConfirmForm(forms.Form):
         from fairdesk.plans.choices import RefundTo
 
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["refund_to"].choices = RefundTo.choices
+        cast(forms.ChoiceField, self.fields["refund_to"]).choices = RefundTo.choices
 
 
 class AutoRenewForm(forms.Form):

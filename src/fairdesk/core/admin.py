@@ -7,9 +7,10 @@ the same without refusing deletion (customer data an administrator may remove).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten
 from django.http import HttpRequest
 
 
@@ -26,14 +27,21 @@ class ReadOnlyMixin(NoAddOrChange):
         return False
 
 
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+if TYPE_CHECKING:  # the admin's classes are generic in the stubs, not at run time
+    ModelAdmin = admin.ModelAdmin[Any]
+    TabularInline = admin.TabularInline[Any, Any]
+else:
+    ModelAdmin, TabularInline = admin.ModelAdmin, admin.TabularInline
+
+
+class ReadOnlyInline(ReadOnlyMixin, TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
 
 
-class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, ModelAdmin):
     """Viewable with the view permission; every field shown read-only."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return list(self.get_fields(request, obj))
+        return flatten(self.get_fields(request, obj))

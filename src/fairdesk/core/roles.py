@@ -40,7 +40,7 @@ def is_staff_member(user: Any) -> bool:
         return False
     if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
         return True
-    return user.groups.filter(name__in=STAFF_ROLES).exists()
+    return bool(user.groups.filter(name__in=STAFF_ROLES).exists())
 
 
 def brand_admins() -> list[Any]:

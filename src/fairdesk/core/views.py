@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -28,10 +27,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     return JsonResponse({"status": "ok", "database": {"status": "ok", "vendor": connection.vendor}})
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    from fairdesk.network.selectors import network_summary
-
-    return render(request, "core/home.html", {"summary": network_summary()})

@@ -28,16 +28,27 @@ class AddressInline(NoAddOrChange, admin.TabularInline):
     model = Address
     extra = 0
     can_delete = False
-    fields = ["label", "text", "division_status", "division_name", "is_default", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "label",
+        "text",
+        "division_status",
+        "division_name",
+        "is_default",
+        "created_at",
+    )
 
 
 class DeviceInline(NoAddOrChange, admin.TabularInline):
     model = Device
     extra = 0
     can_delete = False
-    fields = ["product_model", "serial", "purchase_date", "warranty_until", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "product_model",
+        "serial",
+        "purchase_date",
+        "warranty_until",
+        "created_at",
+    )
     show_change_link = True
 
 
@@ -59,7 +70,8 @@ class CustomerAdminForm(forms.ModelForm):
         return phone
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             if "email" in data:
                 data["email"] = services.check_email(data["email"])
@@ -102,7 +114,7 @@ class AddressAdmin(NoAddOrChange, admin.ModelAdmin):
     list_filter = ["division_status", "is_default"]
     list_select_related = ["customer"]
     search_fields = ["text", "customer__phone", "division_code", "division_name"]
-    fields = [
+    fields = readonly_fields = (
         "customer",
         "label",
         "text",
@@ -114,8 +126,7 @@ class AddressAdmin(NoAddOrChange, admin.ModelAdmin):
         "resolution_note",
         "is_default",
         "created_at",
-    ]
-    readonly_fields = fields
+    )
 
 
 class ProductModelAdminForm(forms.ModelForm):
@@ -133,7 +144,7 @@ class ProductModelAdminForm(forms.ModelForm):
 
     def clean_warranty_months(self) -> int:
         try:
-            return services.check_warranty_months(self.cleaned_data.get("warranty_months"))
+            return services.check_warranty_months(self.cleaned_data["warranty_months"])
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from exc
 
@@ -175,7 +186,7 @@ class DeviceAdmin(NoAddOrChange, admin.ModelAdmin):
     list_filter = ["product_model__product_line"]
     list_select_related = ["product_model", "customer"]
     search_fields = ["serial", "customer__phone", "product_model__model_code"]
-    fields = [
+    fields = readonly_fields = (
         "customer",
         "product_model",
         "serial",
@@ -185,8 +196,7 @@ class DeviceAdmin(NoAddOrChange, admin.ModelAdmin):
         "proof_link",
         "proof_content_type",
         "created_at",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description=_("warranty"))
     def warranty(self, obj: Device) -> str:
@@ -206,8 +216,15 @@ class LoginCodeAdmin(NoAddOrChange, admin.ModelAdmin):
 
     list_display = ["masked_phone", "created_at", "expires_at", "attempts", "used_at", "ip"]
     search_fields = ["phone"]
-    fields = ["phone", "ip", "created_at", "expires_at", "attempts", "last_failed_at", "used_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "phone",
+        "ip",
+        "created_at",
+        "expires_at",
+        "attempts",
+        "last_failed_at",
+        "used_at",
+    )
 
     @admin.display(description=_("mobile number"), ordering="phone")
     def masked_phone(self, obj: LoginCode) -> str:

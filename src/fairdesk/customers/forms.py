@@ -73,7 +73,7 @@ class AddressForm(forms.Form):
 
 
 class ProductModelChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: ProductModel) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: ProductModel) -> str:
         english = (get_language() or "").startswith("en") and obj.name_en
         return f"{obj.name_en if english else obj.name} · {obj.model_code}"
 

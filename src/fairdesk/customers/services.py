@@ -348,7 +348,9 @@ def _customer_for_sign_in(phone: str) -> Customer:
         user.groups.add(group)
         customer.user = user
         customer.save(update_fields=["user"])
-    if not customer.user.is_active:
+    user = customer.user
+    assert user is not None  # set just above when it was missing
+    if not user.is_active:
         raise DomainError(
             _("This account is disabled. Please call customer service."),
             code="account_disabled",
@@ -828,7 +830,7 @@ def device_register(
         if proof is not None and checked is not None:
             # a name of ours: the uploaded name is never used as a path
             device.proof.save(f"{uuid.uuid4().hex}{checked.extension}", proof, save=False)
-            stored = device.proof.name
+            stored = device.proof.name or ""
         with transaction.atomic():
             device.save()
     except IntegrityError:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("staff/login/", views.StaffLoginView.as_view(), name="staff_login"),
     path("me/", views.me, name="me"),
+    path("me/messages/", views.my_messages, name="my_messages"),
     path("me/addresses/", views.address_add, name="address_add"),
     path("me/addresses/<int:pk>/default/", views.address_make_default, name="address_default"),
     path("me/addresses/<int:pk>/delete/", views.address_delete, name="address_delete"),

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import LoginView
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -168,6 +169,15 @@ def me(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/me.html", _me_context(request))
 
 
+@require_GET
+@never_cache
+@customer_required
+def my_messages(request: HttpRequest) -> HttpResponse:
+    """The signed-in customer's own messages (their full text: they are theirs)."""
+    messages_list = selectors.customer_messages(customer=request.customer)  # type: ignore[attr-defined]
+    return render(request, "customers/my_messages.html", {"messages_list": messages_list})
+
+
 @require_POST
 @customer_required
 def address_add(request: HttpRequest) -> HttpResponse:
@@ -260,7 +270,7 @@ def device_add(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def device_proof(request: HttpRequest, pk: int) -> HttpResponse:
+def device_proof(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A device's proof of purchase: for its owner, and for staff who may view devices."""
     if not request.user.is_authenticated:
         return HttpResponseRedirect(f"{reverse('customers:login')}?next={request.path}")
@@ -271,7 +281,7 @@ def device_proof(request: HttpRequest, pk: int) -> HttpResponse:
         device = Device.objects.filter(pk=pk, customer=customer).first() if customer else None
     if device is None or not device.proof:
         raise Http404(_("No proof of purchase."))
-    extension = device.proof.name.rsplit(".", 1)[-1]
+    extension = (device.proof.name or "").rsplit(".", 1)[-1]
     response = FileResponse(
         device.proof.open("rb"),
         content_type=device.proof_content_type or "application/octet-stream",

@@ -42,8 +42,13 @@ IMPORT_PERMISSION = "network.add_coverageimport"
 
 class CoverageInline(ReadOnlyInline):
     model = Coverage
-    fields = ["division_code", "division_level", "division_name", "source_line", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "division_code",
+        "division_level",
+        "division_name",
+        "source_line",
+        "created_at",
+    )
     verbose_name_plural = gettext_lazy("coverage (change it with “Import coverage”)")
 
 
@@ -163,7 +168,7 @@ class OutletAdmin(admin.ModelAdmin):
             text, replace = form.cleaned_data["text"], form.cleaned_data["mode"] == "replace"
             choices = {
                 int(key.removeprefix("choice-")): value
-                for key, value in request.POST.items()
+                for key, value in request.POST.dict().items()
                 if key.startswith("choice-") and key.removeprefix("choice-").isdigit() and value
             }
             try:
@@ -222,7 +227,7 @@ class OutletAdmin(admin.ModelAdmin):
 
 class CoverageImportLineInline(ReadOnlyInline):
     model = CoverageImportLine
-    fields = [
+    fields = readonly_fields = (
         "index",
         "line_number",
         "text",
@@ -234,8 +239,7 @@ class CoverageImportLineInline(ReadOnlyInline):
         "name",
         "candidates_display",
         "note",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description=gettext_lazy("candidates"))
     def candidates_display(self, obj: CoverageImportLine) -> str:
@@ -262,7 +266,7 @@ class CoverageImportAdmin(admin.ModelAdmin):
     list_filter = ["mode"]
     list_select_related = ["outlet"]
     search_fields = ["outlet__code", "outlet__name", "raw_text"]
-    readonly_fields = [
+    fields = readonly_fields = (
         "outlet",
         "mode",
         "actor",
@@ -277,8 +281,7 @@ class CoverageImportAdmin(admin.ModelAdmin):
         "ignored_count",
         "removed_count",
         "removed",
-    ]
-    fields = readonly_fields
+    )
     inlines = [CoverageImportLineInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

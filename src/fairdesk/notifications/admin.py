@@ -26,7 +26,7 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ["channel", "status", "kind"]
     search_fields = ["recipient", "reference", "kind", "customer__phone"]
     date_hierarchy = "created_at"
-    fields = [
+    fields = readonly_fields = (
         "channel",
         "kind",
         "recipient",
@@ -42,8 +42,7 @@ class MessageAdmin(admin.ModelAdmin):
         "sender",
         "created_at",
         "sent_at",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description=_("recipient"), ordering="recipient")
     def masked_recipient(self, obj: Message) -> str:

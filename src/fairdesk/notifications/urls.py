@@ -6,5 +6,4 @@ app_name = "notifications"
 
 urlpatterns = [
     path("outbox/", views.outbox, name="outbox"),
-    path("me/messages/", views.my_messages, name="my_messages"),
 ]

@@ -1,4 +1,5 @@
-"""The outbox pages: every message for staff (masked), and a customer's own messages.
+"""The staff outbox page: every message, recipients masked (a customer's own messages are
+``customers.views.my_messages``).
 
 In the demo no SMS gateway is configured: the ``OutboxSender`` delivers text messages to the
 outbox itself, so the staff outbox page is where sign-in codes are read. When a real gateway
@@ -19,8 +20,6 @@ from django.views.decorators.http import require_GET
 
 from fairdesk.core import roles
 from fairdesk.core.phones import mask_phone
-from fairdesk.customers.http import customer_required
-from fairdesk.customers.selectors import customer_messages
 from fairdesk.notifications.choices import Channel, MessageStatus
 from fairdesk.notifications.models import Message
 from fairdesk.notifications.senders import OutboxSender, sender_for
@@ -87,12 +86,3 @@ def outbox(request: HttpRequest) -> HttpResponse:
         "show_codes": show_codes,
     }
     return render(request, "notifications/outbox.html", context)
-
-
-@require_GET
-@never_cache
-@customer_required
-def my_messages(request: HttpRequest) -> HttpResponse:
-    """The signed-in customer's own messages (their full text: they are theirs)."""
-    messages = customer_messages(customer=request.customer)  # type: ignore[attr-defined]
-    return render(request, "notifications/my_messages.html", {"messages_list": messages})

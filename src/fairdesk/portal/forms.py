@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -112,11 +112,11 @@ class RequestForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["device"].choices = [
+        cast(forms.ChoiceField, self.fields["device"]).choices = [
             *(devices or []),
             (NO_DEVICE, _("Not registered / another product")),
         ]
-        self.fields["address"].choices = [
+        cast(forms.ChoiceField, self.fields["address"]).choices = [
             *(addresses or []),
             (NEW_ADDRESS, _("Another address")),
         ]
@@ -134,7 +134,8 @@ class RequestForm(forms.Form):
         return day
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("address") == NEW_ADDRESS and not (data.get("new_address") or "").strip():
             self.add_error("new_address", _("Enter the address where the technician should come."))
         if not data.get("device") and not (data.get("product_description") or "").strip():
@@ -181,7 +182,7 @@ class SubscribeForm(forms.Form):
     def __init__(self, *args: Any, devices: list[tuple[str, str]] | None = None, **kw: Any):
         super().__init__(*args, **kw)
         none = (NO_PLAN_DEVICE, _("No particular device"))
-        self.fields["device"].choices = [none, *(devices or [])]
+        cast(forms.ChoiceField, self.fields["device"]).choices = [none, *(devices or [])]
 
 
 class ChangeStartForm(forms.Form):
@@ -206,8 +207,11 @@ class ChangeConfirmForm(forms.Form):
         from fairdesk.plans.choices import RefundTo
 
         super().__init__(*args, **kw)
-        self.fields["timing"].choices = [("", ""), *((t, t) for t in timings or [])]
-        self.fields["refund_to"].choices = [("", ""), *RefundTo.choices]
+        cast(forms.ChoiceField, self.fields["timing"]).choices = [
+            ("", ""),
+            *((t, t) for t in timings or []),
+        ]
+        cast(forms.ChoiceField, self.fields["refund_to"]).choices = [("", ""), *RefundTo.choices]
 
 
 class AutoRenewForm(forms.Form):
@@ -278,7 +282,9 @@ class CallbackForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         from zoneinfo import ZoneInfo
 
-        data = super().clean()
+        super().clean()
+
+        data = self.cleaned_data
         day, start, end = data.get("day"), data.get("start"), data.get("end")
         if day is not None and start is not None and end is not None:
             if end <= start:
@@ -314,9 +320,15 @@ class ComplaintForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = list(categories or [])
-        self.fields["service_request"].choices = [(NOT_LINKED, _("None")), *(requests or [])]
-        self.fields["subscription"].choices = [(NOT_LINKED, _("None")), *(subscriptions or [])]
+        cast(forms.ChoiceField, self.fields["category"]).choices = list(categories or [])
+        cast(forms.ChoiceField, self.fields["service_request"]).choices = [
+            (NOT_LINKED, _("None")),
+            *(requests or []),
+        ]
+        cast(forms.ChoiceField, self.fields["subscription"]).choices = [
+            (NOT_LINKED, _("None")),
+            *(subscriptions or []),
+        ]
 
 
 class ComplaintAnswerForm(forms.Form):

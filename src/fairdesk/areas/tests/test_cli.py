@@ -201,7 +201,7 @@ def test_table_format(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_table_columns_align_with_wide_characters() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"input": "南山区", "status": "resolved", "code": "440305", "level": "county",
          "name": "广东省/深圳市/南山区", "candidates": [], "note": None},
         {"input": "abc", "status": "not_found", "code": None, "level": None, "name": None,

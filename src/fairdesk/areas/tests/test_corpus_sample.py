@@ -11,6 +11,8 @@ import importlib.util
 import sys
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -20,10 +22,11 @@ from fairdesk.areas.resolver import MAX_CANDIDATES, resolve
 pytestmark = pytest.mark.usefixtures("both_readers")
 
 MAKE_CORPUS = Path(__file__).resolve().parents[4] / "bench" / "make_corpus.py"
+Corpus = tuple[ModuleType, list[dict[str, Any]]]  # bench/make_corpus.py and its entries
 
 
 @pytest.fixture(scope="module")
-def corpus() -> tuple[object, list[dict]]:
+def corpus() -> Corpus:
     spec = importlib.util.spec_from_file_location("make_corpus", MAKE_CORPUS)
     assert spec is not None and spec.loader is not None, MAKE_CORPUS
     mod = importlib.util.module_from_spec(spec)
@@ -32,7 +35,7 @@ def corpus() -> tuple[object, list[dict]]:
     return mod, mod.generate(seed=20260101, scale=0.05)
 
 
-def test_the_slice_has_every_form(corpus) -> None:
+def test_the_slice_has_every_form(corpus: Corpus) -> None:
     mc, entries = corpus
     forms = Counter(e["form"] for e in entries)
     assert set(forms) == set(mc.QUOTAS)
@@ -41,7 +44,7 @@ def test_the_slice_has_every_form(corpus) -> None:
     assert len(entries) >= 1000
 
 
-def test_accuracy_on_the_slice(corpus) -> None:
+def test_accuracy_on_the_slice(corpus: Corpus) -> None:
     mc, entries = corpus
     failures = []
     for e in entries:
@@ -60,7 +63,9 @@ def test_accuracy_on_the_slice(corpus) -> None:
     assert len(failures) / len(entries) <= 0.001, failures[:20]
 
 
-def test_no_resolved_answer_on_the_ambiguous_part(corpus) -> None:
+def test_no_resolved_answer_on_the_ambiguous_part(
+    corpus: Corpus,
+) -> None:
     _, entries = corpus
     wrong = [
         e["input"]
@@ -70,7 +75,9 @@ def test_no_resolved_answer_on_the_ambiguous_part(corpus) -> None:
     assert wrong == []
 
 
-def test_resolve_many_gives_each_text_the_answer_of_resolve(corpus) -> None:
+def test_resolve_many_gives_each_text_the_answer_of_resolve(
+    corpus: Corpus,
+) -> None:
     """The batch reads the texts in another order and past the answer cache: same answers,
     in the input order, repeats and raw inputs kept."""
     from fairdesk.areas import resolver

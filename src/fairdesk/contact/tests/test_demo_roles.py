@@ -36,10 +36,10 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 def _seed_everything() -> str:
     from fairdesk.contact.demo import seed_contact_demo
-    from fairdesk.core.management.commands.seed_demo import Command
     from fairdesk.customers.demo import seed_customers_demo
     from fairdesk.plans.demo import seed_plans_demo
     from fairdesk.service_requests.demo import seed_service_requests_demo
+    from fairdesk.site.management.commands.seed_demo import Command
 
     command = Command()
     command.seed_users()

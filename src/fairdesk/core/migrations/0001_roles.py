@@ -1,9 +1,11 @@
 """The role groups and their permissions (fairdesk.core.roles), written as data."""
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from fairdesk.core.roles import sync_roles
 
     sync_roles(apps, using=schema_editor.connection.alias, strict=False)

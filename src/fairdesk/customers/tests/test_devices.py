@@ -183,9 +183,11 @@ def test_proof_types_by_content(
     device = register(customer, product_model, proof=upload)
     device.refresh_from_db()
     assert device.proof_content_type == content_type
-    assert device.proof.name.startswith("proofs/2026/03/") and device.proof.name.endswith(extension)
-    assert name not in device.proof.name  # stored under a name of ours
-    assert (Path(_media_root) / device.proof.name).read_bytes() == content
+    stored = device.proof.name
+    assert stored is not None
+    assert stored.startswith("proofs/2026/03/") and stored.endswith(extension)
+    assert name not in stored  # stored under a name of ours
+    assert (Path(_media_root) / stored).read_bytes() == content
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,7 @@ def test_happy_path_creates_customer_and_user(clock: Any) -> None:
     customer = login_code_verify(phone="138 0013 8000", code=code_from_outbox(), ip=IP)
     assert customer.phone == PHONE
     user = customer.user
+    assert user is not None
     assert user.username == f"c{PHONE}" and not user.has_usable_password()
     assert list(user.groups.values_list("name", flat=True)) == ["customer"]
     assert not user.is_staff
@@ -314,6 +315,7 @@ def test_lock_is_per_number(clock: Any, settings: Any) -> None:
 def test_disabled_account_cannot_sign_in(clock: Any) -> None:
     login_code_request(phone=PHONE, ip=IP)
     customer = login_code_verify(phone=PHONE, code=code_from_outbox(), ip=IP)
+    assert customer.user_id is not None
     get_user_model().objects.filter(pk=customer.user_id).update(is_active=False)
     clock.shift(timedelta(minutes=1))
     login_code_request(phone=PHONE, ip=IP)
@@ -321,7 +323,7 @@ def test_disabled_account_cannot_sign_in(clock: Any) -> None:
         "account_disabled", login_code_verify, phone=PHONE, code=code_from_outbox(), ip=IP
     )
     assert error.status == 403
-    assert LoginCode.objects.order_by("-id").first().used_at is None  # rolled back
+    assert LoginCode.objects.latest("id").used_at is None  # rolled back
 
 
 def test_purge_keeps_recent_codes(clock: Any) -> None:

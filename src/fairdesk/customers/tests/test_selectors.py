@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -66,13 +67,13 @@ def test_too_short_or_nothing(people: None) -> None:
     assert customer_search(q="99999") == []
 
 
-def test_customer_for_user(people: None, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_customer_for_user(people: None, django_user_model: Any) -> None:
     assert customer_for_user(None) is None
     staff = django_user_model.objects.create_user("s1", password="x")
     assert customer_for_user(staff) is None
 
 
-def test_catalog_filter(make_model) -> None:  # type: ignore[no-untyped-def]
+def test_catalog_filter(make_model: Any) -> None:
     make_model("A", product_line="safe")
     make_model("B", product_line="television", active=False)
     assert [m.model_code for m in product_model_list(product_line="safe")] == ["A"]

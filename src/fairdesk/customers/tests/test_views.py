@@ -1,4 +1,5 @@
-"""The customer pages with Django's test client: sign-in end to end, my addresses and devices."""
+"""The customer pages with Django's test client: sign-in end to end, my addresses and devices,
+my messages."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import FileResponse
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from fairdesk.customers.models import Address, Customer, Device, ProductModel
 from fairdesk.customers.services import address_create, customer_get_or_create, device_register
 from fairdesk.customers.tests.conftest import PDF, PHONE, code_from_outbox, other_code
+from fairdesk.notifications.services import message_send
 
 pytestmark = pytest.mark.django_db
 
@@ -176,6 +179,7 @@ def test_add_address_and_device_through_the_page(
     assert device.serial == "AC-777" and device.warranty_until == date(2030, 1, 31)
     proof = client.get(f"/devices/{device.pk}/proof/")
     assert proof.status_code == 200 and proof["Content-Type"] == "application/pdf"
+    assert isinstance(proof, FileResponse)
     assert b"".join(proof.streaming_content) == PDF
 
 
@@ -253,3 +257,21 @@ def test_staff_login_page(client: Client) -> None:
     assert response.status_code == 302 and response["Location"] == "/admin/"
     bad = Client().post("/staff/login/", {"username": "agent1", "password": "wrong"})
     assert bad.status_code == 200 and "_auth_user_id" not in bad.client.session
+
+
+def test_customer_sees_only_their_own_messages() -> None:
+    me = customer_get_or_create(phone="13800138000")
+    other = customer_get_or_create(phone="13900139000")
+    message_send(channel="portal", kind="note", customer=me, body="您的工单已受理")
+    message_send(channel="portal", kind="note", customer=other, body="别人的消息")
+    user = get_user_model().objects.create_user("c13800138000", password=None)
+    me.user = user
+    me.save(update_fields=["user"])
+    client = Client()
+    client.force_login(user)
+    html = client.get("/me/messages/").content.decode()
+    assert "您的工单已受理" in html and "别人的消息" not in html
+    assert Client().get("/me/messages/").status_code == 302
+    staff = get_user_model().objects.create_user("staff", password="pw-for-tests", is_staff=True)
+    client.force_login(staff)
+    assert client.get("/me/messages/").status_code == 403

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client_zh(client: Client, django_user_model) -> Client:  # type: ignore[no-untyped-def]
+def admin_client_zh(client: Client, django_user_model: Any) -> Client:
     user = django_user_model.objects.create_user("brand", password="pw", is_staff=True)
     user.groups.add(Group.objects.get(name="brand_admin"))
     client.force_login(user)
@@ -71,7 +72,7 @@ def test_import_coverage_end_to_end(
 
 def test_import_view_needs_the_permission(
     client: Client,
-    django_user_model,  # type: ignore[no-untyped-def]
+    django_user_model: Any,
     make_outlet: Callable[..., Outlet],
 ) -> None:
     outlet = make_outlet("NN02")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -98,8 +99,8 @@ def test_api_speaks_chinese_by_default(client: Client) -> None:
 
 
 def test_outlet_list_paginated_with_constant_queries(
-    client: Client, make_outlet: Callable[..., Outlet], django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, make_outlet: Callable[..., Outlet], django_assert_num_queries: Any
+) -> None:
     make_outlet("A1", coverage="良庆区、青秀区")
     with django_assert_num_queries(2):  # count + page
         small = client.get("/api/v1/outlets").json()

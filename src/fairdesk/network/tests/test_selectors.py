@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,9 @@ def test_prefecture_coverage_covers_townships_and_inactive_outlets_do_not(
     assert answer.outlets[0].coverage.division_code == "450100"
 
 
-def test_covering_query_is_one_query(nanning: dict[str, Outlet], django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_covering_query_is_one_query(
+    nanning: dict[str, Outlet], django_assert_num_queries: Any
+) -> None:
     get_gazetteer()
     with django_assert_num_queries(1):
         answer = coverage_for(code="450108100")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -9,6 +10,7 @@ from fairdesk.core.errors import DomainError
 from fairdesk.network.choices import LineOutcome, OutletStatus
 from fairdesk.network.models import Coverage, CoverageImport, CoverageImportLine, Outlet
 from fairdesk.network.services import (
+    ImportReport,
     coverage_import_apply,
     coverage_import_preview,
     outlet_create,
@@ -26,7 +28,7 @@ def codes(outlet: Outlet) -> list[str]:
     return sorted(outlet.coverages.values_list("division_code", flat=True))
 
 
-def outcomes(report) -> list[str]:  # type: ignore[no-untyped-def]
+def outcomes(report: ImportReport) -> list[str]:
     return [e.outcome for e in report.entries]
 
 
@@ -232,7 +234,7 @@ def test_empty_list_is_an_error(outlet: Outlet) -> None:
     assert CoverageImport.objects.count() == 0
 
 
-def test_actor_is_recorded(outlet: Outlet, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_actor_is_recorded(outlet: Outlet, django_user_model: Any) -> None:
     user = django_user_model.objects.create_user("brand", password="x")
     report = coverage_import_apply(outlet=outlet, text="良庆区", actor=user)
     assert report.record is not None

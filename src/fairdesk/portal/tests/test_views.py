@@ -136,6 +136,7 @@ def test_out_of_coverage_says_which_promises_do_not_apply(world: World) -> None:
     assert response.status_code == 302
     sr = ServiceRequest.objects.get(customer=world.customer)
     assert sr.out_of_coverage and sr.outlet is None
+    assert sr.address is not None
     assert sr.address.text == UNCOVERED_ADDRESS  # the address typed in was saved
     html = client.get(response["Location"]).content.decode()
     assert "data-out-of-coverage" in html
@@ -198,6 +199,7 @@ def test_visit_window_is_local_time(world: World) -> None:
     sr = ServiceRequest.objects.get()
     assert timezone.localtime(sr.preferred_start).strftime("%Y-%m-%d %H:%M") == f"{day} 13:00"
     assert timezone.localtime(sr.preferred_end).strftime("%H:%M") == "18:00"
+    assert sr.preferred_start is not None
     assert sr.preferred_start.utcoffset() == timedelta(0)  # stored in UTC
 
 

@@ -9,6 +9,7 @@ entry needs attention (ambiguous without a choice, or unresolved) — those are 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -18,7 +19,7 @@ from fairdesk.network.choices import LineOutcome
 from fairdesk.network.selectors import outlet_get
 from fairdesk.network.services import ImportReport, coverage_import_apply, coverage_import_preview
 
-MARK = {
+MARK: dict[str, str] = {
     LineOutcome.ADDED: "+",
     LineOutcome.ALREADY_COVERED: "=",
     LineOutcome.NEEDS_CHOICE: "?",
@@ -99,11 +100,12 @@ class Command(BaseCommand):
                 f"{MARK[r.outcome]} #{r.index} L{r.entry.line_number} {r.entry.text}"
                 f"  →  {r.outcome}" + (f"  {target}" if target else "")
             )
-            style = {
+            styles: dict[str, Callable[[str], str]] = {
                 LineOutcome.ADDED: self.style.SUCCESS,
                 LineOutcome.NEEDS_CHOICE: self.style.WARNING,
                 LineOutcome.UNRESOLVED: self.style.ERROR,
-            }.get(r.outcome, lambda s: s)
+            }
+            style = styles.get(r.outcome, lambda s: s)
             out.write(style(line))
             if r.note:
                 out.write(f"      {r.note}")
