@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy
 
 from fairdesk.api.models import ApiClient, ApiToken
 from fairdesk.api.services import api_token_create
+from fairdesk.core.admin import ModelAdmin, TabularInline
 from fairdesk.core.errors import DomainError
 
 
-class ApiTokenInline(admin.TabularInline):
+class ApiTokenInline(TabularInline):
     model = ApiToken
     extra = 0
     can_delete = False
@@ -28,7 +29,7 @@ class ApiTokenInline(admin.TabularInline):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(ModelAdmin):
     list_display = ["name", "user", "active", "created_at"]
     list_filter = ["active"]
     search_fields = ["name", "user__username"]

@@ -228,7 +228,7 @@ def auth_sign_out(request: HttpRequest) -> Status[Any]:
     summary="Product catalog / 产品型号",
 )
 @paginate(PageNumberPagination, page_size=100)
-def products(request: HttpRequest, filters: Query[ProductFilters]):  # type: ignore[no-untyped-def]
+def products(request: HttpRequest, filters: Query[ProductFilters]):
     """The models on sale, by product line, with their warranty terms."""
     return selectors.product_model_list(product_line=filters.product_line)
 

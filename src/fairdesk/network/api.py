@@ -145,7 +145,7 @@ def coverage(
     "/outlets", response={200: list[OutletOut], 422: ErrorOut}, summary="Outlets / 服务网点"
 )
 @paginate(PageNumberPagination, page_size=50)
-def outlets(request: HttpRequest, filters: Query[OutletFilters]):  # type: ignore[no-untyped-def]
+def outlets(request: HttpRequest, filters: Query[OutletFilters]):
     """All outlets by code, with their number of coverage rows (paginated)."""
     return selectors.outlet_list(
         status=filters.status, product_line=filters.product_line, q=filters.q
@@ -167,6 +167,6 @@ def outlet_detail(request: HttpRequest, code: str) -> Outlet:
     summary="An outlet's coverage / 网点服务范围",
 )
 @paginate(PageNumberPagination, page_size=200)
-def outlet_coverage(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+def outlet_coverage(request: HttpRequest, code: str):
     """The divisions an outlet covers, by code (each covers everything inside it)."""
     return selectors.outlet_coverage(outlet=selectors.outlet_get(code=code))

@@ -8,12 +8,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from fairdesk.core.admin import ModelAdmin
 from fairdesk.notifications.models import Message
 from fairdesk.notifications.views import mask_recipient, visible_body
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ModelAdmin):
     list_display = [
         "created_at",
         "channel",

@@ -68,4 +68,5 @@ DEFAULT_SENDER = "fairdesk.notifications.senders.OutboxSender"
 def sender_for(channel: str) -> Sender:
     """The configured sender of a channel (read at call time, so tests can override it)."""
     paths = getattr(settings, "NOTIFICATION_SENDERS", {}) or {}
-    return import_string(paths.get(channel, DEFAULT_SENDER))()
+    sender: Sender = import_string(paths.get(channel, DEFAULT_SENDER))()
+    return sender

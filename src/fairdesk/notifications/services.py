@@ -110,9 +110,10 @@ def message_send_to_customer(
     number and a copy in their portal inbox), written with one INSERT. An SMS has no subject:
     ``subject`` heads the other copies."""
     rows = []
+    addresses: dict[str, str] = {Channel.SMS: customer.phone, Channel.EMAIL: customer.email}
     for channel in channels:
         _check_channel(channel)
-        recipient = {Channel.SMS: customer.phone, Channel.EMAIL: customer.email}.get(channel, "")
+        recipient = addresses.get(channel, "")
         rows.append(
             Message(
                 channel=channel,

@@ -32,14 +32,22 @@ from fairdesk.service_requests.models import (
 
 class TimelineInline(ReadOnlyInline):
     model = TimelineEvent
-    fields = ["at", "kind", "from_status", "to_status", "actor_label", "actor_role", "reason"]
+    fields = (
+        "at",
+        "kind",
+        "from_status",
+        "to_status",
+        "actor_label",
+        "actor_role",
+        "reason",
+    )
     readonly_fields = fields
     ordering = ["at", "id"]
 
 
 class ClockInline(ReadOnlyInline):
     model = SlaClock
-    fields = [
+    fields = (
         "clock_type",
         "cycle",
         "started_at",
@@ -50,7 +58,7 @@ class ClockInline(ReadOnlyInline):
         "met_at",
         "stopped_at",
         "escalation_level",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description=gettext_lazy("state now"))
@@ -85,7 +93,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     list_select_related = ["customer", "outlet"]
     search_fields = ["number", "outlet__code", "division_name"]
     date_hierarchy = "created_at"
-    fields = [
+    fields = (
         "number",
         "kind",
         "status",
@@ -106,7 +114,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
         "updated_at",
-    ]
+    )
     readonly_fields = fields
     inlines = [ClockInline, TimelineInline]
 

@@ -40,17 +40,23 @@ class RequestNumber(models.Func):
         " || CASE WHEN %(id)s < 1000000 THEN lpad(%(id)s::text, 6, '0') ELSE %(id)s::text END)"
     )
 
-    def _as_template(self, template: str, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def _as_template(
+        self, template: str, compiler: Any, connection: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         created, id_ = (compiler.compile(e) for e in self.get_source_expressions())
         if created[1] or id_[1]:  # pragma: no cover - columns have no parameters
             raise ValueError("RequestNumber: columns only")
         sql, _params = self.as_sql(
             compiler, connection, template=template, created=created[0], id=id_[0]
         )
-        return sql, []
+        return sql, ()
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sqlite(
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         return self._as_template(self.SQLITE, compiler, connection)
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         return self._as_template(self.POSTGRESQL, compiler, connection)

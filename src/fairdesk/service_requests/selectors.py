@@ -22,7 +22,7 @@ and an agent serving that very customer (``serving``, passed by the console).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -129,7 +129,7 @@ def principal_for(user: Any) -> Principal:
         return ANONYMOUS
     cached = getattr(user, "fairdesk_principal", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     customer_id: int | None = None
     groups: set[str] = set()
     outlet_roles: dict[int, str] = {}
@@ -137,9 +137,9 @@ def principal_for(user: Any) -> Principal:
         if kind == "c":
             customer_id = number
         elif kind == "g":
-            groups.add(text)
+            groups.add(str(text))
         else:
-            outlet_roles[number] = text
+            outlet_roles[int(number or 0)] = str(text)
     principal = Principal(
         user_id=user.pk,
         customer_id=customer_id,
@@ -462,17 +462,21 @@ def check_belongs_to(customer: Any, *, device: Any = None, address: Any = None) 
     """That the device and the address of a new request are the customer's own (422
     ``device_not_owned`` / ``address_not_owned``)."""
     if device is not None and device.customer_id != customer.pk:
-        raise DomainError(
+        raise _not_owned("device")
+    if address is not None and address.customer_id != customer.pk:
+        raise _not_owned("address")
+
+
+def _not_owned(what: str) -> DomainError:
+    if what == "device":
+        return DomainError(
             _("This device is not registered to this customer."),
             code="device_not_owned",
             status=422,
         )
-    if address is not None and address.customer_id != customer.pk:
-        raise DomainError(
-            _("This address is not one of this customer's."),
-            code="address_not_owned",
-            status=422,
-        )
+    return DomainError(
+        _("This address is not one of this customer's."), code="address_not_owned", status=422
+    )
 
 
 def access_intake_device(customer: Any, device_id: int | None) -> Any:
@@ -482,7 +486,9 @@ def access_intake_device(customer: Any, device_id: int | None) -> Any:
     if device_id is None:
         return None
     device = Device.objects.select_related("product_model").filter(pk=device_id).first()
-    check_belongs_to(customer, device=device or Device(customer_id=None))
+    if device is None:
+        raise _not_owned("device")
+    check_belongs_to(customer, device=device)
     return device
 
 
@@ -493,7 +499,9 @@ def access_intake_address(customer: Any, address_id: int | None) -> Any:
     if address_id is None:
         return None
     address = Address.objects.filter(pk=address_id).first()
-    check_belongs_to(customer, address=address or Address(customer_id=None))
+    if address is None:
+        raise _not_owned("address")
+    check_belongs_to(customer, address=address)
     return address
 
 
@@ -854,7 +862,7 @@ def timeline_for(*, user: Any, request: ServiceRequest) -> list[TimelineEvent]:
     return list(TimelineEvent.objects.filter(request=request).order_by("at", "id"))
 
 
-_STATUS_SENTENCES = {
+_STATUS_SENTENCES: dict[str, Callable[[], str]] = {
     Status.ACCEPTED: lambda: _("The request was accepted."),
     Status.SCHEDULED: lambda: _("A visit was scheduled."),
     Status.EN_ROUTE: lambda: _("The technician is on the way."),
@@ -886,7 +894,7 @@ def event_text(event: TimelineEvent) -> str:
         }
     elif event.kind == EventKind.ESCALATED:
         text = _("The %(clock)s deadline was missed; it was escalated (level %(level)s).") % {
-            "clock": str(dict(ClockType.choices).get(data.get("clock_type"), "")),
+            "clock": str(dict(ClockType.choices).get(str(data.get("clock_type", "")), "")),
             "level": data.get("level", ""),
         }
     else:

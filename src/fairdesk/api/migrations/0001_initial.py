@@ -2,6 +2,8 @@
 the rows stay, their tables are renamed, and their content types (with the permissions and the
 roles that hold them) are relabelled, so nothing is lost or granted anew."""
 
+from typing import Any
+
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
@@ -9,7 +11,7 @@ from django.db import migrations, models
 MOVED = ("apiclient", "apitoken")
 
 
-def relabel_content_types(apps, schema_editor):
+def relabel_content_types(apps: Any, schema_editor: Any) -> None:
     content_type = apps.get_model("contenttypes", "ContentType")
     db = schema_editor.connection.alias
     for model in MOVED:
@@ -20,7 +22,7 @@ def relabel_content_types(apps, schema_editor):
             old.update(app_label="api")
 
 
-def restore_content_types(apps, schema_editor):
+def restore_content_types(apps: Any, schema_editor: Any) -> None:
     content_type = apps.get_model("contenttypes", "ContentType")
     db = schema_editor.connection.alias
     content_type.objects.using(db).filter(app_label="api", model__in=MOVED).update(

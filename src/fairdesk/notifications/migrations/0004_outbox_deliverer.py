@@ -4,11 +4,13 @@
 goes, a message caught mid-claim by this upgrade is queued again, and a failed message waits
 for its next attempt (``next_attempt_at``)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import migrations, models
 
 
-def requeue_claimed(apps, schema_editor):
+def requeue_claimed(apps: Any, schema_editor: Any) -> None:
     message = apps.get_model("notifications", "Message")
     message.objects.using(schema_editor.connection.alias).filter(status="sending").update(
         status="queued"

@@ -12,12 +12,12 @@ from fairdesk.service_requests.selectors import applicable_policies, calendar_of
 from fairdesk.service_requests.sla import ALWAYS_OPEN, CalendarSpec, add_business_time
 
 #: The clocks a transition to a status meets.
-MEETS = {
+MEETS: dict[str, set[str]] = {
     Status.ON_SITE: {ClockType.ON_SITE},
     Status.RESOLVED: {ClockType.RESOLUTION},
 }
 #: Leaving "new" for anything but cancellation is the first response (and the callback).
-MET_BY_RESPONSE = {ClockType.FIRST_RESPONSE, ClockType.CALLBACK}
+MET_BY_RESPONSE: set[str] = {ClockType.FIRST_RESPONSE, ClockType.CALLBACK}
 
 
 def new_clock(

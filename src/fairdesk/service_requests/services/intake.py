@@ -386,6 +386,7 @@ def _write_events(
     now: datetime,
 ) -> None:
     """The "created" event (who filed it, the promises) and the "routed" one (where and why)."""
+    role: str
     if new.client is not None:
         role = ActorRole.INTEGRATION
     elif new.actor is None:

@@ -116,7 +116,7 @@ def route_request(*, kind: str, address: Any, device: Any) -> Routing:
         reason=_("The outlets covering %(division)s do not serve %(line)s.")
         % {
             "division": address.division_name or code,
-            "line": dict(ProductLine.choices).get(line, line),
+            "line": dict(ProductLine.choices).get(line or "", line),
         },
         data={
             "division_code": code,

@@ -181,6 +181,7 @@ def test_console_search_finds_by_number_phone_and_serial(
     ]
     by_phone = selectors.request_find(user=world.agent, query="138 0013 8000")
     assert {sr.pk for sr in by_phone} == {sr.pk for sr in resources.values()}
+    assert world.request.device is not None
     serial = world.request.device.serial
     assert [sr.pk for sr in selectors.request_find(user=world.agent, query=serial)] == [
         world.request.pk

@@ -27,7 +27,7 @@ def token(make_user: Any) -> str:
     return key
 
 
-def bearer(key: str) -> dict[str, str]:
+def bearer(key: str) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
@@ -203,6 +203,7 @@ def test_revoked_token_is_401(world: World, make_user: Any) -> None:
 
 def test_session_writes_need_the_csrf_token(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
+    assert world.customer.user is not None
     client.force_login(world.customer.user)
     response = post(client, URL, {"kind": "consultation", "description": "x"})
     assert response.status_code == 403 and response.json()["error"]["code"] == "csrf_failed"

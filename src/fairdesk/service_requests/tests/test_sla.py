@@ -42,7 +42,7 @@ def office(**kw: object) -> object:
 
 
 def sh(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SH)  # type: ignore[misc]
+    return datetime(*args, tzinfo=SH)  # type: ignore[arg-type,misc]
 
 
 def test_24x7_adds_the_duration() -> None:
@@ -117,8 +117,13 @@ def test_unknown_time_zone() -> None:
 D = sh(2026, 11, 24, 10, 0)
 
 
-def view(**kw: object):  # type: ignore[no-untyped-def]
-    args = {"deadline": D, "paused_at": None, "paused_seconds": 0, "met_at": None}
+def view(**kw: object) -> Any:
+    args: dict[str, object] = {
+        "deadline": D,
+        "paused_at": None,
+        "paused_seconds": 0,
+        "met_at": None,
+    }
     args |= {"stopped_at": None, "now": D}
     args |= kw
     return clock_view(**args)  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fairdesk.api.services import api_token_create
 from fairdesk.core.errors import DomainError
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         "The key is printed once; only its hash is stored."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="The integration's name, e.g. brand-app")
         parser.add_argument("--user", required=True, help="Username the client acts as")
 
