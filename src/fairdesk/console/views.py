@@ -52,11 +52,11 @@ from fairdesk.plans.choices import Account, AttemptOutcome
 from fairdesk.plans.choices import Channel as PlanChannel
 from fairdesk.plans.models import Invoice, PlanChange, PlanEvent, Refund
 from fairdesk.plans.proration import fen_text
-from fairdesk.portal.display import request_row, request_rows, timeline_entries
-from fairdesk.portal.intake import file_request, request_form_for
 from fairdesk.service_requests import selectors as sr
 from fairdesk.service_requests import workflow
 from fairdesk.service_requests.choices import Channel, Status
+from fairdesk.service_requests.display import request_row, request_rows, timeline_entries
+from fairdesk.service_requests.forms import file_request, request_form_for
 from fairdesk.service_requests.services.routing import service_request_assign_outlet
 from fairdesk.service_requests.services.transitions import service_request_transition
 

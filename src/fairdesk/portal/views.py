@@ -21,11 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.customers import selectors as customer_selectors
 from fairdesk.customers.http import customer_required
-from fairdesk.portal.display import request_row, request_rows, timeline_entries
-from fairdesk.portal.forms import ReasonForm
-from fairdesk.portal.intake import file_request, request_form_for
 from fairdesk.service_requests import selectors as sr
 from fairdesk.service_requests.choices import Channel, Status
+from fairdesk.service_requests.display import request_row, request_rows, timeline_entries
+from fairdesk.service_requests.forms import ReasonForm, file_request, request_form_for
 from fairdesk.service_requests.services.transitions import service_request_transition
 from fairdesk.service_requests.workflow import reason_required
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import template
 
-from fairdesk.portal import display
+from fairdesk.service_requests import display
 
 register = template.Library()
 
