@@ -208,7 +208,7 @@ def test_products_catalog(client: Client, make_model: Callable[..., ProductModel
     make_model("FD-OLD", 24, product_line="safe", active=False)
     body = client.get("/api/v1/products").json()
     assert [p["model_code"] for p in body["items"]] == ["FD-A1", "FD-S1"]
-    assert body["count"] == 2
+    assert body["total"] == 2
     first = body["items"][0]
     assert first["warranty_months"] == 72 and first["product_line"] == "air_conditioner"
     assert first["name_en"] == "AC" and first["brand"] == "测试品牌"

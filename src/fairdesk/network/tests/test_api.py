@@ -108,7 +108,7 @@ def test_outlet_list_paginated_with_constant_queries(
         make_outlet(f"A{i}", coverage="榕江县")
     with django_assert_num_queries(2):
         body = client.get("/api/v1/outlets").json()
-    assert body["count"] == 7 and len(body["items"]) == 7
+    assert body["total"] == 7 and len(body["items"]) == 7
     assert small["items"][0]["coverage_count"] == 2
     first = body["items"][0]
     assert first["code"] == "A1" and first["status"] == "active"
@@ -123,7 +123,7 @@ def test_outlet_list_paginated_with_constant_queries(
         "created_at",
         "updated_at",
     }
-    page = client.get("/api/v1/outlets", {"page": 2, "page_size": 3}).json()
+    page = client.get("/api/v1/outlets", {"offset": 3, "limit": 3}).json()
     assert [o["code"] for o in page["items"]] == ["A4", "A5", "A6"]
 
 
@@ -143,7 +143,7 @@ def test_outlet_detail_and_coverage(client: Client, network: None) -> None:
     assert body["address_division"] == {"code": "450103", "status": "resolved"}
     assert body["product_lines"] == ["safe"]
     body = client.get("/api/v1/outlets/F/coverage").json()
-    assert body["count"] == 1
+    assert body["total"] == 1
     assert body["items"][0]["division_code"] == "450100"
     assert body["items"][0]["division_level"] == "prefecture"
     assert body["items"][0]["source_line"] == "南宁市全境"

@@ -1,29 +1,14 @@
-"""The service network in the API (mounted at /api/v1/): coverage lookup and outlets.
+"""The network API's answers and filters."""
 
-Error contract (``fairdesk.api`` renders every ``DomainError`` as ``{"error": {code, message,
-details}}``):
-
-* ``GET /coverage`` with neither ``address`` nor ``code`` (or blank ones): **422**
-  ``address_required``; with both: 422 ``address_and_code``; an unknown ``code``: **404**
-  ``division_not_found``.
-* An ``address`` that does not resolve to one division (ambiguous, unknown, retired with several
-  successors) is **not** an error: **200** with ``covered: false``, no outlets, and the resolution
-  in ``division`` (its ``status``, ``note`` and ``candidates``, which can be asked for by ``code``).
-* An unknown outlet code: **404** ``outlet_not_found``.
-"""
+from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Schema
 
-from fairdesk.api.errors import ErrorOut
-from fairdesk.network import selectors
+from fairdesk.api.pagination import PageQuery
 from fairdesk.network.choices import LEVEL_NAME, OutletStatus, ProductLine
 from fairdesk.network.models import Coverage, Outlet
-
-router = Router()
 
 
 class CandidateOut(Schema):
@@ -118,55 +103,12 @@ class CoverageOut(Schema):
         return LEVEL_NAME[obj.division_level]
 
 
-class OutletFilters(Schema):
+class OutletFilters(PageQuery):
     status: OutletStatus | None = None
     product_line: ProductLine | None = None
     q: str | None = Field(None, description="Search in code, name and address")
+    limit: int = Field(50, ge=1, le=100, description="How many outlets (a page)")
 
 
-@router.get(
-    "/coverage",
-    response={200: CoverageAnswerOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Which outlets serve an address? / 哪个网点服务这个地址？",
-)
-def coverage(
-    request: HttpRequest, address: str | None = None, code: str | None = None
-) -> dict[str, object]:
-    """Give a free-text ``address`` (e.g. 广西南宁市良庆区) or a division ``code`` (e.g. 450108).
-
-    200 with ``covered: true`` and the serving outlets, most specific coverage first; or
-    ``covered: false`` with ``nearest`` outlets, or with the resolution's candidates when the
-    address is ambiguous or unknown. 422 when both are empty, 404 for an unknown code.
-    """
-    return selectors.coverage_for(address=address, code=code).as_dict()
-
-
-@router.get(
-    "/outlets", response={200: list[OutletOut], 422: ErrorOut}, summary="Outlets / 服务网点"
-)
-@paginate(PageNumberPagination, page_size=50)
-def outlets(request: HttpRequest, filters: Query[OutletFilters]):
-    """All outlets by code, with their number of coverage rows (paginated)."""
-    return selectors.outlet_list(
-        status=filters.status, product_line=filters.product_line, q=filters.q
-    )
-
-
-@router.get(
-    "/outlets/{code}", response={200: OutletOut, 404: ErrorOut}, summary="One outlet / 网点详情"
-)
-def outlet_detail(request: HttpRequest, code: str) -> Outlet:
-    outlet = selectors.outlet_get(code=code)
-    outlet.coverage_count = outlet.coverages.count()  # type: ignore[attr-defined]
-    return outlet
-
-
-@router.get(
-    "/outlets/{code}/coverage",
-    response={200: list[CoverageOut], 404: ErrorOut},
-    summary="An outlet's coverage / 网点服务范围",
-)
-@paginate(PageNumberPagination, page_size=200)
-def outlet_coverage(request: HttpRequest, code: str):
-    """The divisions an outlet covers, by code (each covers everything inside it)."""
-    return selectors.outlet_coverage(outlet=selectors.outlet_get(code=code))
+class CoveragePage(PageQuery):
+    limit: int = Field(200, ge=1, le=500, description="How many rows (a page)")
