@@ -14,7 +14,8 @@ of one creation.
 
 With --against REV, the same measurement runs with that revision's ``src`` (a git worktree in a
 temporary folder, put first on PYTHONPATH), in fresh processes alternated with this checkout's:
-the difference between two versions is measured in the same minutes. Both use the same database.
+the difference between two versions is measured in the same minutes. Each version has its own
+database, migrated by its own code.
 """
 
 from __future__ import annotations
@@ -85,34 +86,42 @@ print(json.dumps({
 @contextmanager
 def creation_setup(
     customers: int, against: str | None, prefix: str
-) -> Iterator[tuple[Path, dict[str, dict[str, str]]]]:
-    """A fresh PostgreSQL database with the demo network and ``customers`` customers (as
-    ``bench_requests.py`` sets them up), the file that names them and the API token, and the
-    environments to measure: this checkout ("now") and, with ``against``, that revision's
-    ``src`` (a git worktree, first on PYTHONPATH). All removed afterwards."""
-    db = f"fairdesk_cpu_{int(time.time())}_{os.getpid()}"
-    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
-    env = bench_env(db, data_dir)
+) -> Iterator[dict[str, tuple[Path, dict[str, str]]]]:
+    """What to measure: this checkout ("now") and, with ``against``, that revision's ``src`` (a
+    git worktree, first on PYTHONPATH), each with a fresh PostgreSQL database that its own code
+    migrated (the two schemas may differ) and seeded with the demo network and ``customers``
+    customers (as ``bench_requests.py`` sets them up): per version, the file that names them
+    and the API token, and the environment. All removed afterwards."""
     fairdesk = str(Path(sys.executable).parent / "fairdesk")
-    versions: dict[str, dict[str, str]] = {"now": env}
+    stamp = f"{int(time.time())}_{os.getpid()}"
     worktree = None
-    sh("createdb", "-h", "127.0.0.1", "-U", "postgres", db)
+    made: list[tuple[str, Path]] = []
+    versions: dict[str, tuple[Path, dict[str, str]]] = {}
     try:
-        print(f"database {db}: migrate + seed …", file=sys.stderr)
-        sh(fairdesk, "manage", "migrate", "--noinput", env=env)
-        sh(fairdesk, "manage", "seed_demo", env=env)
-        setup_file = data_dir / "setup.json"
-        setup_file.write_text(sh(sys.executable, "-c", SETUP, str(customers), env=env))
+        extra: dict[str, dict[str, str]] = {"now": {}}
         if against:
             worktree = Path(tempfile.mkdtemp(prefix="fairdesk-rev-")) / "tree"
             sh("git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), against)
-            versions[against] = dict(env, PYTHONPATH=str(worktree / "src"))
-        yield setup_file, versions
+            extra[against] = {"PYTHONPATH": str(worktree / "src")}
+        for n, (name, more) in enumerate(extra.items()):
+            db = f"fairdesk_cpu_{stamp}_{n}"
+            data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+            made.append((db, data_dir))
+            env = bench_env(db, data_dir, **more)
+            sh("createdb", "-h", "127.0.0.1", "-U", "postgres", db)
+            print(f"{name}: database {db}: migrate + seed …", file=sys.stderr)
+            sh(fairdesk, "manage", "migrate", "--noinput", env=env)
+            sh(fairdesk, "manage", "seed_demo", env=env)
+            setup_file = data_dir / "setup.json"
+            setup_file.write_text(sh(sys.executable, "-c", SETUP, str(customers), env=env))
+            versions[name] = (setup_file, env)
+        yield versions
     finally:
         if worktree is not None:
             sh("git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree), check=False)
-        sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", db, check=False)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        for db, data_dir in made:
+            sh("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", db, check=False)
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,10 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="create_cpu.json", help="file name in bench/results/")
     a = ap.parse_args(argv)
 
-    with creation_setup(a.customers, a.against, "fairdesk-cpu-") as (setup_file, versions):
+    with creation_setup(a.customers, a.against, "fairdesk-cpu-") as versions:
         runs: dict[str, list[dict]] = {name: [] for name in versions}
         for i in range(a.runs):
-            for name, venv in versions.items():
+            for name, (setup_file, venv) in versions.items():
                 out = sh(
                     sys.executable,
                     "-c",

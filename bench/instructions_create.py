@@ -15,7 +15,7 @@ moves by well under 1 %.
 What it does not count: time (memory stalls), the kernel's work on the process's system calls,
 PostgreSQL, Redis and gunicorn. A change that saves a round trip saves more in the HTTP benchmark
 (``ab_requests.py``) than here. Under valgrind a creation takes ~0.1 s, so whatever depends on
-the time between creations (the doorbell's quiet time) is not seen either.
+the time between creations is not seen either.
 
 With --against REV, that revision's ``src`` (a git worktree) is counted too, beside this
 checkout's (one valgrind per core).
@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed: apt-get install -y valgrind")
 
-    with creation_setup(a.customers, a.against, "fairdesk-ir-") as (setup, versions):
-        script = setup.parent / "measure.py"
+    with creation_setup(a.customers, a.against, "fairdesk-ir-") as versions:
+        script = next(iter(versions.values()))[0].parent / "measure.py"
         script.write_text(MEASURE)
 
         # the measuring script divides by its count: one creation in one process, --n more in
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         with ThreadPoolExecutor(max_workers=2) as pool:
             jobs = {
                 (name, n): pool.submit(count, venv, script, setup, a.warm, n)
-                for name, venv in versions.items()
+                for name, (setup, venv) in versions.items()
                 for n in (1, a.n + 1)
             }
             counted = {

@@ -24,13 +24,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from fairdesk.core.choices import is_value
 from fairdesk.notifications.choices import Channel, MessageStatus
 from fairdesk.notifications.models import Message
-from fairdesk.notifications.senders import SendError, sender_for
+from fairdesk.notifications.senders import Sender, SendError, sender_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -145,24 +145,36 @@ def messages_deliver_due(*, batch: int = DELIVERY_BATCH, now: datetime | None = 
             .filter(due_messages(now))
             .order_by("pk")[:batch]
         )
+        sent: dict[str, list[int]] = {}
         for message in messages:
-            _deliver(message)
+            sender = sender_for(message.channel)
+            if _send(message, sender):
+                sent.setdefault(sender.name, []).append(message.pk)
+        sent_at = timezone.now()
+        for name, ids in sent.items():  # one UPDATE per sender for the messages that went out
+            Message.objects.filter(pk__in=ids).update(
+                status=MessageStatus.SENT,
+                sender=name,
+                sent_at=sent_at,
+                attempts=F("attempts") + 1,
+                last_error="",
+                next_attempt_at=None,
+            )
     return len(messages)
 
 
-def _deliver(message: Message) -> None:
-    """Hand one message to its channel's sender and record the outcome: sent, or queued again
-    with the error and the time of the next attempt, or failed after ``MAX_ATTEMPTS``."""
-    sender = sender_for(message.channel)
-    message.sender = sender.name
-    message.attempts += 1
+def _send(message: Message, sender: Sender) -> bool:
+    """Hand one message to its sender: True when it went out; else the failure is recorded
+    (queued again with the error and the time of the next attempt, or failed after
+    ``MAX_ATTEMPTS``) and the rest of the batch goes on."""
     try:
         sender.send(message)
     except Exception as exc:
-        # a gateway's refusal (SendError) or a sender's own failure: this message stays in the
-        # outbox for a later attempt, and the rest of the batch is still sent
+        # a gateway's refusal (SendError) or a sender's own failure
         if not isinstance(exc, SendError):
             log.exception("sender %s failed on message %s", sender.name, message.pk)
+        message.attempts += 1
+        message.sender = sender.name
         message.last_error = (str(exc) or type(exc).__name__)[:2000]
         if message.attempts >= MAX_ATTEMPTS:
             message.status = MessageStatus.FAILED
@@ -170,11 +182,8 @@ def _deliver(message: Message) -> None:
         else:
             wait = RETRY_AFTER[min(message.attempts, len(RETRY_AFTER)) - 1]
             message.next_attempt_at = timezone.now() + wait
-    else:
-        message.status = MessageStatus.SENT
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.next_attempt_at = None
-    message.save(
-        update_fields=["status", "attempts", "sender", "sent_at", "last_error", "next_attempt_at"]
-    )
+        message.save(
+            update_fields=["status", "attempts", "sender", "last_error", "next_attempt_at"]
+        )
+        return False
+    return True
