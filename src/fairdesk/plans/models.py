@@ -29,6 +29,7 @@ from fairdesk.plans.choices import (
     InvoiceKind,
     InvoiceStatus,
     OfferResponse,
+    PlanEventKind,
     RefundStatus,
     RefundTo,
     SubscriptionStatus,
@@ -502,7 +503,7 @@ class PlanEvent(AppendOnly):
         ChangeAttempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
     at = models.DateTimeField(_("at"), db_index=True)
-    kind = models.CharField(_("event"), max_length=32)
+    kind = models.CharField(_("event"), max_length=32, choices=PlanEventKind.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     actor = models.ForeignKey(
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
