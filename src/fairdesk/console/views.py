@@ -41,17 +41,25 @@ from fairdesk.console.forms import (
     TransitionForm,
 )
 from fairdesk.core.errors import DomainError, NotFound
+from fairdesk.core.money import yuan
 from fairdesk.core.phones import normalize_mobile
 from fairdesk.customers import selectors as customer_selectors
 from fairdesk.customers import services as customer_services
 from fairdesk.customers.models import Customer
 from fairdesk.network.models import Outlet
 from fairdesk.plans import selectors as plan_selectors
-from fairdesk.plans import services as plan_services
 from fairdesk.plans.choices import Account, AttemptOutcome
 from fairdesk.plans.choices import Channel as PlanChannel
+from fairdesk.plans.display import plan_name
 from fairdesk.plans.models import Invoice, PlanChange, PlanEvent, Refund
-from fairdesk.plans.proration import fen_text
+from fairdesk.plans.services.changes import (
+    change_accept_offer,
+    change_confirm,
+    change_retime,
+    change_start,
+    change_undo,
+)
+from fairdesk.plans.services.subscriptions import auto_renew_set, consent_text
 from fairdesk.portal.display import request_row, request_rows, timeline_entries
 from fairdesk.portal.intake import file_request, request_form_for
 from fairdesk.service_requests import selectors as sr
@@ -268,7 +276,7 @@ def _caller_plans(request: HttpRequest, customer: Customer) -> list[dict[str, An
     return [
         {
             "sub": sub,
-            "name": plan_services.plan_name(sub.plan),
+            "name": plan_name(sub.plan),
             "price": _yuan(sub.period_price_fen),
             "scheduled": sub.scheduled_list[0] if sub.scheduled_list else None,
         }
@@ -548,9 +556,7 @@ def _plan_staff(request: HttpRequest) -> HttpResponse | None:
 
 def _yuan(fen: int | None) -> str:
     """``-3000`` → ``"-¥30.00"`` ("" for no amount)."""
-    if fen is None:
-        return ""
-    return ("-¥" if fen < 0 else "¥") + fen_text(abs(fen))
+    return "" if fen is None else yuan(fen)
 
 
 def _detail_value(key: str, value: Any) -> str:
@@ -569,14 +575,14 @@ def _detail_value(key: str, value: Any) -> str:
 
 def _subscription_or_404(request: HttpRequest, pk: int) -> Any:
     try:
-        return plan_selectors.subscription_get(user=request.user, pk=pk)
+        return plan_selectors.access_subscription(request.user, pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
 
 def _attempt_or_404(request: HttpRequest, pk: int) -> Any:
     try:
-        attempt = plan_selectors.attempt_get(user=request.user, pk=pk)
+        attempt = plan_selectors.access_attempt(request.user, pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     return attempt
@@ -584,7 +590,7 @@ def _attempt_or_404(request: HttpRequest, pk: int) -> Any:
 
 def _change_or_404(request: HttpRequest, pk: int) -> Any:
     try:
-        return plan_selectors.change_get(user=request.user, pk=pk)
+        return plan_selectors.access_change(request.user, pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -625,7 +631,7 @@ def _plan_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any
             "kind": option.kind,
             "to_plan": option.to_plan.code if option.to_plan else "",
             "label": PLAN_OPTION_LABELS[option.kind]
-            % {"plan": plan_services.plan_name(option.to_plan or sub.plan)},
+            % {"plan": plan_name(option.to_plan or sub.plan)},
             "price": _yuan(option.price_fen),
             "period": option.to_plan.get_period_display() if option.to_plan else "",
         }
@@ -636,7 +642,7 @@ def _plan_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any
     next_plan, next_amount = plan_selectors.renewal_amount(sub)
     consent = ""
     if sub.status in plan_selectors.LIVE and not sub.auto_renew and sub.plan.auto_renew:
-        consent = plan_services.consent_text(sub.plan, language=sub.customer.language or "zh-hans")
+        consent = consent_text(sub.plan, language=sub.customer.language or "zh-hans")
     invoices = [
         {
             "invoice": inv,
@@ -660,14 +666,14 @@ def _plan_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any
     return {
         "sub": sub,
         "customer": sub.customer,
-        "plan_name": plan_services.plan_name(sub.plan),
+        "plan_name": plan_name(sub.plan),
         "period_price": _yuan(sub.period_price_fen),
         "options": options,
         "policy": policy,
         "timings": plan_selectors.timing_choices(policy) if options else [],
         "scheduled": scheduled,
-        "scheduled_to_name": plan_services.plan_name(scheduled.to_plan) if scheduled else "",
-        "next_plan_name": plan_services.plan_name(next_plan) if next_plan else "",
+        "scheduled_to_name": plan_name(scheduled.to_plan) if scheduled else "",
+        "next_plan_name": plan_name(next_plan) if next_plan else "",
         "next_amount": _yuan(next_amount) if next_plan else "",
         "open_due": _yuan(plan_selectors.open_due_fen(sub)),
         "account_credit": _yuan(plan_selectors.account_credit_fen(sub)),
@@ -709,7 +715,7 @@ def plan_change_start(request: HttpRequest, pk: int) -> HttpResponse:
     code = form.cleaned_data["to_plan"].strip()
     try:
         to_plan = plan_selectors.plan_get(code) if code else None
-        attempt = plan_services.change_start(
+        attempt = change_start(
             subscription=sub,
             to_plan=to_plan,
             channel=PlanChannel.CONSOLE,
@@ -724,7 +730,7 @@ def plan_change_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _preview_context(request: HttpRequest, attempt: Any, **extra: Any) -> dict[str, Any]:
-    quote = plan_services.attempt_quote(attempt)
+    quote = plan_selectors.attempt_quote(attempt)
     offer_text = ""
     if attempt.offer_id:
         offer = attempt.offer
@@ -744,8 +750,8 @@ def _preview_context(request: HttpRequest, attempt: Any, **extra: Any) -> dict[s
             "new_price": _yuan(quote.new_price_fen),
             "next_charge": _yuan(quote.next_charge_fen),
         },
-        "from_name": plan_services.plan_name(attempt.from_plan),
-        "to_name": plan_services.plan_name(attempt.to_plan),
+        "from_name": plan_name(attempt.from_plan),
+        "to_name": plan_name(attempt.to_plan),
         "confirm_label": PLAN_CONFIRM_LABELS[attempt.kind],
         "offer_text": offer_text,
         "timings": plan_selectors.timing_choices(policy),
@@ -790,7 +796,7 @@ def _plan_restart(request: HttpRequest, attempt: Any) -> HttpResponse:
     offer: the domain shows at most one per subscription in 30 days)."""
     sub = _subscription_or_404(request, attempt.subscription_id)
     try:
-        fresh = plan_services.change_start(
+        fresh = change_start(
             subscription=sub,
             to_plan=attempt.to_plan,
             channel=PlanChannel.CONSOLE,
@@ -821,9 +827,7 @@ def plan_retime(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise DomainError(_("Choose when the change takes effect."), status=422)
-        plan_services.change_retime(
-            attempt=attempt, timing=form.cleaned_data["timing"], actor=request.user
-        )
+        change_retime(attempt=attempt, timing=form.cleaned_data["timing"], actor=request.user)
     except DomainError as exc:
         attempt = _attempt_or_404(request, pk)
         context = _preview_context(request, attempt, error=exc.message)
@@ -846,7 +850,7 @@ def plan_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         context = _preview_context(request, attempt, form=form)
         return render(request, "console/plan_preview.html", context, status=422)
     try:
-        change = plan_services.change_confirm(
+        change = change_confirm(
             attempt_id=attempt.pk,
             actor=request.user,
             channel=PlanChannel.CONSOLE,
@@ -875,9 +879,7 @@ def plan_accept_offer(request: HttpRequest, pk: int) -> HttpResponse:
         return denied
     attempt = _attempt_or_404(request, pk)
     try:
-        plan_services.change_accept_offer(
-            attempt_id=attempt.pk, actor=request.user, channel=PlanChannel.CONSOLE
-        )
+        change_accept_offer(attempt_id=attempt.pk, actor=request.user, channel=PlanChannel.CONSOLE)
     except DomainError as exc:
         attempt = _attempt_or_404(request, pk)
         context = _preview_context(request, attempt, error=exc.message)
@@ -899,8 +901,8 @@ def plan_change_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "change": change,
         "sub": change.subscription,
         "customer": change.subscription.customer,
-        "from_name": plan_services.plan_name(change.from_plan),
-        "to_name": plan_services.plan_name(change.to_plan),
+        "from_name": plan_name(change.from_plan),
+        "to_name": plan_name(change.to_plan),
         "charge": _yuan(change.charge_fen),
         "credit": _yuan(change.credit_fen),
         "credit_split": [
@@ -927,9 +929,7 @@ def plan_undo(request: HttpRequest, pk: int) -> HttpResponse:
         return denied
     change = _change_or_404(request, pk)
     try:
-        plan_services.change_undo(
-            change_id=change.pk, actor=request.user, channel=PlanChannel.CONSOLE
-        )
+        change_undo(change_id=change.pk, actor=request.user, channel=PlanChannel.CONSOLE)
     except DomainError as exc:
         sub = _subscription_or_404(request, change.subscription_id)
         context = _plan_context(request, sub, error=exc.message)
@@ -949,7 +949,7 @@ def plan_auto_renew(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise DomainError(_("Choose on or off."), status=422)
-        plan_services.auto_renew_set(
+        auto_renew_set(
             subscription=sub,
             on=form.cleaned_data["on"],
             consent_text_shown=form.cleaned_data["consent_text"],

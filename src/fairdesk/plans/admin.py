@@ -2,8 +2,8 @@
 policy), and read-only views of subscriptions and their money.
 
 The catalog is kept here by brand administrators. A plan's price is set once, when the plan is
-created; every later price is a ``PriceChange`` made by ``services.plan_price_change`` with the
-notice period (the "Announce a new price" fields of a plan), never an edit of the price.
+created; every later price is a ``PriceChange`` made by ``services.catalog.plan_price_change``
+with the notice period (the "Announce a new price" fields of a plan), never an edit of the price.
 
 Subscriptions, changes, invoices, payments, refunds, the ledger and the audit trail change only
 through the services (portal, console, API, worker), so they are read-only here; the append-only
@@ -27,8 +27,9 @@ from django.utils.translation import gettext_lazy
 
 from fairdesk.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from fairdesk.core.errors import DomainError
+from fairdesk.core.money import parse_yuan, yuan, yuan_amount
 from fairdesk.core.phones import mask_phone
-from fairdesk.plans import catalog, selectors, services
+from fairdesk.plans import catalog, selectors
 from fairdesk.plans.gateway import LocalGateway
 from fairdesk.plans.models import (
     AutoRenewConsent,
@@ -47,7 +48,7 @@ from fairdesk.plans.models import (
     RetentionOffer,
     Subscription,
 )
-from fairdesk.plans.proration import fen_text
+from fairdesk.plans.services.catalog import plan_price_change
 
 # The same ranges as the catalog file (catalog._check_policy), so that the admin cannot store a
 # policy that a catalog document could not declare.
@@ -59,23 +60,14 @@ POLICY_RANGES = {
 }
 
 
-def yuan(fen: int | None) -> str:
-    return "—" if fen is None else f"¥{fen_text(fen)}"
-
-
 def customer_label(customer: Any) -> str:
     # numbers are masked here for everyone, as in the service requests' admin
     return f"{customer.name or '—'} ({mask_phone(customer.phone)})"
 
 
-def latest_price(plan: Plan) -> int:
-    """The price in force or announced last (as ``catalog_import`` compares it)."""
-    change = PriceChange.objects.filter(plan=plan).order_by("-effective_at", "-id").first()
-    return change.new_price_fen if change else plan.price_fen
-
-
-def _parse_yuan(value: str) -> int:
-    fen = catalog.parse_price(value)
+def price_field(value: str) -> int:
+    """A price typed in yuan (``core.money.parse_yuan``), in fen; a form error otherwise."""
+    fen = parse_yuan(value)
     if fen is None or fen <= 0:
         raise forms.ValidationError(
             _("A price is a positive amount in yuan, at most two decimals (“199.00”).")
@@ -122,7 +114,7 @@ class PlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             # an existing plan: its price and code are fixed (subscribers were told them)
-            self.initial["price_fen"] = fen_text(self.instance.price_fen)
+            self.initial["price_fen"] = yuan_amount(self.instance.price_fen)
             for name in ("price_fen", "code"):
                 if name in self.fields:
                     self.fields[name].disabled = True
@@ -130,7 +122,7 @@ class PlanForm(forms.ModelForm):
     def clean_price_fen(self) -> int:
         if self.instance.pk:
             return self.instance.price_fen
-        return _parse_yuan(self.cleaned_data.get("price_fen") or "")
+        return price_field(self.cleaned_data.get("price_fen") or "")
 
     def clean_code(self) -> str:
         code = self.cleaned_data.get("code") or ""
@@ -168,8 +160,8 @@ class PlanAdminForm(PlanForm):
             raise forms.ValidationError(
                 _("A new plan's price is its price; announce changes once it exists.")
             )
-        fen = _parse_yuan(value)
-        if fen == latest_price(self.instance):
+        fen = price_field(value)
+        if fen == selectors.plan_latest_price(self.instance):
             raise forms.ValidationError(_("This is already the plan's price."))
         return fen
 
@@ -278,7 +270,7 @@ class PlanAdmin(admin.ModelAdmin):
         if not change or new_price is None:
             return
         try:
-            price_change = services.plan_price_change(
+            price_change = plan_price_change(
                 plan=obj,
                 new_price_fen=new_price,
                 notice_days=form.cleaned_data.get("notice_days"),
@@ -486,7 +478,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     def ledger_balances(self, obj: Subscription) -> str:
         balances = selectors.ledger_balances(obj)
         return format_html_join(
-            ", ", "{}: {}", ((account, fen_text(fen)) for account, fen in balances.items())
+            ", ", "{}: {}", ((account, yuan_amount(fen)) for account, fen in balances.items())
         )
 
     @admin.display(description=gettext_lazy("ledger check"))
@@ -701,7 +693,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("amount (debit +)"), ordering="amount_fen")
     def amount(self, obj: LedgerEntry) -> str:
-        return f"{'+' if obj.amount_fen > 0 else ''}{fen_text(obj.amount_fen)}"
+        return f"{'+' if obj.amount_fen > 0 else ''}{yuan_amount(obj.amount_fen)}"
 
 
 @admin.register(PlanEvent)

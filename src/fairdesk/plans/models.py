@@ -2,7 +2,7 @@
 
 Subscriptions and everything recorded about them are never deleted (every link is PROTECT).
 
-No logic here: every write goes through ``services.py`` (and money arithmetic through
+No logic here: every write goes through ``services/`` (and money arithmetic through
 ``proration.py``). Amounts are integers in fen; instants are stored in UTC.
 
 Append-only tables (never updated after insert): ``LedgerEntry``, ``PlanEvent``,

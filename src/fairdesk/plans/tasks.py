@@ -16,7 +16,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from fairdesk.plans.services import plans_process_due
+from fairdesk.plans.services.renewals import plans_process_due
 
 
 @db_periodic_task(crontab(minute="*"))

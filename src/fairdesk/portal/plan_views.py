@@ -1,7 +1,7 @@
 """The customer's service plans in the portal: my plans, subscribing, "My plan", changes.
 
 Thin, like every view here: parse, call one selector or service of ``fairdesk.plans``, render.
-The rules are the domain's (``plans/services.py``); these pages only make them equally easy:
+The rules are the domain's (``plans/services/``); these pages only make them equally easy:
 
 * every change — upgrade, downgrade, switch, cancel — starts from the same list on "My plan"
   (``change_options``), one button each, all of the same style, size and structure;
@@ -38,9 +38,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.localtime import local_text as local
+from fairdesk.core.money import yuan
 from fairdesk.customers import selectors as customer_selectors
 from fairdesk.customers.http import customer_required
-from fairdesk.plans import selectors, services
+from fairdesk.plans import selectors
 from fairdesk.plans.choices import (
     AttemptOutcome,
     BillingPeriod,
@@ -56,9 +57,11 @@ from fairdesk.plans.choices import (
     Timing,
     TimingRule,
 )
+from fairdesk.plans.display import plan_name
 from fairdesk.plans.gateway import get_gateway
 from fairdesk.plans.models import ChangeAttempt, Plan, PlanChange, Subscription
-from fairdesk.plans.proration import fen_text
+from fairdesk.plans.services import changes
+from fairdesk.plans.services.subscriptions import auto_renew_set, consent_text, subscription_start
 from fairdesk.portal.forms import (
     DEMO_PAYMENT_METHODS,
     AutoRenewForm,
@@ -139,14 +142,6 @@ REFUND_STATUS_TEXT = {
 def error_text(exc: DomainError) -> str:
     """A domain error as shown: its message, already in the customer's language."""
     return str(exc.message)
-
-
-def yuan(fen: int) -> str:
-    return f"¥{fen_text(fen)}"
-
-
-def plan_name(plan: Plan | None) -> str:
-    return services.plan_name(plan)
 
 
 def in_chinese() -> bool:
@@ -452,7 +447,7 @@ def _auto_renew_consent(sub: Subscription) -> str:
     """The consent text to turn auto-renewal back on ("" if it is on or not offered)."""
     if sub.auto_renew or not sub.plan.auto_renew or sub.status not in selectors.LIVE:
         return ""
-    return services.consent_text(sub.plan, language=_consent_language(sub.customer))
+    return consent_text(sub.plan, language=_consent_language(sub.customer))
 
 
 def _consent_language(customer: Any) -> str:
@@ -468,28 +463,23 @@ def _consent_language(customer: Any) -> str:
 
 def _sub_or_404(request: HttpRequest, pk: int) -> Subscription:
     try:
-        return selectors.subscription_get(user=request.user, pk=pk)
+        return selectors.access_subscription(request.user, pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
 
 def _attempt_or_404(request: HttpRequest, pk: int) -> ChangeAttempt:
     try:
-        return selectors.attempt_get(user=request.user, pk=pk)
+        return selectors.access_attempt(request.user, pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
 
 def _change_or_404(request: HttpRequest, pk: int) -> PlanChange:
-    # no change_get selector yet: scoped by the customer's own subscriptions (see the report)
-    change = (
-        PlanChange.objects.select_related("subscription", "from_plan", "to_plan")
-        .filter(subscription__in=selectors.subscriptions_for(user=request.user), pk=pk)
-        .first()
-    )
-    if change is None:
-        raise Http404(_("There is no such change."))
-    return change
+    try:
+        return selectors.access_change(request.user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
 
 
 # --------------------------------------------------------------------------------------------
@@ -553,7 +543,7 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
     if not plan.active:
         raise Http404(_("This plan is not on sale."))
     now = timezone.now()
-    consent = services.consent_text(plan, language=_consent_language(customer), at=now)
+    consent = consent_text(plan, language=_consent_language(customer), at=now)
     devices = _devices(customer)
     error, status = "", 200
     if request.method == "POST":
@@ -566,7 +556,7 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
                     device = customer_selectors.device_get(
                         customer=customer, pk=int(data["device"])
                     )
-                sub = services.subscription_start(
+                sub = subscription_start(
                     customer=customer,
                     plan=plan,
                     payment_method=data["payment_method"],
@@ -653,7 +643,7 @@ def change_start(request: HttpRequest, pk: int) -> HttpResponse:
     to = form.cleaned_data["to"]
     try:
         to_plan = None if to == CANCEL else selectors.plan_get(to)
-        attempt = services.change_start(
+        attempt = changes.change_start(
             subscription=sub, to_plan=to_plan, channel=Channel.PORTAL, actor=request.user
         )
     except DomainError as exc:
@@ -672,7 +662,7 @@ def auto_renew(request: HttpRequest, pk: int) -> HttpResponse:
         return _plan_error(request, sub, _("Choose on or off."), 422)
     on = form.cleaned_data["on"]
     try:
-        services.auto_renew_set(
+        auto_renew_set(
             subscription=sub,
             on=on,
             consent_text_shown=form.cleaned_data["consent_text"],
@@ -775,7 +765,7 @@ def _preview_context(
     quotes = []
     for timing in shown:
         if timing == attempt.timing:
-            quote = services.attempt_quote(attempt)
+            quote = selectors.attempt_quote(attempt)
         else:
             quote = selectors.change_quote(
                 sub, attempt.to_plan, timing=timing, at=attempt.quoted_at
@@ -816,7 +806,7 @@ def _restart(request: HttpRequest, attempt: ChangeAttempt, timing: str) -> HttpR
     """The preview went out of date: compute it again and show it, with a note."""
     sub = _sub_or_404(request, attempt.subscription_id)
     try:
-        fresh = services.change_start(
+        fresh = changes.change_start(
             subscription=sub,
             to_plan=attempt.to_plan,
             channel=Channel.PORTAL,
@@ -881,8 +871,8 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         if timing != attempt.timing:
             # the other timing shown on the preview (only when the catalog lets the customer
             # choose); its amounts are computed again as of now
-            attempt = services.change_retime(attempt=attempt, timing=timing, actor=request.user)
-        change = services.change_confirm(
+            attempt = changes.change_retime(attempt=attempt, timing=timing, actor=request.user)
+        change = changes.change_confirm(
             attempt_id=attempt.pk,
             actor=request.user,
             channel=Channel.PORTAL,
@@ -908,7 +898,7 @@ def accept_offer(request: HttpRequest, pk: int) -> HttpResponse:
     if attempt.outcome != AttemptOutcome.OPEN:
         return _finished(request, attempt)
     try:
-        services.change_accept_offer(
+        changes.change_accept_offer(
             attempt_id=attempt.pk, actor=request.user, channel=Channel.PORTAL
         )
     except DomainError as exc:
@@ -961,7 +951,7 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
     """Undo a scheduled change (one click)."""
     change = _change_or_404(request, pk)
     try:
-        services.change_undo(change_id=change.pk, actor=request.user, channel=Channel.PORTAL)
+        changes.change_undo(change_id=change.pk, actor=request.user, channel=Channel.PORTAL)
     except DomainError as exc:
         return _plan_error(request, change.subscription, error_text(exc), exc.status)
     messages.success(

@@ -18,7 +18,8 @@ from fairdesk.core import roles
 from fairdesk.core.testing import _default_language, _plain_static_storage  # noqa: F401  (autouse)
 from fairdesk.customers.models import Customer
 from fairdesk.plans.models import Plan, Subscription
-from fairdesk.plans.services import catalog_import, consent_text, subscription_start
+from fairdesk.plans.services.catalog import catalog_import
+from fairdesk.plans.services.subscriptions import consent_text, subscription_start
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)

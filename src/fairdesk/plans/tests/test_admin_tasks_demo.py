@@ -57,12 +57,9 @@ def world(catalog: dict[str, Plan], subscribe: Any, clock: Any) -> Subscription:
     """A subscription with an invoice, a payment, ledger entries, events, a consent, a change
     attempt and a price change: a row in every table the admin shows."""
     from fairdesk.plans.choices import Channel
-    from fairdesk.plans.services import (
-        change_confirm,
-        change_start,
-        invoice_collect,
-        plan_price_change,
-    )
+    from fairdesk.plans.services.billing import invoice_collect
+    from fairdesk.plans.services.catalog import plan_price_change
+    from fairdesk.plans.services.changes import change_confirm, change_start
 
     def collect() -> None:
         for inv in Invoice.objects.filter(status=InvoiceStatus.OPEN):
@@ -378,7 +375,7 @@ def test_the_demo_seeds_varied_states_twice_the_same(db: None) -> None:
     from fairdesk.customers.demo import seed_customers_demo
     from fairdesk.plans import selectors
     from fairdesk.plans.demo import seed_plans_demo
-    from fairdesk.plans.services import renewal_reminders_send
+    from fairdesk.plans.services.renewals import renewal_reminders_send
 
     seed_customers_demo()
     first = seed_plans_demo()

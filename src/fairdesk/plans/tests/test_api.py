@@ -150,7 +150,7 @@ def test_catalog_is_public_with_prices_entitlements_and_the_one_policy(catalog, 
 
 
 def test_catalog_shows_an_announced_price_and_costs_constant_queries(catalog, clock) -> None:
-    from fairdesk.plans.services import plan_price_change
+    from fairdesk.plans.services.catalog import plan_price_change
 
     plan_price_change(plan=catalog["cloud-30"], new_price_fen=3500)
     with CaptureQueriesContext(connection) as few:
@@ -201,7 +201,7 @@ ENDPOINTS = [
 @pytest.fixture
 def world(catalog, subscribe, clock) -> dict[str, Any]:
     """A subscription with an open attempt (offer shown) and a scheduled change elsewhere."""
-    from fairdesk.plans.services import change_confirm, change_start
+    from fairdesk.plans.services.changes import change_confirm, change_start
 
     sub = subscribe(catalog["cloud-30"])
     attempt = change_start(subscription=sub, to_plan=None, channel="portal")
@@ -387,7 +387,7 @@ def test_agents_start_and_list_for_a_named_customer(catalog, agent, customer, su
 
 
 def test_list_costs_a_constant_number_of_queries(catalog, customer, subscribe, clock) -> None:
-    from fairdesk.plans.services import change_confirm, change_start
+    from fairdesk.plans.services.changes import change_confirm, change_start
 
     me = Client()
     me.force_login(customer.user)

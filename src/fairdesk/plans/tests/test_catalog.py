@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from fairdesk.core.errors import DomainError
+from fairdesk.core.money import parse_yuan
 from fairdesk.plans import catalog
 from fairdesk.plans.choices import TimingRule
 from fairdesk.plans.models import ChangePolicy, Plan, PlanFamily, PriceChange, RetentionOffer
-from fairdesk.plans.services import catalog_import
+from fairdesk.plans.services.catalog import catalog_import
 from fairdesk.plans.tests.conftest import T0, demo_catalog
 
 KINDS = ["upgrade", "downgrade", "switch", "cancel"]
@@ -86,7 +87,7 @@ def test_prices_in_yuan_as_text(price: str, fen: int) -> None:
     document = demo_catalog()
     first_plan(document)["price"] = price
     assert codes(document) == []
-    assert catalog.parse_price(price) == fen
+    assert parse_yuan(price) == fen
 
 
 # --------------------------------------------------------------------------------------------

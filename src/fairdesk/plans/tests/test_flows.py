@@ -22,14 +22,13 @@ from fairdesk.plans.choices import (
 )
 from fairdesk.plans.models import Invoice, PlanEvent, Refund
 from fairdesk.plans.proration import add_months
-from fairdesk.plans.services import (
+from fairdesk.plans.services.changes import (
     change_accept_offer,
     change_confirm,
     change_start,
     change_undo,
-    plans_process_due,
-    subscription_roll,
 )
+from fairdesk.plans.services.renewals import plans_process_due, subscription_roll
 from fairdesk.plans.tests.conftest import T0
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -51,7 +50,7 @@ def test_subscribe_charges_first_period_and_confirms(catalog, subscribe, clock):
 
 
 def test_consent_must_be_the_text_shown(catalog, customer, clock):
-    from fairdesk.plans.services import subscription_start
+    from fairdesk.plans.services.subscriptions import subscription_start
 
     with pytest.raises(DomainError) as err:
         subscription_start(
@@ -262,7 +261,7 @@ def test_stale_preview_is_refused(catalog, subscribe, clock):
 
 
 def test_price_change_waits_for_the_notice_period(catalog, subscribe, clock):
-    from fairdesk.plans.services import plan_price_change
+    from fairdesk.plans.services.catalog import plan_price_change
 
     sub = subscribe(catalog["cloud-30"])
     with pytest.raises(DomainError):

@@ -25,16 +25,14 @@ from fairdesk.customers.models import Customer
 from fairdesk.plans import proration, selectors
 from fairdesk.plans.choices import Channel, RefundTo, TimingRule
 from fairdesk.plans.models import ChangePolicy, LedgerEntry, Plan, Subscription
-from fairdesk.plans.services import (
-    auto_renew_set,
+from fairdesk.plans.services.changes import (
     change_accept_offer,
     change_confirm,
     change_start,
     change_undo,
-    consent_text,
-    plans_process_due,
-    subscription_start,
 )
+from fairdesk.plans.services.renewals import plans_process_due
+from fairdesk.plans.services.subscriptions import auto_renew_set, consent_text, subscription_start
 from fairdesk.plans.tests.conftest import T0
 
 pytestmark = pytest.mark.django_db

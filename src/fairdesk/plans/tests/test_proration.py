@@ -13,7 +13,6 @@ from fairdesk.plans.proration import (
     add_months,
     difference,
     exact_difference,
-    fen_text,
     prorated,
     to_fen,
     unused_share,
@@ -89,9 +88,3 @@ def test_started_second_counts_as_used():
     assert unused_share(
         start, end, start + timedelta(seconds=10, microseconds=999_999)
     ) == Fraction(89, 100)
-
-
-def test_fen_text():
-    assert fen_text(12345) == "123.45"
-    assert fen_text(5) == "0.05"
-    assert fen_text(-100) == "-1.00"
