@@ -12,7 +12,6 @@ requests on their behalf; everyone else's numbers stay masked.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +20,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -50,8 +49,15 @@ from fairdesk.network.models import Outlet
 from fairdesk.plans import selectors as plan_selectors
 from fairdesk.plans.choices import Account, AttemptOutcome
 from fairdesk.plans.choices import Channel as PlanChannel
-from fairdesk.plans.display import plan_name
-from fairdesk.plans.models import Invoice, PlanChange, PlanEvent, Refund
+from fairdesk.plans.display import (
+    event_by_text,
+    event_details,
+    event_label,
+    offer_text,
+    option_label,
+    plan_name,
+)
+from fairdesk.plans.models import PlanChange
 from fairdesk.plans.services.changes import (
     change_accept_offer,
     change_confirm,
@@ -508,36 +514,6 @@ def assign_outlet(request: HttpRequest, number: str) -> HttpResponse:
 # ``plans.selectors`` (agents and brand administrators: all; other staff: none).
 # --------------------------------------------------------------------------------------------
 
-#: The events of a subscription's audit trail, in words.
-PLAN_EVENT_LABELS = {
-    "subscribed": gettext_lazy("Subscribed"),
-    "change_started": gettext_lazy("Change chosen (preview shown)"),
-    "offer_shown": gettext_lazy("Retention offer shown"),
-    "offer_accepted": gettext_lazy("Retention offer accepted"),
-    "offer_declined": gettext_lazy("Retention offer declined"),
-    "change_confirmed": gettext_lazy("Change confirmed"),
-    "change_undone": gettext_lazy("Scheduled change undone"),
-    "change_applied": gettext_lazy("Scheduled change applied"),
-    "renewed": gettext_lazy("Renewed"),
-    "renewal_reminder": gettext_lazy("Renewal reminder sent"),
-    "price_notice": gettext_lazy("Price change announced"),
-    "payment_succeeded": gettext_lazy("Payment received"),
-    "payment_failed": gettext_lazy("Payment failed"),
-    "refund_paid": gettext_lazy("Refund paid"),
-    "refund_failed": gettext_lazy("Refund failed (retried)"),
-    "auto_renew_on": gettext_lazy("Auto-renewal turned on"),
-    "auto_renew_off": gettext_lazy("Auto-renewal turned off"),
-    "ended": gettext_lazy("Ended"),
-}
-
-#: The option buttons, all alike (one style, one size; cancel is not singled out).
-PLAN_OPTION_LABELS = {
-    "upgrade": gettext_lazy("Upgrade to %(plan)s"),
-    "downgrade": gettext_lazy("Downgrade to %(plan)s"),
-    "switch": gettext_lazy("Switch to %(plan)s"),
-    "cancel": gettext_lazy("Cancel %(plan)s"),
-}
-
 PLAN_CONFIRM_LABELS = {
     "upgrade": gettext_lazy("Confirm the upgrade"),
     "downgrade": gettext_lazy("Confirm the downgrade"),
@@ -549,28 +525,16 @@ PLAN_CONFIRM_LABELS = {
 def _plan_staff(request: HttpRequest) -> HttpResponse | None:
     """A 403 page for console users whose role does not manage plans (outlet staff,
     technicians, dispatchers, auditors), else None."""
-    if not plan_selectors.is_plan_staff(request.user):
-        return _forbidden(request, _("Your role does not manage service plans."))
+    try:
+        plan_selectors.check_manages_plans(request.user)
+    except DomainError as exc:
+        return _forbidden(request, exc.message)
     return None
 
 
 def _yuan(fen: int | None) -> str:
     """``-3000`` → ``"-¥30.00"`` ("" for no amount)."""
     return "" if fen is None else yuan(fen)
-
-
-def _detail_value(key: str, value: Any) -> str:
-    """One value of an event's details, readable: money in yuan, instants in Beijing time."""
-    money = key == "fen" or key.endswith("_fen") or key in MONEY_KEYS
-    if money and isinstance(value, int) and not isinstance(value, bool):
-        return _yuan(value)
-    if isinstance(value, str) and (key.endswith("_at") or key in {"period_start", "period_end"}):
-        try:
-            instant = datetime.fromisoformat(str(value))
-        except ValueError:
-            return str(value)
-        return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M")
-    return str(value)
 
 
 def _subscription_or_404(request: HttpRequest, pk: int) -> Any:
@@ -596,32 +560,15 @@ def _change_or_404(request: HttpRequest, pk: int) -> Any:
 
 
 def _event_rows(sub: Any) -> list[dict[str, Any]]:
-    rows = []
-    for event in PlanEvent.objects.filter(subscription=sub).select_related("actor"):
-        if event.actor_id is None:
-            by = _("system") if event.channel == PlanChannel.SYSTEM else _("customer")
-        elif event.actor_id == sub.customer.user_id:
-            by = _("customer")
-        else:
-            by = event.actor.get_username()
-        details = []
-        for key, value in (event.data or {}).items():
-            if value is None or value == "" or (value == 0 and not isinstance(value, bool)):
-                continue
-            details.append(f"{key}: {_detail_value(key, value)}")
-        rows.append(
-            {
-                "event": event,
-                "label": PLAN_EVENT_LABELS.get(event.kind, event.kind),
-                "by": by,
-                "details": "; ".join(details),
-            }
-        )
-    return rows
-
-
-#: Money amounts in the events' details whose key does not end in "_fen".
-MONEY_KEYS = frozenset({"settled", "refunded", "account_credit"})
+    return [
+        {
+            "event": event,
+            "label": event_label(event.kind),
+            "by": event_by_text(event, sub),
+            "details": event_details(event.data or {}),
+        }
+        for event in plan_selectors.events_of(sub)
+    ]
 
 
 def _plan_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any]:
@@ -630,8 +577,7 @@ def _plan_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any
         {
             "kind": option.kind,
             "to_plan": option.to_plan.code if option.to_plan else "",
-            "label": PLAN_OPTION_LABELS[option.kind]
-            % {"plan": plan_name(option.to_plan or sub.plan)},
+            "label": option_label(option.kind, option.to_plan or sub.plan),
             "price": _yuan(option.price_fen),
             "period": option.to_plan.get_period_display() if option.to_plan else "",
         }
@@ -642,7 +588,8 @@ def _plan_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any
     next_plan, next_amount = plan_selectors.renewal_amount(sub)
     consent = ""
     if sub.status in plan_selectors.LIVE and not sub.auto_renew and sub.plan.auto_renew:
-        consent = consent_text(sub.plan, language=sub.customer.language or "zh-hans")
+        consent = consent_text(sub.plan, language=plan_selectors.customer_language(sub.customer))
+    records = plan_selectors.ledger_view(sub)
     invoices = [
         {
             "invoice": inv,
@@ -651,17 +598,12 @@ def _plan_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any
             "paid": _yuan(inv.paid_fen),
             "due": _yuan(inv.due_fen),
         }
-        for inv in Invoice.objects.filter(subscription=sub)
-        .select_related("plan")
-        .order_by("created_at", "id")
+        for inv in records.invoices
     ]
-    refunds = [
-        {"refund": r, "amount": _yuan(r.amount_fen)}
-        for r in Refund.objects.filter(subscription=sub).order_by("created_at", "id")
-    ]
+    refunds = [{"refund": r, "amount": _yuan(r.amount_fen)} for r in records.refunds]
     balances = [
         {"account": key, "label": Account(key).label, "amount": _yuan(value)}
-        for key, value in plan_selectors.ledger_balances(sub).items()
+        for key, value in records.balances.items()
     ]
     return {
         "sub": sub,
@@ -678,7 +620,7 @@ def _plan_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any
         "open_due": _yuan(plan_selectors.open_due_fen(sub)),
         "account_credit": _yuan(plan_selectors.account_credit_fen(sub)),
         "balances": balances,
-        "problems": plan_selectors.ledger_problems(sub),
+        "problems": records.problems,
         "invoices": invoices,
         "refunds": refunds,
         "events": _event_rows(sub),
@@ -731,10 +673,6 @@ def plan_change_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _preview_context(request: HttpRequest, attempt: Any, **extra: Any) -> dict[str, Any]:
     quote = plan_selectors.attempt_quote(attempt)
-    offer_text = ""
-    if attempt.offer_id:
-        offer = attempt.offer
-        offer_text = offer.text if translation.get_language() == "zh-hans" else offer.text_en
     policy = plan_selectors.policy_get()
     valid_until = attempt.quoted_at + plan_selectors.QUOTE_VALID
     return {
@@ -753,7 +691,7 @@ def _preview_context(request: HttpRequest, attempt: Any, **extra: Any) -> dict[s
         "from_name": plan_name(attempt.from_plan),
         "to_name": plan_name(attempt.to_plan),
         "confirm_label": PLAN_CONFIRM_LABELS[attempt.kind],
-        "offer_text": offer_text,
+        "offer_text": offer_text(attempt.offer) if attempt.offer is not None else "",
         "timings": plan_selectors.timing_choices(policy),
         "valid_until": valid_until,
         "expired": timezone.now() > valid_until,
@@ -785,7 +723,7 @@ def plan_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _attempt_finished(attempt: Any) -> HttpResponse:
     """An attempt no longer open: where its outcome is shown."""
-    change = PlanChange.objects.filter(attempt=attempt).first()
+    change = plan_selectors.change_of(attempt)
     if change is not None:
         return HttpResponseRedirect(reverse("console:plan_change", args=[change.pk]))
     return HttpResponseRedirect(reverse("console:plan", args=[attempt.subscription_id]))

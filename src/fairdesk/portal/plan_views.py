@@ -31,8 +31,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -57,7 +57,15 @@ from fairdesk.plans.choices import (
     Timing,
     TimingRule,
 )
-from fairdesk.plans.display import plan_name
+from fairdesk.plans.display import (
+    end_reason_text,
+    event_text,
+    family_name,
+    offer_text,
+    option_label,
+    plan_name,
+    who_text,
+)
 from fairdesk.plans.gateway import get_gateway
 from fairdesk.plans.models import ChangeAttempt, Plan, PlanChange, Subscription
 from fairdesk.plans.services import changes
@@ -86,23 +94,11 @@ STATUS_CLASS = {
     SubscriptionStatus.PAST_DUE: "bad",
     SubscriptionStatus.ENDED: "",
 }
-END_REASON_TEXT = {
-    "cancelled": gettext_lazy("cancelled"),
-    "not_renewed": gettext_lazy("not renewed: auto-renewal was off"),
-    "payment_failed": gettext_lazy("payment still missing after the grace period"),
-}
 KIND_TEXT = {
     ChangeKind.UPGRADE: pgettext_lazy("plan change", "Upgrade"),
     ChangeKind.DOWNGRADE: pgettext_lazy("plan change", "Downgrade"),
     ChangeKind.SWITCH: pgettext_lazy("plan change", "Switch plan"),
     ChangeKind.CANCEL: pgettext_lazy("plan change", "Cancel"),
-}
-#: The label of each change option (and the headline of its preview).
-OPTION_TEXT = {
-    ChangeKind.UPGRADE: gettext_lazy("Upgrade to %(plan)s"),
-    ChangeKind.DOWNGRADE: gettext_lazy("Downgrade to %(plan)s"),
-    ChangeKind.SWITCH: gettext_lazy("Switch to %(plan)s"),
-    ChangeKind.CANCEL: gettext_lazy("Cancel %(plan)s"),
 }
 TIMING_TEXT = {
     Timing.IMMEDIATE: gettext_lazy("Now, when you confirm"),
@@ -142,10 +138,6 @@ REFUND_STATUS_TEXT = {
 def error_text(exc: DomainError) -> str:
     """A domain error as shown: its message, already in the customer's language."""
     return str(exc.message)
-
-
-def in_chinese() -> bool:
-    return get_language() == "zh-hans"
 
 
 def per_period(fen: int, period: str) -> str:
@@ -221,13 +213,13 @@ def summary(sub: Subscription) -> Summary:
     if not live:
         s.ended_text = _("Ended on %(date)s: %(reason)s.") % {
             "date": local(sub.ended_at),
-            "reason": END_REASON_TEXT.get(sub.end_reason, sub.end_reason),
+            "reason": end_reason_text(sub.end_reason),
         }
         return s
     s.scheduled = selectors.scheduled_change(sub)
     if s.scheduled is not None:
         change = s.scheduled
-        what = OPTION_TEXT[change.kind] % {"plan": plan_name(change.to_plan or sub.plan)}
+        what = option_label(change.kind, change.to_plan or sub.plan)
         s.scheduled_text = _("Scheduled for %(date)s: %(what)s.") % {
             "date": local(change.effective_at),
             "what": what,
@@ -275,10 +267,10 @@ def option_rows(sub: Subscription, *, now: datetime) -> list[OptionRow]:
     for option in selectors.change_options(sub, at=now):
         target = option.to_plan
         if target is None:
-            title = OPTION_TEXT[ChangeKind.CANCEL] % {"plan": plan_name(sub.plan)}
+            title = option_label(ChangeKind.CANCEL, sub.plan)
             detail = _("You see the refund and the date before you confirm")
         else:
-            title = OPTION_TEXT[option.kind] % {"plan": plan_name(target)}
+            title = option_label(option.kind, target)
             detail = per_period(option.price_fen or 0, target.period)
         rows.append(
             OptionRow(
@@ -292,123 +284,11 @@ def option_rows(sub: Subscription, *, now: datetime) -> list[OptionRow]:
     return rows
 
 
-def _plan_names(codes: set[str]) -> dict[str, str]:
-    return {p.code: plan_name(p) for p in Plan.objects.filter(code__in=codes)}
-
-
-def _iso(value: Any) -> str:
-    try:
-        return local(datetime.fromisoformat(value))
-    except (TypeError, ValueError):
-        return ""
-
-
-def event_text(kind: str, data: dict[str, Any], names: dict[str, str]) -> str:
-    """A PlanEvent in plain words."""
-
-    def plan(key: str) -> str:
-        code = data.get(key) or ""
-        return names.get(code, code)
-
-    def money(key: str) -> str:
-        return yuan(int(data.get(key) or 0))
-
-    if kind == "subscribed":
-        renew = (
-            pgettext("auto-renewal", "on")
-            if data.get("auto_renew")
-            else pgettext("auto-renewal", "off")
-        )
-        text = _("Subscribed to %(plan)s: %(amount)s for the first period. Auto-renewal %(renew)s.")
-        return text % {
-            "plan": plan("plan"),
-            "amount": money("fen"),
-            "renew": renew,
-        }
-    if kind == "payment_succeeded":
-        return _("Payment of %(amount)s received.") % {"amount": money("fen")}
-    if kind == "payment_failed":
-        return _("Payment of %(amount)s failed; we retry automatically.") % {"amount": money("fen")}
-    if kind == "refund_paid":
-        return _("%(amount)s refunded to your original payment method.") % {"amount": money("fen")}
-    if kind == "refund_failed":
-        return _("A refund failed at the payment provider; we retry automatically.")
-    if kind == "auto_renew_on":
-        return _("Auto-renewal turned on.")
-    if kind == "auto_renew_off":
-        return _("Auto-renewal turned off.")
-    if kind == "change_started":
-        to = plan("to_plan") if data.get("to_plan") else ""
-        kind_ = data.get("change") or ""
-        what = OPTION_TEXT.get(kind_, "%(plan)s") % {"plan": to or _("this plan")}
-        return _("Preview opened: %(what)s.") % {"what": what}
-    if kind == "offer_shown":
-        return _("A retention offer was shown with the preview.")
-    if kind == "offer_accepted":
-        return _("You accepted the retention offer; nothing else changed.")
-    if kind == "offer_declined":
-        return _("The retention offer was declined by confirming the change.")
-    if kind == "change_confirmed":
-        kind_ = data.get("change_kind") or ""
-        to = plan("to_plan") if data.get("to_plan") else _("this plan")
-        parts = [
-            _("Change confirmed: %(what)s, effective %(date)s.")
-            % {
-                "what": OPTION_TEXT.get(kind_, "%(plan)s") % {"plan": to},
-                "date": _iso(data.get("effective_at")),
-            }
-        ]
-        if data.get("charge_fen"):
-            parts.append(_("Charged %(amount)s.") % {"amount": money("charge_fen")})
-        if data.get("credit_fen"):
-            parts.append(_("Credited %(amount)s.") % {"amount": money("credit_fen")})
-        return " ".join(parts)
-    if kind == "change_undone":
-        if data.get("replaced_by_attempt"):
-            return _("The scheduled change was replaced by a newer one.")
-        return _("The scheduled change was undone.")
-    if kind == "change_applied":
-        return _("The scheduled change took effect.")
-    if kind == "renewed":
-        return _("Renewed: %(plan)s, %(amount)s for %(start)s – %(end)s.") % {
-            "plan": plan("plan"),
-            "amount": money("fen"),
-            "start": _iso(data.get("period_start")),
-            "end": _iso(data.get("period_end")),
-        }
-    if kind == "ended":
-        return _("The plan ended: %(reason)s.") % {
-            "reason": END_REASON_TEXT.get(data.get("reason", ""), data.get("reason", ""))
-        }
-    if kind == "renewal_reminder":
-        return _("Reminder sent: %(amount)s will be charged on %(date)s.") % {
-            "amount": money("fen"),
-            "date": _iso(data.get("renews_at")),
-        }
-    if kind == "price_notice":
-        text = _("Price notice: %(plan)s costs %(new)s (now %(old)s) for periods from %(date)s.")
-        return text % {
-            "plan": plan("plan"),
-            "new": money("new_fen"),
-            "old": money("old_fen"),
-            "date": _iso(data.get("effective_at")),
-        }
-    return kind
-
-
-def who_text(channel: str) -> str:
-    return {
-        Channel.PORTAL: _("you, on the portal"),
-        Channel.CONSOLE: _("an agent, for you"),
-        Channel.API: _("you, in the app"),
-        Channel.SYSTEM: _("automatically"),
-    }.get(channel, channel)
-
-
 def timeline(sub: Subscription) -> list[dict[str, Any]]:
-    events = list(sub.events.all())
+    """What happened, in the customer's words (``plans.display.event_text``)."""
+    events = list(selectors.events_of(sub))
     codes = {e.data.get(k) for e in events for k in ("plan", "to_plan") if e.data.get(k)}
-    names = _plan_names(codes)
+    names = {code: plan_name(p) for code, p in selectors.plan_names_by_code(codes).items()}
     return [
         {
             "event": e,
@@ -501,7 +381,7 @@ def plans(request: HttpRequest) -> HttpResponse:
             plan.family_id,
             {
                 "family": plan.family,
-                "name": plan.family.name if in_chinese() else plan.family.name_en,
+                "name": family_name(plan.family),
                 "plans": [],
             },
         )
@@ -772,15 +652,12 @@ def _preview_context(
             )
         quotes.append(quote_view(sub, quote, at=attempt.quoted_at))
     offer = attempt.offer if attempt.offer_response == OfferResponse.SHOWN else None
-    offer_text = ""
-    if offer is not None:
-        offer_text = offer.text if in_chinese() else offer.text_en
     target = attempt.to_plan
     return {
         "section": "plans",
         "attempt": attempt,
         "sub": sub,
-        "headline": OPTION_TEXT[attempt.kind] % {"plan": plan_name(target or attempt.from_plan)},
+        "headline": option_label(attempt.kind, target or attempt.from_plan),
         "kind_text": KIND_TEXT[attempt.kind],
         "from_name": plan_name(attempt.from_plan),
         "from_price": per_period(sub.period_price_fen, attempt.from_plan.period),
@@ -795,7 +672,7 @@ def _preview_context(
         "selected_refund_to": (form.data.get("refund_to") if form and form.is_bound else "")
         or RefundTo.ORIGINAL,
         "refund_to_choices": RefundTo,
-        "offer_text": offer_text,
+        "offer_text": offer_text(offer) if offer is not None else "",
         "form": form or ChangeConfirmForm(timings=timings),
         "error": error,
         "valid_until": attempt.quoted_at + selectors.QUOTE_VALID,
@@ -828,7 +705,7 @@ def _restart(request: HttpRequest, attempt: ChangeAttempt, timing: str) -> HttpR
 def _finished(request: HttpRequest, attempt: ChangeAttempt) -> HttpResponse:
     """An attempt that is no longer open: where its outcome is shown."""
     if attempt.outcome == AttemptOutcome.CONFIRMED:
-        change = PlanChange.objects.filter(attempt=attempt).first()
+        change = selectors.change_of(attempt)
         if change is not None:
             return HttpResponseRedirect(reverse("portal:plan_done", args=[change.pk]))
     return HttpResponseRedirect(reverse("portal:plan", args=[attempt.subscription_id]))
@@ -919,17 +796,13 @@ def done(request: HttpRequest, pk: int) -> HttpResponse:
     promised dates, and "undo" while it is scheduled."""
     change = _change_or_404(request, pk)
     sub = change.subscription
-    split = {"settled": 0, "refunded": 0, "account_credit": 0}
-    for event in sub.events.filter(kind="change_confirmed"):
-        if event.data.get("change") == change.pk:
-            split = {key: int(event.data.get(key) or 0) for key in split}
+    split = selectors.change_credit_split(change)
     undoable = change.status == ChangeStatus.SCHEDULED and change.effective_at > timezone.now()
     context = {
         "section": "plans",
         "change": change,
         "sub": sub,
-        "headline": OPTION_TEXT[change.kind]
-        % {"plan": plan_name(change.to_plan or change.from_plan)},
+        "headline": option_label(change.kind, change.to_plan or change.from_plan),
         "kind_text": KIND_TEXT[change.kind],
         "scheduled": change.status == ChangeStatus.SCHEDULED,
         "undone": change.status == ChangeStatus.UNDONE,
