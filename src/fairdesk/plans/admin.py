@@ -14,7 +14,7 @@ edited nor deleted by anyone, superusers included.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -50,6 +50,22 @@ from fairdesk.plans.models import (
 )
 from fairdesk.plans.services.catalog import plan_price_change
 
+if TYPE_CHECKING:  # the admin's and forms' bases are generic in django-stubs only, not at runtime
+    PlanFormBase = forms.ModelForm[Plan]
+    RetentionOfferFormBase = forms.ModelForm[RetentionOffer]
+    ChangePolicyFormBase = forms.ModelForm[ChangePolicy]
+    PlanInlineBase = admin.TabularInline[Plan, PlanFamily]
+    PlanFamilyAdminBase = admin.ModelAdmin[PlanFamily]
+    PlanAdminBase = admin.ModelAdmin[Plan]
+    RetentionOfferAdminBase = admin.ModelAdmin[RetentionOffer]
+    ChangePolicyAdminBase = admin.ModelAdmin[ChangePolicy]
+else:
+    PlanFormBase = RetentionOfferFormBase = ChangePolicyFormBase = forms.ModelForm
+    PlanInlineBase = admin.TabularInline
+    PlanFamilyAdminBase = PlanAdminBase = RetentionOfferAdminBase = ChangePolicyAdminBase = (
+        admin.ModelAdmin
+    )
+
 # The same ranges as the catalog file (catalog._check_policy), so that the admin cannot store a
 # policy that a catalog document could not declare.
 POLICY_RANGES = {
@@ -80,7 +96,7 @@ def price_field(value: str) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(PlanFormBase):
     """A plan: the price in yuan, set when the plan is created and read-only afterwards."""
 
     price_fen = forms.CharField(
@@ -175,7 +191,7 @@ class PlanAdminForm(PlanForm):
         return days
 
 
-class PlanInline(admin.TabularInline):
+class PlanInline(PlanInlineBase):
     model = Plan
     form = PlanForm
     extra = 0
@@ -194,7 +210,7 @@ class PlanInline(admin.TabularInline):
 
 
 @admin.register(PlanFamily)
-class PlanFamilyAdmin(admin.ModelAdmin):
+class PlanFamilyAdmin(PlanFamilyAdminBase):
     list_display = ["code", "name", "name_en", "kind", "plan_count"]
     list_filter = ["kind"]
     search_fields = ["code", "name", "name_en"]
@@ -213,8 +229,7 @@ class PlanFamilyAdmin(admin.ModelAdmin):
 
 class PriceChangeInline(ReadOnlyInline):
     model = PriceChange
-    fields = ["old_price", "new_price", "announced_at", "effective_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("old_price", "new_price", "announced_at", "effective_at")
     ordering = ["effective_at", "id"]
 
     @admin.display(description=gettext_lazy("old price"))
@@ -227,7 +242,7 @@ class PriceChangeInline(ReadOnlyInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(PlanAdminBase):
     form = PlanAdminForm
     list_display = [
         "code",
@@ -244,8 +259,9 @@ class PlanAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "name_en"]
     inlines = [PriceChangeInline]
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[Any, dict]]:
-        fieldsets: list[tuple[Any, dict]] = [(None, {"fields": PlanForm.Meta.fields})]
+    # Any: django-stubs types the fieldsets with a TypedDict of its own, private to the stubs
+    def get_fieldsets(self, request: HttpRequest, obj: Plan | None = None) -> Any:
+        fieldsets: list[tuple[Any, dict[str, Any]]] = [(None, {"fields": PlanForm.Meta.fields})]
         if obj is not None:
             fieldsets.append(
                 (
@@ -308,20 +324,20 @@ class PriceChangeAdmin(ReadOnlyAdmin):
     new_price = PriceChangeInline.new_price
 
 
-class RetentionOfferForm(forms.ModelForm):
+class RetentionOfferForm(RetentionOfferFormBase):
     class Meta:
         model = RetentionOffer
         fields = ["code", "text", "text_en", "discount_percent", "periods", "active"]
 
     def clean_periods(self) -> int:
-        periods = self.cleaned_data.get("periods")
+        periods: int | None = self.cleaned_data.get("periods")
         if periods is None or not 1 <= periods <= 12:
             raise forms.ValidationError(_("Must be a whole number from 1 to 12."))
         return periods
 
 
 @admin.register(RetentionOffer)
-class RetentionOfferAdmin(admin.ModelAdmin):
+class RetentionOfferAdmin(RetentionOfferAdminBase):
     form = RetentionOfferForm
     list_display = ["code", "text", "discount_percent", "periods", "active"]
     list_filter = ["active"]
@@ -334,7 +350,7 @@ class RetentionOfferAdmin(admin.ModelAdmin):
         return False  # offers shown are part of the attempts' record: deactivate instead
 
 
-class ChangePolicyForm(forms.ModelForm):
+class ChangePolicyForm(ChangePolicyFormBase):
     class Meta:
         model = ChangePolicy
         fields = ["timing_rule", *POLICY_RANGES]
@@ -345,7 +361,8 @@ class ChangePolicyForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for key, (low, high) in POLICY_RANGES.items():
             value = data.get(key)
             if value is not None and not low <= value <= high:
@@ -358,7 +375,7 @@ class ChangePolicyForm(forms.ModelForm):
 
 
 @admin.register(ChangePolicy)
-class ChangePolicyAdmin(admin.ModelAdmin):
+class ChangePolicyAdmin(ChangePolicyAdminBase):
     """The one change policy (a single row): the list goes straight to it."""
 
     form = ChangePolicyForm
@@ -383,15 +400,22 @@ class ChangePolicyAdmin(admin.ModelAdmin):
 
 class ConsentInline(ReadOnlyInline):
     model = AutoRenewConsent
-    fields = ["at", "given", "channel", "language", "text_shown"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "given", "channel", "language", "text_shown")
     ordering = ["at", "id"]
 
 
 class InvoiceInline(ReadOnlyInline):
     model = Invoice
-    fields = ["created_at", "kind", "plan", "amount", "settled", "paid", "status", "covers"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "kind",
+        "plan",
+        "amount",
+        "settled",
+        "paid",
+        "status",
+        "covers",
+    )
     ordering = ["created_at", "id"]
     show_change_link = True
 
@@ -420,8 +444,7 @@ def _event_details(data: dict[str, Any]) -> str:
 
 class EventInline(ReadOnlyInline):
     model = PlanEvent
-    fields = ["at", "kind", "channel", "actor", "details"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "kind", "channel", "actor", "details")
     ordering = ["at", "id"]
 
     @admin.display(description=gettext_lazy("details"))

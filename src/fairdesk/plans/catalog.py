@@ -19,7 +19,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from fairdesk.core.money import parse_yuan
-from fairdesk.plans.choices import BillingPeriod, ChangeKind, FamilyKind, TimingRule
+from fairdesk.plans.choices import PERIOD_MONTHS, BillingPeriod, ChangeKind, FamilyKind, TimingRule
 
 KINDS = [k.value for k in ChangeKind]
 REVERSE = {
@@ -84,7 +84,7 @@ class _Checker:
     def add(self, path: str, code: str, message: str) -> None:
         self.problems.append(Problem(path, code, message))
 
-    def unknown_keys(self, path: str, obj: dict, allowed: set[str]) -> None:
+    def unknown_keys(self, path: str, obj: dict[str, Any], allowed: set[str]) -> None:
         for key in sorted(set(obj) - allowed):
             self.add(
                 f"{path}.{key}" if path else key,
@@ -294,7 +294,7 @@ def _check_plan(c: _Checker, path: str, plan: Any, codes: set[str], ranks: set[i
         codes.add(code)
     c.text(f"{path}.name", plan.get("name"), max_length=100)
     c.text(f"{path}.name_en", plan.get("name_en"), max_length=100)
-    rank = plan.get("tier_rank")
+    rank: Any = plan.get("tier_rank")  # an int once positive_int says so
     if c.positive_int(f"{path}.tier_rank", rank, minimum=1, maximum=1000):
         if rank in ranks:
             c.add(
@@ -325,7 +325,7 @@ def _check_plan(c: _Checker, path: str, plan: Any, codes: set[str], ranks: set[i
             c.positive_int(f"{path}.{key}", plan[key], minimum=0, maximum=3650)
     term = plan.get("minimum_term_months")
     if term is not None and c.positive_int(f"{path}.minimum_term_months", term, maximum=60):
-        months = {"monthly": 1, "yearly": 12}.get(plan.get("period"))
+        months = PERIOD_MONTHS.get(str(plan.get("period")))
         if months is not None and term > months:
             c.add(
                 f"{path}.minimum_term_months",

@@ -17,7 +17,8 @@ class BillingPeriod(models.TextChoices):
     YEARLY = "yearly", _("Yearly")
 
 
-PERIOD_MONTHS = {BillingPeriod.MONTHLY: 1, BillingPeriod.YEARLY: 12}
+#: How many calendar months a period of each billing period lasts.
+PERIOD_MONTHS: dict[str, int] = {BillingPeriod.MONTHLY: 1, BillingPeriod.YEARLY: 12}
 
 
 class Timing(models.TextChoices):

@@ -112,12 +112,13 @@ def event_by_text(event: PlanEvent, sub: Subscription) -> str:
 
 def who_text(channel: str) -> str:
     """Who acted, for the customer: by the channel it came through."""
-    return {
+    texts: dict[str, str] = {
         Channel.PORTAL: _("you, on the portal"),
         Channel.CONSOLE: _("an agent, for you"),
         Channel.API: _("you, in the app"),
         Channel.SYSTEM: _("automatically"),
-    }.get(channel, channel)
+    }
+    return texts.get(channel, channel)
 
 
 def _iso_text(value: Any) -> str:

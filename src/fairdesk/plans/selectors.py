@@ -70,7 +70,7 @@ def is_plan_staff(user: Any) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.groups.filter(name__in=PLAN_STAFF_ROLES).exists()
+    return bool(user.groups.filter(name__in=PLAN_STAFF_ROLES).exists())
 
 
 def plans_on_sale() -> QuerySet[Plan]:
@@ -481,7 +481,7 @@ def renewal_amount(sub: Subscription) -> tuple[Plan | None, int]:
         return None, 0
     if not sub.auto_renew or sub.status not in LIVE:
         return None, 0
-    plan = change.to_plan if change else sub.plan
+    plan = change.to_plan if change is not None and change.to_plan is not None else sub.plan
     price = renewal_price(sub, plan, sub.period_end)
     return plan, max(0, price - account_credit_fen(sub))
 

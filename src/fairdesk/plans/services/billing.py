@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -92,8 +93,7 @@ def invoice_issue(
             inv.status, inv.paid_at = InvoiceStatus.PAID, at
         inv.save(update_fields=["settled_fen", "status", "paid_at"])
     if inv.status == InvoiceStatus.OPEN:
-        invoice_id = inv.pk
-        transaction.on_commit(lambda: _collect_quietly(invoice_id))
+        transaction.on_commit(partial(_collect_quietly, inv.pk))
     return inv
 
 
@@ -257,8 +257,7 @@ def credit_unused_time(
     ):
         sub.status, sub.grace_until = SubscriptionStatus.ACTIVE, None
     for refund in refunds:
-        refund_id = refund.pk
-        transaction.on_commit(lambda pk=refund_id: _refund_quietly(pk))
+        transaction.on_commit(partial(_refund_quietly, refund.pk))
     return {"settled": settled, "refunded": refunded, "account_credit": to_account}
 
 

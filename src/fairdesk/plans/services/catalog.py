@@ -91,16 +91,16 @@ def catalog_import(
                 "minimum_term_months": item.get("minimum_term_months"),
                 "active": item.get("active", True),
             }
-            plan = Plan.objects.filter(code=item["code"]).first()
-            if plan is None:
+            existing = Plan.objects.filter(code=item["code"]).first()
+            if existing is None:
                 Plan.objects.create(code=item["code"], price_fen=price, **fields)
             else:
                 for key, value in fields.items():
-                    setattr(plan, key, value)
-                plan.save()
-                if price != plan_latest_price(plan):
+                    setattr(existing, key, value)
+                existing.save()
+                if price != plan_latest_price(existing):
                     plan_price_change(
-                        plan=plan,
+                        plan=existing,
                         new_price_fen=price,
                         actor=actor,
                         notice_days=max(notice_before, policy.price_notice_days),
