@@ -227,7 +227,7 @@ def _preview_context(request: HttpRequest, attempt: ChangeAttempt, **extra: Any)
         "offer_text": offer_text(attempt.offer) if attempt.offer is not None else "",
         "timings": plan_selectors.timing_choices(policy),
         "valid_until": valid_until,
-        "expired": timezone.now() > valid_until,
+        "expired": plan_selectors.quote_expired(attempt, now=timezone.now()),
         "form": extra.pop("form", None) or PlanConfirmForm(),
         "refund_days": policy.refund_within_days,
         "section": "search",
@@ -247,10 +247,9 @@ def plan_preview(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = _attempt_or_404(request, pk)
     if attempt.outcome != AttemptOutcome.OPEN:
         return _attempt_finished(attempt)
-    sub = attempt.subscription
-    if sub.status not in plan_selectors.LIVE or sub.plan_id != attempt.from_plan_id:
+    if plan_selectors.preview_outdated(attempt):
         messages.warning(request, _("This preview is out of date: the plan changed since."))
-        return HttpResponseRedirect(reverse("console:plan", args=[sub.pk]))
+        return HttpResponseRedirect(reverse("console:plan", args=[attempt.subscription_id]))
     return render(request, "console/plan_preview.html", _preview_context(request, attempt))
 
 

@@ -452,6 +452,17 @@ def change_quote(sub: Subscription, to_plan: Plan | None, *, timing: str, at: da
     return q
 
 
+def preview_outdated(attempt: ChangeAttempt) -> bool:
+    """The subscription moved on since the preview was shown: it ended, or is on another plan."""
+    sub = attempt.subscription
+    return sub.status not in LIVE or sub.plan_id != attempt.from_plan_id
+
+
+def quote_expired(attempt: ChangeAttempt, *, now: datetime) -> bool:
+    """The preview's amounts are no longer honoured (``QUOTE_VALID`` after they were quoted)."""
+    return now - attempt.quoted_at > QUOTE_VALID
+
+
 def attempt_quote(attempt: ChangeAttempt) -> Quote:
     """The preview of an attempt, as computed when it was quoted (honoured at confirmation)."""
     return change_quote(

@@ -36,7 +36,7 @@ from fairdesk.plans.choices import (
     TimingRule,
 )
 from fairdesk.plans.display import offer_text, option_label, plan_name
-from fairdesk.plans.models import ChangeAttempt, Subscription
+from fairdesk.plans.models import ChangeAttempt
 from fairdesk.plans.services import changes
 from fairdesk.portal.forms import ChangeConfirmForm
 from fairdesk.portal.plan_display import (
@@ -54,10 +54,6 @@ from fairdesk.portal.plan_views import (
     plan_error,
     subscription_or_404,
 )
-
-
-def _stale(attempt: ChangeAttempt, sub: Subscription) -> bool:
-    return sub.status not in selectors.LIVE or sub.plan_id != attempt.from_plan_id
 
 
 def _preview_context(
@@ -150,7 +146,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = attempt_or_404(request, pk)
     if attempt.outcome != AttemptOutcome.OPEN:
         return _finished(request, attempt)
-    if _stale(attempt, attempt.subscription):
+    if selectors.preview_outdated(attempt):
         messages.warning(request, _("This preview is out of date: your plan changed since."))
         return HttpResponseRedirect(reverse("portal:plan", args=[attempt.subscription_id]))
     return render(request, "portal/plan_preview.html", _preview_context(request, attempt))
@@ -170,10 +166,9 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "portal/plan_preview.html", context, status=422)
     data = form.cleaned_data
     timing = data["timing"] or attempt.timing
-    now = timezone.now()
-    expired = now - attempt.quoted_at > selectors.QUOTE_VALID
+    expired = selectors.quote_expired(attempt, now=timezone.now())
     try:
-        if _stale(attempt, attempt.subscription) or expired:
+        if selectors.preview_outdated(attempt) or expired:
             raise DomainError("", code="quote_expired", status=409)
         if timing != attempt.timing:
             # the other timing shown on the preview (only when the catalog lets the customer

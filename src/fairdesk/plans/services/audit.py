@@ -22,7 +22,17 @@ def event_record(
 ) -> PlanEvent:
     """Append ``kind`` to the trail of ``sub``, with its details (``data``, plain JSON). The
     actor is kept when a signed-in user acted (None: the customer's own channel or the system)."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
     return PlanEvent.objects.create(
-        subscription=sub, attempt=attempt, at=at, kind=kind, channel=channel, actor=user, data=data
+        subscription=sub,
+        attempt=attempt,
+        at=at,
+        kind=kind,
+        channel=channel,
+        actor=recorded_actor(actor),
+        data=data,
     )
+
+
+def recorded_actor(actor: Any) -> Any:
+    """The user kept as having acted: a signed-in user; None for fairdesk itself."""
+    return actor if getattr(actor, "is_authenticated", False) else None

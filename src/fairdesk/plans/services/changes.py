@@ -35,8 +35,6 @@ from fairdesk.plans.choices import (
 )
 from fairdesk.plans.models import ChangeAttempt, Plan, PlanChange, Subscription
 from fairdesk.plans.selectors import (
-    LIVE,
-    QUOTE_VALID,
     CreditSplit,
     Quote,
     access_attempt,
@@ -47,27 +45,20 @@ from fairdesk.plans.selectors import (
     no_split,
     offer_for,
     policy_get,
+    quote_expired,
     scheduled_change,
     timing_choices,
 )
-from fairdesk.plans.services.audit import event_record
+from fairdesk.plans.services.audit import event_record, recorded_actor
 from fairdesk.plans.services.billing import credit_unused_time, invoice_issue
 from fairdesk.plans.services.messages import (
     tell_change_confirmed,
     tell_change_undone,
     tell_offer_accepted,
 )
-from fairdesk.plans.services.subscriptions import subscription_end
+from fairdesk.plans.services.subscriptions import check_live, subscription_end
 
 MAX_REASON = 300
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _ended() -> DomainError:
-    return DomainError(_("This plan has ended."), code="subscription_ended", status=409)
 
 
 def _finished() -> DomainError:
@@ -98,8 +89,7 @@ def check_timing(timing: str | None) -> str:
 
 def check_change_start(sub: Subscription, to_plan: Plan | None) -> None:
     """A live plan, changed to another plan on sale (or cancelled)."""
-    if sub.status not in LIVE:
-        raise _ended()
+    check_live(sub)
     if to_plan is not None:
         if to_plan.pk == sub.plan_id:
             raise DomainError(_("This is already your plan."), code="same_plan", status=422)
@@ -128,7 +118,7 @@ def change_start(
         attempt = ChangeAttempt.objects.create(
             subscription=sub,
             channel=channel,
-            actor=_user(actor),
+            actor=recorded_actor(actor),
             kind=quote.kind,
             from_plan=sub.plan,
             to_plan=to_plan,
@@ -181,7 +171,7 @@ def change_retime(
         raise _finished()
     # the amounts of both timings are shown side by side, computed at the same instant: keep it
     # while the preview is valid
-    at = attempt.quoted_at if now - attempt.quoted_at <= QUOTE_VALID else now
+    at = now if quote_expired(attempt, now=now) else attempt.quoted_at
     quote = change_quote(attempt.subscription, attempt.to_plan, timing=timing, at=at)
     attempt.timing = timing
     attempt.quoted_at = at
@@ -203,10 +193,9 @@ def _lock_open_attempt(actor: Any, attempt_id: int, now: datetime) -> ChangeAtte
     sub = attempt.subscription
     if attempt.outcome != AttemptOutcome.OPEN:
         raise _finished()
-    if sub.status not in LIVE:
-        raise _ended()
+    check_live(sub)
     stale = sub.plan_id != attempt.from_plan_id or not (sub.period_start <= attempt.quoted_at)
-    if stale or now - attempt.quoted_at > QUOTE_VALID:
+    if stale or quote_expired(attempt, now=now):
         raise DomainError(
             _("The preview is out of date; please review the new amounts and confirm again."),
             code="quote_expired",

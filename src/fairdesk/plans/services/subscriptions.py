@@ -45,16 +45,11 @@ from fairdesk.plans.selectors import (
     plan_price_at,
     policy_get,
 )
-from fairdesk.plans.services.audit import event_record
+from fairdesk.plans.services.audit import event_record, recorded_actor
 from fairdesk.plans.services.billing import invoice_issue, write_off_open_invoices
 from fairdesk.plans.services.messages import tell_auto_renew, tell_ended, tell_subscribed
 
 MAX_PAYMENT_METHOD = 64
-
-
-def _user(actor: Any) -> Any:
-    """The signed-in user who acted, as recorded (None: the customer's channel or the system)."""
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,6 +103,13 @@ def check_auto_renew_consent(plan: Plan, text: str, *, language: str, at: dateti
 # --------------------------------------------------------------------------------------------
 # Subscribing
 # --------------------------------------------------------------------------------------------
+
+
+def check_live(sub: Subscription) -> None:
+    """Only a live plan (active or in its grace period) can be changed (409
+    ``subscription_ended``)."""
+    if sub.status not in LIVE:
+        raise DomainError(_("This plan has ended."), code="subscription_ended", status=409)
 
 
 def check_payment_method(method: str) -> str:
@@ -200,7 +202,7 @@ def do_subscription_start(new: NewSubscription, *, now: datetime) -> Subscriptio
                 given=True,
                 at=now,
                 channel=new.channel,
-                actor=_user(new.actor),
+                actor=recorded_actor(new.actor),
                 language=new.language,
                 text_shown=new.consent_text_shown,
             )
@@ -264,8 +266,7 @@ def subscription_start(
 def check_auto_renew(sub: Subscription, *, on: bool, consent_text_shown: str, at: datetime) -> str:
     """Turning auto-renewal ``on`` needs the consent text; off needs nothing. The plan must not
     have ended (409 ``subscription_ended``). Returns the language of the record."""
-    if sub.status not in LIVE:
-        raise DomainError(_("This plan has ended."), code="subscription_ended", status=409)
+    check_live(sub)
     language = customer_language(sub.customer)
     if on:
         language = check_auto_renew_consent(sub.plan, consent_text_shown, language=language, at=at)
@@ -294,7 +295,7 @@ def auto_renew_set(
             given=on,
             at=now,
             channel=channel,
-            actor=_user(actor),
+            actor=recorded_actor(actor),
             language=language,
             text_shown=text,
         )
