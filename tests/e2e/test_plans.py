@@ -29,12 +29,9 @@ from django.utils import timezone
 from fairdesk.customers.models import Customer
 from fairdesk.plans.choices import ChangeStatus, InvoiceKind, SubscriptionStatus, TimingRule
 from fairdesk.plans.models import ChangePolicy, Invoice, Plan, PlanChange, Subscription
-from fairdesk.plans.services import (
-    catalog_import,
-    consent_text,
-    plans_process_due,
-    subscription_start,
-)
+from fairdesk.plans.services.catalog import catalog_import
+from fairdesk.plans.services.renewals import plans_process_due
+from fairdesk.plans.services.subscriptions import consent_text, subscription_start
 from fairdesk.portal.tests.fixtures import PHONE, code_from_outbox
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

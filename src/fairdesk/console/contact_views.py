@@ -55,7 +55,7 @@ from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone
 from fairdesk.customers.models import Customer
 from fairdesk.plans import selectors as plan_selectors
-from fairdesk.plans.services import plan_name
+from fairdesk.plans.display import plan_name
 from fairdesk.service_requests import selectors as sr
 
 #: htmx stops polling when a fragment answers with this status.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fairdesk.console import contact_views, views
+from fairdesk.console import contact_views, plan_views, views
 
 app_name = "console"
 
@@ -15,19 +15,19 @@ urlpatterns = [
     path("requests/<str:number>/", views.request_detail, name="request"),
     path("requests/<str:number>/transition/", views.transition, name="transition"),
     path("requests/<str:number>/assign/", views.assign_outlet, name="assign"),
-    path("plans/<int:pk>/", views.plan_detail, name="plan"),
-    path("plans/<int:pk>/change/", views.plan_change_start, name="plan_change_start"),
-    path("plans/<int:pk>/auto-renew/", views.plan_auto_renew, name="plan_auto_renew"),
-    path("plans/attempts/<int:pk>/", views.plan_preview, name="plan_preview"),
-    path("plans/attempts/<int:pk>/timing/", views.plan_retime, name="plan_retime"),
-    path("plans/attempts/<int:pk>/confirm/", views.plan_confirm, name="plan_confirm"),
+    path("plans/<int:pk>/", plan_views.plan_detail, name="plan"),
+    path("plans/<int:pk>/change/", plan_views.plan_change_start, name="plan_change_start"),
+    path("plans/<int:pk>/auto-renew/", plan_views.plan_auto_renew, name="plan_auto_renew"),
+    path("plans/attempts/<int:pk>/", plan_views.plan_preview, name="plan_preview"),
+    path("plans/attempts/<int:pk>/timing/", plan_views.plan_retime, name="plan_retime"),
+    path("plans/attempts/<int:pk>/confirm/", plan_views.plan_confirm, name="plan_confirm"),
     path(
         "plans/attempts/<int:pk>/accept-offer/",
-        views.plan_accept_offer,
+        plan_views.plan_accept_offer,
         name="plan_accept_offer",
     ),
-    path("plans/changes/<int:pk>/", views.plan_change_detail, name="plan_change"),
-    path("plans/changes/<int:pk>/undo/", views.plan_undo, name="plan_undo"),
+    path("plans/changes/<int:pk>/", plan_views.plan_change_detail, name="plan_change"),
+    path("plans/changes/<int:pk>/undo/", plan_views.plan_undo, name="plan_undo"),
     # the contact centre: live queue, conversations, callbacks, complaints, staffing
     path("queue/", contact_views.queue, name="contact_queue"),
     path("queue/live/", contact_views.queue_live, name="contact_queue_live"),

@@ -2,8 +2,8 @@
 policy), and read-only views of subscriptions and their money.
 
 The catalog is kept here by brand administrators. A plan's price is set once, when the plan is
-created; every later price is a ``PriceChange`` made by ``services.plan_price_change`` with the
-notice period (the "Announce a new price" fields of a plan), never an edit of the price.
+created; every later price is a ``PriceChange`` made by ``services.catalog.plan_price_change``
+with the notice period (the "Announce a new price" fields of a plan), never an edit of the price.
 
 Subscriptions, changes, invoices, payments, refunds, the ledger and the audit trail change only
 through the services (portal, console, API, worker), so they are read-only here; the append-only
@@ -14,7 +14,7 @@ edited nor deleted by anyone, superusers included.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -27,8 +27,9 @@ from django.utils.translation import gettext_lazy
 
 from fairdesk.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from fairdesk.core.errors import DomainError
+from fairdesk.core.money import parse_yuan, yuan, yuan_amount
 from fairdesk.core.phones import mask_phone
-from fairdesk.plans import catalog, selectors, services
+from fairdesk.plans import catalog, selectors
 from fairdesk.plans.gateway import LocalGateway
 from fairdesk.plans.models import (
     AutoRenewConsent,
@@ -47,7 +48,23 @@ from fairdesk.plans.models import (
     RetentionOffer,
     Subscription,
 )
-from fairdesk.plans.proration import fen_text
+from fairdesk.plans.services.catalog import plan_price_change
+
+if TYPE_CHECKING:  # the admin's and forms' bases are generic in django-stubs only, not at runtime
+    PlanFormBase = forms.ModelForm[Plan]
+    RetentionOfferFormBase = forms.ModelForm[RetentionOffer]
+    ChangePolicyFormBase = forms.ModelForm[ChangePolicy]
+    PlanInlineBase = admin.TabularInline[Plan, PlanFamily]
+    PlanFamilyAdminBase = admin.ModelAdmin[PlanFamily]
+    PlanAdminBase = admin.ModelAdmin[Plan]
+    RetentionOfferAdminBase = admin.ModelAdmin[RetentionOffer]
+    ChangePolicyAdminBase = admin.ModelAdmin[ChangePolicy]
+else:
+    PlanFormBase = RetentionOfferFormBase = ChangePolicyFormBase = forms.ModelForm
+    PlanInlineBase = admin.TabularInline
+    PlanFamilyAdminBase = PlanAdminBase = RetentionOfferAdminBase = ChangePolicyAdminBase = (
+        admin.ModelAdmin
+    )
 
 # The same ranges as the catalog file (catalog._check_policy), so that the admin cannot store a
 # policy that a catalog document could not declare.
@@ -59,23 +76,14 @@ POLICY_RANGES = {
 }
 
 
-def yuan(fen: int | None) -> str:
-    return "—" if fen is None else f"¥{fen_text(fen)}"
-
-
 def customer_label(customer: Any) -> str:
     # numbers are masked here for everyone, as in the service requests' admin
     return f"{customer.name or '—'} ({mask_phone(customer.phone)})"
 
 
-def latest_price(plan: Plan) -> int:
-    """The price in force or announced last (as ``catalog_import`` compares it)."""
-    change = PriceChange.objects.filter(plan=plan).order_by("-effective_at", "-id").first()
-    return change.new_price_fen if change else plan.price_fen
-
-
-def _parse_yuan(value: str) -> int:
-    fen = catalog.parse_price(value)
+def price_field(value: str) -> int:
+    """A price typed in yuan (``core.money.parse_yuan``), in fen; a form error otherwise."""
+    fen = parse_yuan(value)
     if fen is None or fen <= 0:
         raise forms.ValidationError(
             _("A price is a positive amount in yuan, at most two decimals (“199.00”).")
@@ -88,7 +96,7 @@ def _parse_yuan(value: str) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(PlanFormBase):
     """A plan: the price in yuan, set when the plan is created and read-only afterwards."""
 
     price_fen = forms.CharField(
@@ -122,7 +130,7 @@ class PlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             # an existing plan: its price and code are fixed (subscribers were told them)
-            self.initial["price_fen"] = fen_text(self.instance.price_fen)
+            self.initial["price_fen"] = yuan_amount(self.instance.price_fen)
             for name in ("price_fen", "code"):
                 if name in self.fields:
                     self.fields[name].disabled = True
@@ -130,7 +138,7 @@ class PlanForm(forms.ModelForm):
     def clean_price_fen(self) -> int:
         if self.instance.pk:
             return self.instance.price_fen
-        return _parse_yuan(self.cleaned_data.get("price_fen") or "")
+        return price_field(self.cleaned_data.get("price_fen") or "")
 
     def clean_code(self) -> str:
         code = self.cleaned_data.get("code") or ""
@@ -168,8 +176,8 @@ class PlanAdminForm(PlanForm):
             raise forms.ValidationError(
                 _("A new plan's price is its price; announce changes once it exists.")
             )
-        fen = _parse_yuan(value)
-        if fen == latest_price(self.instance):
+        fen = price_field(value)
+        if fen == selectors.plan_latest_price(self.instance):
             raise forms.ValidationError(_("This is already the plan's price."))
         return fen
 
@@ -183,7 +191,7 @@ class PlanAdminForm(PlanForm):
         return days
 
 
-class PlanInline(admin.TabularInline):
+class PlanInline(PlanInlineBase):
     model = Plan
     form = PlanForm
     extra = 0
@@ -202,7 +210,7 @@ class PlanInline(admin.TabularInline):
 
 
 @admin.register(PlanFamily)
-class PlanFamilyAdmin(admin.ModelAdmin):
+class PlanFamilyAdmin(PlanFamilyAdminBase):
     list_display = ["code", "name", "name_en", "kind", "plan_count"]
     list_filter = ["kind"]
     search_fields = ["code", "name", "name_en"]
@@ -221,8 +229,7 @@ class PlanFamilyAdmin(admin.ModelAdmin):
 
 class PriceChangeInline(ReadOnlyInline):
     model = PriceChange
-    fields = ["old_price", "new_price", "announced_at", "effective_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("old_price", "new_price", "announced_at", "effective_at")
     ordering = ["effective_at", "id"]
 
     @admin.display(description=gettext_lazy("old price"))
@@ -235,7 +242,7 @@ class PriceChangeInline(ReadOnlyInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(PlanAdminBase):
     form = PlanAdminForm
     list_display = [
         "code",
@@ -252,8 +259,9 @@ class PlanAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "name_en"]
     inlines = [PriceChangeInline]
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[Any, dict]]:
-        fieldsets: list[tuple[Any, dict]] = [(None, {"fields": PlanForm.Meta.fields})]
+    # Any: django-stubs types the fieldsets with a TypedDict of its own, private to the stubs
+    def get_fieldsets(self, request: HttpRequest, obj: Plan | None = None) -> Any:
+        fieldsets: list[tuple[Any, dict[str, Any]]] = [(None, {"fields": PlanForm.Meta.fields})]
         if obj is not None:
             fieldsets.append(
                 (
@@ -278,7 +286,7 @@ class PlanAdmin(admin.ModelAdmin):
         if not change or new_price is None:
             return
         try:
-            price_change = services.plan_price_change(
+            price_change = plan_price_change(
                 plan=obj,
                 new_price_fen=new_price,
                 notice_days=form.cleaned_data.get("notice_days"),
@@ -316,20 +324,20 @@ class PriceChangeAdmin(ReadOnlyAdmin):
     new_price = PriceChangeInline.new_price
 
 
-class RetentionOfferForm(forms.ModelForm):
+class RetentionOfferForm(RetentionOfferFormBase):
     class Meta:
         model = RetentionOffer
         fields = ["code", "text", "text_en", "discount_percent", "periods", "active"]
 
     def clean_periods(self) -> int:
-        periods = self.cleaned_data.get("periods")
+        periods: int | None = self.cleaned_data.get("periods")
         if periods is None or not 1 <= periods <= 12:
             raise forms.ValidationError(_("Must be a whole number from 1 to 12."))
         return periods
 
 
 @admin.register(RetentionOffer)
-class RetentionOfferAdmin(admin.ModelAdmin):
+class RetentionOfferAdmin(RetentionOfferAdminBase):
     form = RetentionOfferForm
     list_display = ["code", "text", "discount_percent", "periods", "active"]
     list_filter = ["active"]
@@ -342,7 +350,7 @@ class RetentionOfferAdmin(admin.ModelAdmin):
         return False  # offers shown are part of the attempts' record: deactivate instead
 
 
-class ChangePolicyForm(forms.ModelForm):
+class ChangePolicyForm(ChangePolicyFormBase):
     class Meta:
         model = ChangePolicy
         fields = ["timing_rule", *POLICY_RANGES]
@@ -353,7 +361,8 @@ class ChangePolicyForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for key, (low, high) in POLICY_RANGES.items():
             value = data.get(key)
             if value is not None and not low <= value <= high:
@@ -366,7 +375,7 @@ class ChangePolicyForm(forms.ModelForm):
 
 
 @admin.register(ChangePolicy)
-class ChangePolicyAdmin(admin.ModelAdmin):
+class ChangePolicyAdmin(ChangePolicyAdminBase):
     """The one change policy (a single row): the list goes straight to it."""
 
     form = ChangePolicyForm
@@ -391,15 +400,22 @@ class ChangePolicyAdmin(admin.ModelAdmin):
 
 class ConsentInline(ReadOnlyInline):
     model = AutoRenewConsent
-    fields = ["at", "given", "channel", "language", "text_shown"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "given", "channel", "language", "text_shown")
     ordering = ["at", "id"]
 
 
 class InvoiceInline(ReadOnlyInline):
     model = Invoice
-    fields = ["created_at", "kind", "plan", "amount", "settled", "paid", "status", "covers"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "kind",
+        "plan",
+        "amount",
+        "settled",
+        "paid",
+        "status",
+        "covers",
+    )
     ordering = ["created_at", "id"]
     show_change_link = True
 
@@ -428,8 +444,7 @@ def _event_details(data: dict[str, Any]) -> str:
 
 class EventInline(ReadOnlyInline):
     model = PlanEvent
-    fields = ["at", "kind", "channel", "actor", "details"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "kind", "channel", "actor", "details")
     ordering = ["at", "id"]
 
     @admin.display(description=gettext_lazy("details"))
@@ -486,7 +501,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     def ledger_balances(self, obj: Subscription) -> str:
         balances = selectors.ledger_balances(obj)
         return format_html_join(
-            ", ", "{}: {}", ((account, fen_text(fen)) for account, fen in balances.items())
+            ", ", "{}: {}", ((account, yuan_amount(fen)) for account, fen in balances.items())
         )
 
     @admin.display(description=gettext_lazy("ledger check"))
@@ -701,7 +716,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("amount (debit +)"), ordering="amount_fen")
     def amount(self, obj: LedgerEntry) -> str:
-        return f"{'+' if obj.amount_fen > 0 else ''}{fen_text(obj.amount_fen)}"
+        return f"{'+' if obj.amount_fen > 0 else ''}{yuan_amount(obj.amount_fen)}"
 
 
 @admin.register(PlanEvent)

@@ -1,9 +1,9 @@
 """The catalog file: what a brand declares, checked before anything is stored.
 
 A brand describes its plans and its change policy in one JSON document (see
-``data/demo_catalog.json`` and docs/plans.md). ``validate`` lists every problem; ``load`` (in
-``services.catalog_import``) refuses a document with any. The checks are where guarantees F2–F5
-are enforced for configuration: the stored model has no field per direction at all, and a
+``data/demo_catalog.json`` and docs/plans.md). ``validate`` lists every problem;
+``services.catalog.catalog_import`` refuses a document with any. The checks are where guarantees
+F2–F5 are enforced for configuration: the stored model has no field per direction at all, and a
 document that tries to express a rule per direction — a different timing, a forbidden change whose
 reverse is allowed, a waiting window, an agent or a call or an open balance required, fewer
 steps for one direction, asymmetric proration, a default refund to account credit, more than one
@@ -18,7 +18,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fairdesk.plans.choices import BillingPeriod, ChangeKind, FamilyKind, TimingRule
+from fairdesk.core.money import parse_yuan
+from fairdesk.plans.choices import PERIOD_MONTHS, BillingPeriod, ChangeKind, FamilyKind, TimingRule
 
 KINDS = [k.value for k in ChangeKind]
 REVERSE = {
@@ -64,7 +65,6 @@ PLAN_KEYS = {
 }
 OFFER_KEYS = {"code", "text", "text_en", "discount_percent", "periods", "active"}
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-PRICE_RE = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
 
 
 @dataclass(frozen=True)
@@ -77,14 +77,6 @@ class Problem:
         return {"path": self.path, "code": self.code, "message": self.message}
 
 
-def parse_price(value: Any) -> int | None:
-    """``"199"`` / ``"199.5"`` / ``"199.50"`` (yuan, as text) → fen; None if not exact."""
-    if not isinstance(value, str) or not PRICE_RE.match(value.strip()):
-        return None
-    yuan, _sep, fen = value.strip().partition(".")
-    return int(yuan) * 100 + int((fen + "00")[:2])
-
-
 class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -92,7 +84,7 @@ class _Checker:
     def add(self, path: str, code: str, message: str) -> None:
         self.problems.append(Problem(path, code, message))
 
-    def unknown_keys(self, path: str, obj: dict, allowed: set[str]) -> None:
+    def unknown_keys(self, path: str, obj: dict[str, Any], allowed: set[str]) -> None:
         for key in sorted(set(obj) - allowed):
             self.add(
                 f"{path}.{key}" if path else key,
@@ -302,7 +294,7 @@ def _check_plan(c: _Checker, path: str, plan: Any, codes: set[str], ranks: set[i
         codes.add(code)
     c.text(f"{path}.name", plan.get("name"), max_length=100)
     c.text(f"{path}.name_en", plan.get("name_en"), max_length=100)
-    rank = plan.get("tier_rank")
+    rank: Any = plan.get("tier_rank")  # an int once positive_int says so
     if c.positive_int(f"{path}.tier_rank", rank, minimum=1, maximum=1000):
         if rank in ranks:
             c.add(
@@ -321,7 +313,7 @@ def _check_plan(c: _Checker, path: str, plan: Any, codes: set[str], ranks: set[i
             "invalid_choice",
             _("Period must be one of: %(choices)s.") % {"choices": ", ".join(BillingPeriod.values)},
         )
-    price = parse_price(plan.get("price"))
+    price = parse_yuan(plan.get("price"))
     if price is None or price <= 0:
         c.add(
             f"{path}.price",
@@ -333,7 +325,7 @@ def _check_plan(c: _Checker, path: str, plan: Any, codes: set[str], ranks: set[i
             c.positive_int(f"{path}.{key}", plan[key], minimum=0, maximum=3650)
     term = plan.get("minimum_term_months")
     if term is not None and c.positive_int(f"{path}.minimum_term_months", term, maximum=60):
-        months = {"monthly": 1, "yearly": 12}.get(plan.get("period"))
+        months = PERIOD_MONTHS.get(str(plan.get("period")))
         if months is not None and term > months:
             c.add(
                 f"{path}.minimum_term_months",

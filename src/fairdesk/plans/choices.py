@@ -17,7 +17,8 @@ class BillingPeriod(models.TextChoices):
     YEARLY = "yearly", _("Yearly")
 
 
-PERIOD_MONTHS = {BillingPeriod.MONTHLY: 1, BillingPeriod.YEARLY: 12}
+#: How many calendar months a period of each billing period lasts.
+PERIOD_MONTHS: dict[str, int] = {BillingPeriod.MONTHLY: 1, BillingPeriod.YEARLY: 12}
 
 
 class Timing(models.TextChoices):
@@ -84,6 +85,30 @@ class Channel(models.TextChoices):
     CONSOLE = "console", _("Agent console")
     API = "api", _("REST API")
     SYSTEM = "system", _("System")
+
+
+class PlanEventKind(models.TextChoices):
+    """What happened to a subscription (``PlanEvent``, its audit trail). The labels are the short
+    ones staff read; ``display.event_text`` tells customers the same in a sentence."""
+
+    SUBSCRIBED = "subscribed", _("Subscribed")
+    CHANGE_STARTED = "change_started", _("Change chosen (preview shown)")
+    OFFER_SHOWN = "offer_shown", _("Retention offer shown")
+    OFFER_ACCEPTED = "offer_accepted", _("Retention offer accepted")
+    OFFER_DECLINED = "offer_declined", _("Retention offer declined")
+    CHANGE_CONFIRMED = "change_confirmed", _("Change confirmed")
+    CHANGE_UNDONE = "change_undone", _("Scheduled change undone")
+    CHANGE_APPLIED = "change_applied", _("Scheduled change applied")
+    RENEWED = "renewed", _("Renewed")
+    RENEWAL_REMINDER = "renewal_reminder", _("Renewal reminder sent")
+    PRICE_NOTICE = "price_notice", _("Price change announced")
+    PAYMENT_SUCCEEDED = "payment_succeeded", _("Payment received")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    REFUND_PAID = "refund_paid", _("Refund paid")
+    REFUND_FAILED = "refund_failed", _("Refund failed (retried)")
+    AUTO_RENEW_ON = "auto_renew_on", _("Auto-renewal turned on")
+    AUTO_RENEW_OFF = "auto_renew_off", _("Auto-renewal turned off")
+    ENDED = "ended", _("Ended")
 
 
 class InvoiceKind(models.TextChoices):

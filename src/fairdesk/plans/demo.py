@@ -26,7 +26,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from fairdesk.customers.demo import DEMO_CUSTOMER_PHONE, DEMO_DEVICE_SERIAL
@@ -35,15 +34,11 @@ from fairdesk.customers.services import customer_get_or_create, device_register
 from fairdesk.plans.choices import Channel, InvoiceStatus
 from fairdesk.plans.models import Invoice, Plan, Subscription
 from fairdesk.plans.proration import add_months
-from fairdesk.plans.services import (
-    auto_renew_set,
-    catalog_import,
-    change_accept_offer,
-    change_start,
-    consent_text,
-    invoice_collect,
-    subscription_start,
-)
+from fairdesk.plans.selectors import customer_language
+from fairdesk.plans.services.billing import invoice_collect
+from fairdesk.plans.services.catalog import catalog_import
+from fairdesk.plans.services.changes import change_accept_offer, change_start
+from fairdesk.plans.services.subscriptions import auto_renew_set, consent_text, subscription_start
 
 DEMO_CATALOG = Path(__file__).resolve().parent / "data" / "demo_catalog.json"
 DEMO_CARD = "demo-card-6222"  # the local gateway accepts it
@@ -56,11 +51,8 @@ CAMERA_PURCHASED = date(2025, 3, 8)
 
 
 def demo_catalog() -> dict[str, Any]:
-    return json.loads(DEMO_CATALOG.read_text(encoding="utf-8"))
-
-
-def _language(customer: Customer) -> str:
-    return customer.language or settings.LANGUAGE_CODE
+    document: dict[str, Any] = json.loads(DEMO_CATALOG.read_text(encoding="utf-8"))
+    return document
 
 
 def _start(
@@ -72,7 +64,7 @@ def _start(
     auto_renew: bool = True,
     device: Device | None = None,
 ) -> Subscription:
-    text = consent_text(plan, language=_language(customer), at=at) if auto_renew else ""
+    text = consent_text(plan, language=customer_language(customer), at=at) if auto_renew else ""
     return subscription_start(
         customer=customer,
         plan=plan,

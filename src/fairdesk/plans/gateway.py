@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -50,7 +50,7 @@ class LocalGateway:
     name = "local"
     label = "演示支付网关（不产生真实扣款） / Demo payment gateway (no real money)"
 
-    def _record(self, **fields) -> GatewayResult:
+    def _record(self, **fields: Any) -> GatewayResult:
         from fairdesk.plans.models import LocalGatewayRecord
 
         key = fields["idempotency_key"]
@@ -109,7 +109,8 @@ class LocalGateway:
 
 @cache
 def _gateway_for(path: str) -> PaymentGateway:
-    return import_string(path)()
+    gateway: PaymentGateway = import_string(path)()
+    return gateway
 
 
 def get_gateway() -> PaymentGateway:

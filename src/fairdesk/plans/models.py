@@ -2,7 +2,7 @@
 
 Subscriptions and everything recorded about them are never deleted (every link is PROTECT).
 
-No logic here: every write goes through ``services.py`` (and money arithmetic through
+No logic here: every write goes through ``services/`` (and money arithmetic through
 ``proration.py``). Amounts are integers in fen; instants are stored in UTC.
 
 Append-only tables (never updated after insert): ``LedgerEntry``, ``PlanEvent``,
@@ -29,6 +29,7 @@ from fairdesk.plans.choices import (
     InvoiceKind,
     InvoiceStatus,
     OfferResponse,
+    PlanEventKind,
     RefundStatus,
     RefundTo,
     SubscriptionStatus,
@@ -502,7 +503,7 @@ class PlanEvent(AppendOnly):
         ChangeAttempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
     at = models.DateTimeField(_("at"), db_index=True)
-    kind = models.CharField(_("event"), max_length=32)
+    kind = models.CharField(_("event"), max_length=32, choices=PlanEventKind.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     actor = models.ForeignKey(
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -70,10 +70,3 @@ def exact_difference(
 ) -> Fraction:
     """The same, unrounded (for tests and the preview's explanation)."""
     return (new_price_fen - old_price_fen) * unused_share(start, end, at)
-
-
-def fen_text(fen: int) -> str:
-    """``12345`` → ``"123.45"`` (CNY shown to the fen)."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"

@@ -1,9 +1,9 @@
-"""Reads of service plans: who sees which subscription, the options and the quote of a change,
-prices in force, ledger balances and the ledger's invariants.
+"""Reads of service plans: who may act on which subscription (the ``access_*`` functions), the
+options and the quote of a change, prices in force, ledger balances and the ledger's invariants.
 
 Access: a customer sees only their own subscriptions (another's answers "not found", the same as
 one that does not exist); agents and brand administrators see all (and act for customers in the
-console); other staff see none.
+console and the API); other staff see none.
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypedDict
 
+from django.conf import settings
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from fairdesk.core import roles
-from fairdesk.core.errors import NotFound
+from fairdesk.core.errors import DomainError, NotFound
+from fairdesk.customers.models import Customer, Device
 from fairdesk.customers.selectors import customer_for_user
 from fairdesk.plans import proration
 from fairdesk.plans.choices import (
@@ -27,6 +29,7 @@ from fairdesk.plans.choices import (
     ChangeStatus,
     InvoiceStatus,
     OfferResponse,
+    PlanEventKind,
     RefundStatus,
     SubscriptionStatus,
     Timing,
@@ -37,8 +40,10 @@ from fairdesk.plans.models import (
     ChangePolicy,
     Invoice,
     LedgerEntry,
+    Payment,
     Plan,
     PlanChange,
+    PlanEvent,
     PriceChange,
     Refund,
     RetentionOffer,
@@ -65,7 +70,7 @@ def is_plan_staff(user: Any) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.groups.filter(name__in=PLAN_STAFF_ROLES).exists()
+    return bool(user.groups.filter(name__in=PLAN_STAFF_ROLES).exists())
 
 
 def plans_on_sale() -> QuerySet[Plan]:
@@ -77,10 +82,32 @@ def plans_on_sale() -> QuerySet[Plan]:
 
 
 def plan_get(code: str) -> Plan:
+    """The plan with this code (404 ``plan_not_found``)."""
     plan = Plan.objects.select_related("family").filter(code=code).first()
     if plan is None:
         raise NotFound(_("There is no plan %(code)s.") % {"code": code}, code="plan_not_found")
     return plan
+
+
+def plan_named(code: str) -> Plan:
+    """A plan named in a request body or a form: an unknown one is the caller's mistake (422
+    ``plan_not_found``), not a missing page."""
+    try:
+        return plan_get(code)
+    except NotFound as exc:
+        raise DomainError(exc.message, code="plan_not_found", status=422) from exc
+
+
+def check_on_sale(plan: Plan) -> None:
+    """Only a plan on sale can be subscribed to or changed to (422 ``plan_not_on_sale``)."""
+    if not plan.active:
+        raise DomainError(_("This plan is not on sale."), code="plan_not_on_sale", status=422)
+
+
+def plan_latest_price(plan: Plan) -> int:
+    """The price in force or announced last (a pending change counts: no duplicate notices)."""
+    change = PriceChange.objects.filter(plan=plan).order_by("-effective_at", "-id").first()
+    return change.new_price_fen if change else plan.price_fen
 
 
 def plan_price_at(plan: Plan, at: datetime) -> int:
@@ -94,6 +121,7 @@ def plan_price_at(plan: Plan, at: datetime) -> int:
 
 
 def subscriptions_for(*, user: Any) -> QuerySet[Subscription]:
+    """The subscriptions ``user`` may see: a customer's own; all for plan staff; else none."""
     qs = Subscription.objects.select_related("plan", "plan__family", "customer", "device")
     customer = customer_for_user(user)
     if customer is not None:
@@ -103,36 +131,178 @@ def subscriptions_for(*, user: Any) -> QuerySet[Subscription]:
     return qs.none()
 
 
-def subscription_get(*, user: Any, pk: int) -> Subscription:
-    sub = subscriptions_for(user=user).filter(pk=pk).first()
-    if sub is None:
-        raise NotFound(
-            _("There is no subscription %(id)s.") % {"id": pk}, code="subscription_not_found"
+# --------------------------------------------------------------------------------------------
+# Access: what a caller may act on, fetched, or the one error that says it is not there
+#
+# Handlers (API, portal, console) and services call these; neither has a rule of its own. A
+# subscription, attempt or change the caller may not see answers "not found", exactly as one
+# that does not exist. ``user`` None is fairdesk itself (the worker, the demo, a management
+# command): it reaches every row. ``lock=True`` (inside a transaction) locks in the lock order
+# of ``services``: the subscription row first, then the attempt or change.
+# --------------------------------------------------------------------------------------------
+
+
+def sees_staff_names(user: Any) -> bool:
+    """Who of the staff acted is shown to staff, never to customers."""
+    return customer_for_user(user) is None
+
+
+def check_manages_plans(user: Any) -> None:
+    """Staff who may act for customers (console, API); 403 ``forbidden`` for anyone else."""
+    if not is_plan_staff(user):
+        raise DomainError(
+            _("Your role does not manage service plans."), code="forbidden", status=403
         )
-    return sub
 
 
-def attempt_get(*, user: Any, pk: int) -> ChangeAttempt:
+def _visible(user: Any) -> QuerySet[Subscription]:
+    if user is None:
+        return Subscription.objects.select_related("plan", "plan__family", "customer", "device")
+    return subscriptions_for(user=user)
+
+
+def lock_subscription(subscription_id: int) -> Subscription:
+    """The subscription row, locked until the end of the transaction (the first lock taken)."""
+    return (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("plan", "plan__family", "customer")
+        .get(pk=subscription_id)
+    )
+
+
+def access_subscription(user: Any, subscription_id: int, *, lock: bool = False) -> Subscription:
+    """The subscription ``user`` may act on (404 ``subscription_not_found``)."""
+    sub = _visible(user).filter(pk=subscription_id).first()
+    if sub is None:
+        raise _subscription_not_found(subscription_id)
+    return lock_subscription(subscription_id) if lock else sub
+
+
+def _subscription_not_found(subscription_id: int) -> NotFound:
+    return NotFound(
+        _("There is no subscription %(id)s.") % {"id": subscription_id},
+        code="subscription_not_found",
+    )
+
+
+#: What rendering an attempt reads: its subscription, plans (with their families) and offer.
+ATTEMPT_RELATED = (
+    "subscription",
+    "subscription__plan",
+    "subscription__plan__family",
+    "subscription__customer",
+    "from_plan__family",
+    "to_plan__family",
+    "offer",
+)
+
+
+def access_attempt(user: Any, attempt_id: int, *, lock: bool = False) -> ChangeAttempt:
+    """A change attempt on a subscription ``user`` may act on (404 ``attempt_not_found``)."""
     attempt = (
-        ChangeAttempt.objects.select_related("subscription", "from_plan", "to_plan", "offer")
-        .filter(subscription__in=subscriptions_for(user=user), pk=pk)
+        ChangeAttempt.objects.select_related(*ATTEMPT_RELATED)
+        .filter(subscription__in=_visible(user), pk=attempt_id)
         .first()
     )
     if attempt is None:
         raise NotFound(_("There is no such change."), code="attempt_not_found")
+    if lock:
+        sub = lock_subscription(attempt.subscription_id)
+        attempt = (
+            ChangeAttempt.objects.select_for_update(of=("self",))
+            .select_related("from_plan__family", "to_plan__family", "offer")
+            .get(pk=attempt_id)
+        )
+        attempt.subscription = sub
     return attempt
 
 
-def change_get(*, user: Any, pk: int) -> PlanChange:
-    """A confirmed change of a subscription the user may see ("not found" otherwise)."""
+def access_change(user: Any, change_id: int, *, lock: bool = False) -> PlanChange:
+    """A confirmed change of a subscription ``user`` may act on (404 ``change_not_found``)."""
     change = (
-        PlanChange.objects.select_related("subscription", "from_plan", "to_plan", "attempt")
-        .filter(subscription__in=subscriptions_for(user=user), pk=pk)
+        PlanChange.objects.select_related(
+            "subscription",
+            "subscription__customer",
+            "subscription__plan",
+            "from_plan__family",
+            "to_plan__family",
+            "attempt",
+        )
+        .filter(subscription__in=_visible(user), pk=change_id)
         .first()
     )
     if change is None:
         raise NotFound(_("There is no such change."), code="change_not_found")
+    if lock:
+        sub = lock_subscription(change.subscription_id)
+        change = (
+            PlanChange.objects.select_for_update(of=("self",))
+            .select_related("from_plan__family", "to_plan__family", "attempt")
+            .get(pk=change_id)
+        )
+        change.subscription = sub
     return change
+
+
+def access_plan_customer(user: Any, customer_id: int | None) -> Customer:
+    """Whose plan ``user`` starts: a customer's own (403 ``forbidden`` for another's); plan
+    staff name the customer (422 ``customer_required``, 404 ``customer_not_found``); anyone
+    else 403 ``forbidden``."""
+    own = customer_for_user(user)
+    if own is not None:
+        if customer_id not in (None, own.pk):
+            raise DomainError(
+                _("You can start plans for yourself only."), code="forbidden", status=403
+            )
+        return own
+    check_manages_plans(user)
+    if customer_id is None:
+        raise DomainError(
+            _("Say whose plan this is: customer_id."), code="customer_required", status=422
+        )
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(_("There is no such customer."), code="customer_not_found")
+    return customer
+
+
+def _device_not_owned() -> DomainError:
+    return DomainError(
+        _("This device is not registered to this customer."),
+        code="device_not_owned",
+        status=422,
+    )
+
+
+def access_device(customer: Customer, device_id: int | None) -> Device | None:
+    """The customer's device a plan is for (None: no particular device; 422
+    ``device_not_owned`` for a device that is not theirs or does not exist)."""
+    if device_id is None:
+        return None
+    device = Device.objects.filter(pk=device_id, customer=customer).first()
+    if device is None:
+        raise _device_not_owned()
+    return device
+
+
+def check_device_owned(customer: Customer, device: Device | None) -> None:
+    """A device given with a plan is the customer's (422 ``device_not_owned``)."""
+    if device is not None and device.customer_id != customer.pk:
+        raise _device_not_owned()
+
+
+def customer_language(customer: Customer) -> str:
+    """The language a customer is written to in (their own, else the site's)."""
+    return customer.language or settings.LANGUAGE_CODE
+
+
+def consent_language(user: Any, customer_id: int | None) -> str | None:
+    """The language a consent text is shown in by default: the customer's (a customer's own,
+    or, for plan staff, ``customer_id``'s), None when there is no such customer."""
+    customer = customer_for_user(user)
+    if customer is None and customer_id is not None and is_plan_staff(user):
+        customer = Customer.objects.filter(pk=customer_id).first()
+    return customer_language(customer) if customer is not None else None
 
 
 def scheduled_change(sub: Subscription) -> PlanChange | None:
@@ -194,9 +364,9 @@ def open_due_fen(sub: Subscription) -> int:
     return sum(inv.due_fen for inv in sub.invoices.filter(status=InvoiceStatus.OPEN))
 
 
-def refundable_payments(sub: Subscription) -> list[tuple[Any, int]]:
+def refundable_payments(sub: Subscription) -> list[tuple[Payment, int]]:
     """Payments of this subscription with money not yet refunded or promised back, newest first."""
-    out = []
+    out: list[tuple[Payment, int]] = []
     for payment in sub.payments.order_by("-at", "-id"):
         promised = (
             payment.refunds.aggregate(s=Sum("amount_fen"))["s"] or 0
@@ -282,6 +452,24 @@ def change_quote(sub: Subscription, to_plan: Plan | None, *, timing: str, at: da
     return q
 
 
+def preview_outdated(attempt: ChangeAttempt) -> bool:
+    """The subscription moved on since the preview was shown: it ended, or is on another plan."""
+    sub = attempt.subscription
+    return sub.status not in LIVE or sub.plan_id != attempt.from_plan_id
+
+
+def quote_expired(attempt: ChangeAttempt, *, now: datetime) -> bool:
+    """The preview's amounts are no longer honoured (``QUOTE_VALID`` after they were quoted)."""
+    return now - attempt.quoted_at > QUOTE_VALID
+
+
+def attempt_quote(attempt: ChangeAttempt) -> Quote:
+    """The preview of an attempt, as computed when it was quoted (honoured at confirmation)."""
+    return change_quote(
+        attempt.subscription, attempt.to_plan, timing=attempt.timing, at=attempt.quoted_at
+    )
+
+
 def offer_for(sub: Subscription, kind: str, *, at: datetime) -> RetentionOffer | None:
     """The one retention offer this attempt may show: only when leaving a plan (downgrade,
     switch, cancel), and not if one was declined on this subscription in the last 30 days."""
@@ -304,7 +492,7 @@ def renewal_amount(sub: Subscription) -> tuple[Plan | None, int]:
         return None, 0
     if not sub.auto_renew or sub.status not in LIVE:
         return None, 0
-    plan = change.to_plan if change else sub.plan
+    plan = change.to_plan if change is not None and change.to_plan is not None else sub.plan
     price = renewal_price(sub, plan, sub.period_end)
     return plan, max(0, price - account_credit_fen(sub))
 
@@ -381,3 +569,74 @@ def ledger_problems(sub: Subscription) -> list[str]:
         if inv.due_fen < 0 or (inv.status != InvoiceStatus.OPEN and inv.due_fen != 0):
             problems.append(f"invoice {inv.pk} {inv.status} has {inv.due_fen} due")
     return problems
+
+
+# --------------------------------------------------------------------------------------------
+# A subscription's records: its ledger, invoices, refunds and audit trail
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LedgerView:
+    """The ledger of a subscription with its self-check, invoices and refunds (API, console)."""
+
+    balances: dict[str, int]
+    problems: list[str]
+    entries: list[LedgerEntry]
+    invoices: list[Invoice]
+    refunds: list[Refund]
+
+
+def ledger_view(sub: Subscription) -> LedgerView:
+    return LedgerView(
+        balances=ledger_balances(sub),
+        problems=ledger_problems(sub),
+        entries=list(LedgerEntry.objects.filter(subscription=sub).order_by("at", "id")),
+        invoices=list(
+            Invoice.objects.filter(subscription=sub)
+            .select_related("plan")
+            .order_by("created_at", "id")
+        ),
+        refunds=list(Refund.objects.filter(subscription=sub).order_by("created_at", "id")),
+    )
+
+
+def events_of(sub: Subscription) -> QuerySet[PlanEvent]:
+    """The audit trail of a subscription, oldest first, with who acted."""
+    return PlanEvent.objects.filter(subscription=sub).select_related("actor").order_by("at", "id")
+
+
+def plan_names_by_code(codes: set[str]) -> dict[str, Plan]:
+    """The plans named in events (their codes), by code."""
+    return {plan.code: plan for plan in Plan.objects.filter(code__in=codes)}
+
+
+class CreditSplit(TypedDict):
+    """Where a credit for unused time went: set against what was unpaid, back to the payment
+    method, kept as account credit (fen)."""
+
+    settled: int
+    refunded: int
+    account_credit: int
+
+
+def no_split() -> CreditSplit:
+    return {"settled": 0, "refunded": 0, "account_credit": 0}
+
+
+def change_credit_split(change: PlanChange) -> CreditSplit:
+    """Where the credit of a confirmed change went, as recorded when it was confirmed."""
+    split = no_split()
+    for event in change.subscription.events.filter(kind=PlanEventKind.CHANGE_CONFIRMED):
+        if event.data.get("change") == change.pk:
+            split = {
+                "settled": int(event.data.get("settled") or 0),
+                "refunded": int(event.data.get("refunded") or 0),
+                "account_credit": int(event.data.get("account_credit") or 0),
+            }
+    return split
+
+
+def change_of(attempt: ChangeAttempt) -> PlanChange | None:
+    """The change a confirmed attempt made (None for an attempt that made none)."""
+    return PlanChange.objects.filter(attempt=attempt).first()

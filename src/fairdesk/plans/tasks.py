@@ -13,12 +13,13 @@ The consumer (``fairdesk worker``, djhuey's ``run_huey``) finds this module by a
 
 from __future__ import annotations
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+# huey ships no type information (no stubs, no py.typed): its decorator is untyped
+from huey import crontab  # type: ignore[import-untyped]
+from huey.contrib.djhuey import db_periodic_task  # type: ignore[import-untyped]
 
-from fairdesk.plans.services import plans_process_due
+from fairdesk.plans.services.renewals import plans_process_due
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
 def process_due_plans() -> dict[str, int]:
     return plans_process_due()

@@ -46,7 +46,7 @@ from fairdesk.contact.models import Callback, Complaint, Contact
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.customers.http import customer_required
 from fairdesk.plans import selectors as plan_selectors
-from fairdesk.plans.services import plan_name
+from fairdesk.plans.display import plan_name
 from fairdesk.portal.forms import (
     CONTACT_TYPE_CHOICES,
     NOT_LINKED,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fairdesk.portal import contact_views, plan_views, views
+from fairdesk.portal import contact_views, plan_change_views, plan_views, views
 
 app_name = "portal"
 
@@ -13,11 +13,11 @@ urlpatterns = [
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan"),
     path("plans/<int:pk>/change/", plan_views.change_start, name="plan_change"),
     path("plans/<int:pk>/auto-renew/", plan_views.auto_renew, name="plan_auto_renew"),
-    path("plans/previews/<int:pk>/", plan_views.preview, name="plan_preview"),
-    path("plans/previews/<int:pk>/confirm/", plan_views.confirm, name="plan_confirm"),
-    path("plans/previews/<int:pk>/offer/", plan_views.accept_offer, name="plan_offer"),
-    path("plans/changes/<int:pk>/", plan_views.done, name="plan_done"),
-    path("plans/changes/<int:pk>/undo/", plan_views.undo, name="plan_undo"),
+    path("plans/previews/<int:pk>/", plan_change_views.preview, name="plan_preview"),
+    path("plans/previews/<int:pk>/confirm/", plan_change_views.confirm, name="plan_confirm"),
+    path("plans/previews/<int:pk>/offer/", plan_change_views.accept_offer, name="plan_offer"),
+    path("plans/changes/<int:pk>/", plan_change_views.done, name="plan_done"),
+    path("plans/changes/<int:pk>/undo/", plan_change_views.undo, name="plan_undo"),
     path("requests/<str:number>/", views.detail, name="request"),
     path("requests/<str:number>/booked/", views.confirmation, name="confirmation"),
     path(

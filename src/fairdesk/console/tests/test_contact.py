@@ -206,7 +206,8 @@ def test_available_agent_gets_the_conversation_on_the_queue_page(world: World) -
 
 def _subscribe(world: World) -> Any:
     from fairdesk.plans.models import Plan
-    from fairdesk.plans.services import catalog_import, subscription_start
+    from fairdesk.plans.services.catalog import catalog_import
+    from fairdesk.plans.services.subscriptions import subscription_start
 
     catalog_import(document=json.loads(CATALOG.read_text(encoding="utf-8")))
     plan = Plan.objects.order_by("id").first()

@@ -17,7 +17,8 @@ from django.urls import reverse
 from fairdesk.plans import selectors
 from fairdesk.plans.choices import ChangeStatus, SubscriptionStatus, TimingRule
 from fairdesk.plans.models import ChangeAttempt, ChangePolicy, PlanChange, PlanEvent, Refund
-from fairdesk.plans.services import catalog_import, consent_text, subscription_start
+from fairdesk.plans.services.catalog import catalog_import
+from fairdesk.plans.services.subscriptions import consent_text, subscription_start
 from fairdesk.plans.tests.conftest import T0, demo_catalog
 from fairdesk.portal.tests.fixtures import World
 

@@ -1,9 +1,11 @@
 """Give the role groups their permissions on service plans (core.roles)."""
 
+from typing import Any
+
 from django.db import migrations
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: Any, schema_editor: Any) -> None:
     from fairdesk.core.roles import sync_roles
 
     sync_roles(apps, using=schema_editor.connection.alias, strict=False)

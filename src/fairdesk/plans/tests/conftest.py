@@ -17,8 +17,10 @@ from django.contrib.auth.models import Group
 from fairdesk.core import roles
 from fairdesk.core.testing import _default_language, _plain_static_storage  # noqa: F401  (autouse)
 from fairdesk.customers.models import Customer
+from fairdesk.plans import selectors
 from fairdesk.plans.models import Plan, Subscription
-from fairdesk.plans.services import catalog_import, consent_text, subscription_start
+from fairdesk.plans.services.catalog import catalog_import
+from fairdesk.plans.services.subscriptions import consent_text, subscription_start
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
@@ -26,7 +28,13 @@ CATALOG = Path(__file__).resolve().parents[1] / "data" / "demo_catalog.json"
 
 
 def demo_catalog() -> dict[str, Any]:
-    return json.loads(CATALOG.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(CATALOG.read_text(encoding="utf-8"))
+    return document
+
+
+def assert_balanced(sub: Subscription) -> None:
+    """The ledger of ``sub`` agrees with itself and the records (``selectors.ledger_problems``)."""
+    assert selectors.ledger_problems(sub) == []
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +43,7 @@ def _fast_password_hasher(settings: Any) -> None:
 
 
 @pytest.fixture
-def clock() -> Iterator[Any]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
@@ -55,7 +63,9 @@ def customer(db: None, django_user_model: Any) -> Customer:
 
 @pytest.fixture
 def subscribe(customer: Customer) -> Callable[..., Subscription]:
-    def make(plan: Plan, *, method: str = "demo-card-1234", auto_renew: bool = True, **kw: Any):
+    def make(
+        plan: Plan, *, method: str = "demo-card-1234", auto_renew: bool = True, **kw: Any
+    ) -> Subscription:
         text = consent_text(plan, language=customer.language) if auto_renew else ""
         return subscription_start(
             customer=kw.pop("who", customer),

@@ -6,17 +6,30 @@ notice instead of applied."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from time_machine import Traveller
 
 from fairdesk.core.errors import DomainError
+from fairdesk.core.money import parse_yuan
+from fairdesk.notifications.models import Message
 from fairdesk.plans import catalog
 from fairdesk.plans.choices import TimingRule
-from fairdesk.plans.models import ChangePolicy, Plan, PlanFamily, PriceChange, RetentionOffer
-from fairdesk.plans.services import catalog_import
-from fairdesk.plans.tests.conftest import T0, demo_catalog
+from fairdesk.plans.models import (
+    ChangePolicy,
+    Invoice,
+    Plan,
+    PlanFamily,
+    PriceChange,
+    RetentionOffer,
+    Subscription,
+)
+from fairdesk.plans.services.catalog import catalog_import, plan_price_change
+from fairdesk.plans.services.renewals import plans_process_due
+from fairdesk.plans.tests.conftest import T0, assert_balanced, demo_catalog
 
 KINDS = ["upgrade", "downgrade", "switch", "cancel"]
 
@@ -37,7 +50,8 @@ def codes(document: Any) -> list[tuple[str, str]]:
 
 
 def first_plan(document: dict[str, Any]) -> dict[str, Any]:
-    return document["families"][0]["plans"][0]
+    plan: dict[str, Any] = document["families"][0]["plans"][0]
+    return plan
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,7 +100,7 @@ def test_prices_in_yuan_as_text(price: str, fen: int) -> None:
     document = demo_catalog()
     first_plan(document)["price"] = price
     assert codes(document) == []
-    assert catalog.parse_price(price) == fen
+    assert parse_yuan(price) == fen
 
 
 # --------------------------------------------------------------------------------------------
@@ -474,9 +488,8 @@ def test_family_and_offer_fields() -> None:
 
 
 def _snapshot() -> tuple[Any, ...]:
-    policy = ChangePolicy.objects.filter(pk=1).values().first()
-    if policy:
-        policy.pop("updated_at")
+    row = ChangePolicy.objects.filter(pk=1).values().first()
+    policy = {key: value for key, value in row.items() if key != "updated_at"} if row else None
     return (
         policy,
         sorted(PlanFamily.objects.values_list("code", "name")),
@@ -595,3 +608,26 @@ def test_a_minimum_term_beyond_the_prepaid_period_is_rejected() -> None:
     )
     cloud["plans"][0]["minimum_term_months"] = 1
     assert codes(document) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_price_change_waits_for_the_notice_period(
+    catalog: dict[str, Plan], subscribe: Callable[..., Subscription], clock: Traveller
+) -> None:
+    sub = subscribe(catalog["cloud-30"])
+    with pytest.raises(DomainError):
+        plan_price_change(plan=catalog["cloud-30"], new_price_fen=3500, notice_days=10)
+    clock.move_to(T0 + timedelta(days=1))
+    plan_price_change(plan=catalog["cloud-30"], new_price_fen=3500)  # effective in 30 days
+    assert Message.objects.filter(customer=sub.customer, kind="plans.price_notice").count() == 2
+    clock.move_to(
+        sub.period_end + timedelta(seconds=1)
+    )  # renewal after 29 days of notice: old price
+    plans_process_due()
+    assert Invoice.objects.get(subscription=sub, kind="renewal").amount_fen == 3000
+    sub.refresh_from_db()
+    clock.move_to(sub.period_end + timedelta(seconds=1))  # two months on: past the 30 days
+    plans_process_due()
+    latest = Invoice.objects.filter(subscription=sub, kind="renewal").order_by("-id").first()
+    assert latest is not None and latest.amount_fen == 3500
+    assert_balanced(sub)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import itertools
 import os
-from contextlib import contextmanager
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import Any
 
 import pytest
 import time_machine
@@ -19,22 +21,21 @@ from django.db.models import Sum
 from django.test import TestCase
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from time_machine import Traveller
 
 from fairdesk.core.errors import DomainError
 from fairdesk.customers.models import Customer
 from fairdesk.plans import proration, selectors
 from fairdesk.plans.choices import Channel, RefundTo, TimingRule
 from fairdesk.plans.models import ChangePolicy, LedgerEntry, Plan, Subscription
-from fairdesk.plans.services import (
-    auto_renew_set,
+from fairdesk.plans.services.changes import (
     change_accept_offer,
     change_confirm,
     change_start,
     change_undo,
-    consent_text,
-    plans_process_due,
-    subscription_start,
 )
+from fairdesk.plans.services.renewals import plans_process_due
+from fairdesk.plans.services.subscriptions import auto_renew_set, consent_text, subscription_start
 from fairdesk.plans.tests.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -49,14 +50,14 @@ _phones = itertools.count(13900000000)
 
 
 @contextmanager
-def rolled_back():
+def rolled_back() -> Iterator[None]:
     """Run an example in a savepoint that is always rolled back."""
     with transaction.atomic():
         yield
         transaction.set_rollback(True)
 
 
-def committed():
+def committed() -> AbstractContextManager[list[Callable[[], Any]]]:
     """What runs after a commit (gateway calls, message delivery) runs at the end of the block."""
     return TestCase.captureOnCommitCallbacks(execute=True)
 
@@ -88,7 +89,9 @@ def _pairs() -> list[tuple[str, str]]:
 
 @DB_SETTINGS
 @given(data=st.data(), seconds=st.integers(min_value=0, max_value=365 * 86400 - 1))
-def test_charge_up_equals_credit_down_through_the_services(catalog, data, seconds):
+def test_charge_up_equals_credit_down_through_the_services(
+    catalog: dict[str, Plan], data: st.DataObject, seconds: int
+) -> None:
     p_code, q_code = data.draw(st.sampled_from(_pairs()))
     p, q = Plan.objects.get(code=p_code), Plan.objects.get(code=q_code)
     with rolled_back(), time_machine.travel(T0, tick=False) as clock:
@@ -137,7 +140,9 @@ operations = st.lists(
     ops=operations,
     method=st.sampled_from(["demo-card", "demo-declined-card"]),
 )
-def test_ledger_balances_after_any_sequence(catalog, data, ops, method):
+def test_ledger_balances_after_any_sequence(
+    catalog: dict[str, Plan], data: st.DataObject, ops: list[tuple[Any, ...]], method: str
+) -> None:
     plans = list(Plan.objects.order_by("code"))
     first = data.draw(st.sampled_from(plans))
     with rolled_back(), time_machine.travel(T0, tick=False) as clock:
@@ -162,7 +167,9 @@ def test_ledger_balances_after_any_sequence(catalog, data, ops, method):
         event(f"refunds {sub.refunds.count() > 0}, open invoices {selectors.open_due_fen(sub) > 0}")
 
 
-def _apply(op, sub, plans, clock, now) -> None:
+def _apply(
+    op: tuple[Any, ...], sub: Subscription, plans: list[Plan], clock: Traveller, now: datetime
+) -> None:
     """Carry out one operation of a random sequence."""
     if op[0] == "advance":
         clock.move_to(now + timedelta(hours=op[1]))

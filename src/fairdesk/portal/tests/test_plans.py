@@ -26,13 +26,9 @@ from fairdesk.plans.choices import (
     TimingRule,
 )
 from fairdesk.plans.models import ChangeAttempt, ChangePolicy, Plan, PlanChange, Subscription
-from fairdesk.plans.services import (
-    catalog_import,
-    change_confirm,
-    change_start,
-    consent_text,
-    subscription_start,
-)
+from fairdesk.plans.services.catalog import catalog_import
+from fairdesk.plans.services.changes import change_confirm, change_start
+from fairdesk.plans.services.subscriptions import consent_text, subscription_start
 from fairdesk.portal.tests.fixtures import World
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

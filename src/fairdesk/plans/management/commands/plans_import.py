@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from fairdesk.core.errors import DomainError
 from fairdesk.plans.management.commands._catalog_file import problem_line, read_document
-from fairdesk.plans.services import catalog_import
+from fairdesk.plans.services.catalog import catalog_import
 
 
 class Command(BaseCommand):

@@ -1,20 +1,19 @@
-"""The plans admin (catalog kept there, everything else read-only, prices changed only with
-notice), the worker's periodic task, the demo seed and the catalog commands."""
+"""The plans admin: the catalog kept there (prices changed only with notice), everything
+else read-only, the append-only tables untouchable even for a superuser."""
 
 from __future__ import annotations
 
-import io
-import json
-from datetime import datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from time_machine import Traveller
 
 from fairdesk.core import roles
 from fairdesk.plans.choices import InvoiceStatus, SubscriptionStatus
@@ -32,12 +31,12 @@ from fairdesk.plans.models import (
     RetentionOffer,
     Subscription,
 )
-from fairdesk.plans.tests.conftest import CATALOG, T0, demo_catalog
+from fairdesk.plans.tests.conftest import T0
 
 pytestmark = pytest.mark.django_db
 
 APPEND_ONLY = [LedgerEntry, PlanEvent, AutoRenewConsent, PriceChange]
-PLANS_MODELS = [model for model in admin.site._registry if model._meta.app_label == "plans"]
+PLANS_MODELS: list[Any] = [m for m in admin.site._registry if m._meta.app_label == "plans"]
 
 
 def staff(django_user_model: Any, role: str) -> Any:
@@ -53,16 +52,15 @@ def client_for(user: Any) -> Client:
 
 
 @pytest.fixture
-def world(catalog: dict[str, Plan], subscribe: Any, clock: Any) -> Subscription:
+def world(
+    catalog: dict[str, Plan], subscribe: Callable[..., Subscription], clock: Traveller
+) -> Subscription:
     """A subscription with an invoice, a payment, ledger entries, events, a consent, a change
     attempt and a price change: a row in every table the admin shows."""
     from fairdesk.plans.choices import Channel
-    from fairdesk.plans.services import (
-        change_confirm,
-        change_start,
-        invoice_collect,
-        plan_price_change,
-    )
+    from fairdesk.plans.services.billing import invoice_collect
+    from fairdesk.plans.services.catalog import plan_price_change
+    from fairdesk.plans.services.changes import change_confirm, change_start
 
     def collect() -> None:
         for inv in Invoice.objects.filter(status=InvoiceStatus.OPEN):
@@ -82,22 +80,8 @@ def world(catalog: dict[str, Plan], subscribe: Any, clock: Any) -> Subscription:
     return sub
 
 
-# --------------------------------------------------------------------------------------------
-# Admin
-# --------------------------------------------------------------------------------------------
-
-
 def test_every_plans_model_is_in_the_admin() -> None:
-    from fairdesk.plans import models
-
-    concrete = {
-        m
-        for m in vars(models).values()
-        if isinstance(m, type)
-        and issubclass(m, models.models.Model)
-        and not m._meta.abstract
-        and m._meta.app_label == "plans"
-    }
+    concrete = set(apps.get_app_config("plans").get_models())
     assert concrete == set(PLANS_MODELS)
 
 
@@ -307,161 +291,6 @@ def test_catalog_rows_are_not_deleted_in_the_admin(
         url = reverse(f"admin:plans_{model._meta.model_name}_delete", args=[obj.pk])
         assert client.post(url, {"post": "yes"}).status_code == 403
         assert model.objects.filter(pk=obj.pk).exists()
-
-
-# --------------------------------------------------------------------------------------------
-# The worker
-# --------------------------------------------------------------------------------------------
-
-
-def test_the_worker_finds_the_periodic_task() -> None:
-    from django.utils.module_loading import autodiscover_modules
-    from huey.contrib.djhuey import HUEY
-
-    autodiscover_modules("tasks")  # what run_huey does at start
-    from fairdesk.plans.tasks import process_due_plans
-
-    for minute in range(0, 60, 7):  # due every minute (Huey's clock: naive UTC)
-        due = HUEY.read_periodic(datetime(2026, 11, 23, 2, minute))
-        assert process_due_plans.task_class().name in {task.name for task in due}, minute
-
-
-def test_the_periodic_task_runs_plans_process_due(
-    catalog: dict[str, Plan], subscribe: Any, clock: Any
-) -> None:
-    from fairdesk.plans.tasks import process_due_plans
-
-    sub = subscribe(catalog["cloud-7"])
-    clock.move_to(sub.period_end - timedelta(days=2))
-    counts = process_due_plans.call_local()
-    assert counts["reminders"] == 1
-    clock.move_to(sub.period_end + timedelta(minutes=1))
-    counts = process_due_plans.call_local()
-    assert counts["rolled"] == 1
-    sub.refresh_from_db()
-    assert sub.period_start > T0 and Invoice.objects.filter(subscription=sub).count() == 2
-
-
-# --------------------------------------------------------------------------------------------
-# The demo
-# --------------------------------------------------------------------------------------------
-
-
-def _demo_state() -> tuple[Any, ...]:
-    from fairdesk.customers.models import Customer, Device
-    from fairdesk.notifications.models import Message
-
-    return (
-        sorted(
-            Subscription.objects.values_list(
-                "customer__phone",
-                "plan__code",
-                "status",
-                "auto_renew",
-                "discount_percent",
-                "period_end",
-            )
-        ),
-        Customer.objects.count(),
-        Device.objects.count(),
-        Invoice.objects.count(),
-        LedgerEntry.objects.count(),
-        PlanEvent.objects.count(),
-        ChangeAttempt.objects.count(),
-        PriceChange.objects.count(),
-        Plan.objects.count(),
-        Message.objects.count(),
-    )
-
-
-def test_the_demo_seeds_varied_states_twice_the_same(db: None) -> None:
-    from fairdesk.customers.demo import seed_customers_demo
-    from fairdesk.plans import selectors
-    from fairdesk.plans.demo import seed_plans_demo
-    from fairdesk.plans.services import renewal_reminders_send
-
-    seed_customers_demo()
-    first = seed_plans_demo()
-    assert "4 new" in first
-    state = _demo_state()
-    subs = {s.plan.code: s for s in Subscription.objects.select_related("plan", "customer")}
-    assert set(subs) == {"cloud-30", "ac-care-standard", "warranty-plus", "cloud-90"}
-    assert subs["cloud-30"].auto_renew and subs["cloud-30"].status == SubscriptionStatus.ACTIVE
-    assert subs["ac-care-standard"].discount_percent == 20  # the retention offer, accepted
-    assert not subs["warranty-plus"].auto_renew  # turned off: ends at the period end
-    assert subs["cloud-90"].status == SubscriptionStatus.PAST_DUE
-    assert subs["cloud-90"].customer.phone == "13800000002"
-    for sub in subs.values():
-        assert selectors.ledger_problems(sub) == [], sub.plan.code
-    # the reminder is due: the worker's next minute sends it, once
-    assert renewal_reminders_send() == 1
-
-    state = _demo_state()
-    second = seed_plans_demo()
-    assert "0 new" in second
-    assert _demo_state() == state
-
-
-# --------------------------------------------------------------------------------------------
-# The commands
-# --------------------------------------------------------------------------------------------
-
-
-def _write(tmp_path: Path, document: Any) -> str:
-    path = tmp_path / "catalog.json"
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    return str(path)
-
-
-def test_plans_validate_exit_codes(tmp_path: Path) -> None:
-    out = io.StringIO()
-    call_command("plans_validate", str(CATALOG), stdout=out)
-    assert "OK" in out.getvalue()
-
-    document = demo_catalog()
-    document["policy"]["timing"] = {"upgrade": "immediate", "downgrade": "period_end"}
-    document["policy"]["requires_call"] = True
-    document["families"][0]["plans"][1]["price"] = "19.999"
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.raises(SystemExit) as exit_:
-        call_command("plans_validate", _write(tmp_path, document), stdout=out, stderr=err)
-    assert exit_.value.code == 1
-    lines = out.getvalue().splitlines()
-    assert len(lines) == 3
-    assert lines[0].startswith("policy.timing: ") and "[timing_differs_by_direction]" in lines[0]
-    assert lines[1].startswith("policy.requires_call: ")
-    assert lines[2].startswith("families[0].plans[1].price: ")
-    assert "3 problem(s)" in err.getvalue()
-
-    bad_json = tmp_path / "bad.json"
-    bad_json.write_text("{", encoding="utf-8")
-    for path in (str(bad_json), str(tmp_path / "missing.json")):
-        with pytest.raises(CommandError) as error:
-            call_command("plans_validate", path, stdout=io.StringIO())
-        assert error.value.returncode == 2
-
-
-def test_plans_import_all_or_nothing(tmp_path: Path, clock: Any) -> None:
-    out = io.StringIO()
-    call_command("plans_import", str(CATALOG), stdout=out)
-    assert "3 families, 8 plans, 1 retention offers loaded; 0 price changes" in out.getvalue()
-
-    document = demo_catalog()
-    document["families"][0]["plans"][0]["price"] = "209.00"
-    document["policy"]["refund_default"] = "account_credit"
-    out = io.StringIO()
-    with pytest.raises(SystemExit) as exit_:
-        call_command("plans_import", _write(tmp_path, document), stdout=out, stderr=io.StringIO())
-    assert exit_.value.code == 1
-    assert "policy.refund_default: " in out.getvalue()
-    assert not PriceChange.objects.exists()
-
-    del document["policy"]["refund_default"]
-    out = io.StringIO()
-    call_command("plans_import", _write(tmp_path, document), stdout=out)
-    assert "1 price changes announced" in out.getvalue()
-    assert Plan.objects.get(code="ac-care-basic").price_fen == 19900
-    assert PriceChange.objects.get().effective_at == T0 + timedelta(days=30)
 
 
 def test_a_family_page_adds_a_plan_and_keeps_existing_prices(

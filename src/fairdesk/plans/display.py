@@ -1,0 +1,244 @@
+"""Service plans in words: the one place where the names, labels and sentences that more than
+one interface shows (the portal, the console, the API, the messages) are written.
+
+* names in the reader's language: ``plan_name``, ``family_name``, ``offer_text``;
+* a change as a button or a headline: ``option_label`` ("Downgrade to 云存储·7天循环");
+* the audit trail: ``PlanEventKind``'s labels (``choices``) for staff, ``event_text`` (a
+  sentence for the customer), ``event_by`` (customer, staff or system) and ``event_details``
+  (the recorded details, readable);
+* why a plan ended, in the customer's words (``END_REASON_TEXT``).
+
+Amounts are written by ``fairdesk.core.money``; instants by ``fairdesk.core.localtime``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy, pgettext
+from django.utils.translation import gettext as _
+
+from fairdesk.core.localtime import local_text
+from fairdesk.core.money import yuan
+from fairdesk.plans.choices import ChangeKind, Channel, EndReason, PlanEventKind
+from fairdesk.plans.models import Plan, PlanEvent, PlanFamily, RetentionOffer, Subscription
+
+# --------------------------------------------------------------------------------------------
+# Names in the reader's language
+# --------------------------------------------------------------------------------------------
+
+
+def in_chinese() -> bool:
+    return get_language() == "zh-hans"
+
+
+def plan_name(plan: Plan | None) -> str:
+    """The plan's name in the active language ("" for no plan)."""
+    if plan is None:
+        return ""
+    return plan.name if in_chinese() else plan.name_en
+
+
+def family_name(family: PlanFamily) -> str:
+    return family.name if in_chinese() else family.name_en
+
+
+def offer_text(offer: RetentionOffer) -> str:
+    """A retention offer's text in the active language."""
+    return offer.text if in_chinese() else offer.text_en
+
+
+# --------------------------------------------------------------------------------------------
+# Changes
+# --------------------------------------------------------------------------------------------
+
+#: A change as an option (a button, all alike) and as the headline of its preview.
+OPTION_TEXT: Mapping[str, Promise] = {
+    ChangeKind.UPGRADE: gettext_lazy("Upgrade to %(plan)s"),
+    ChangeKind.DOWNGRADE: gettext_lazy("Downgrade to %(plan)s"),
+    ChangeKind.SWITCH: gettext_lazy("Switch to %(plan)s"),
+    ChangeKind.CANCEL: gettext_lazy("Cancel %(plan)s"),
+}
+
+
+def option_label(kind: str, plan: Plan | None) -> str:
+    """``Downgrade to Cloud 7-day``; for a cancel, ``plan`` is the plan that ends."""
+    return str(OPTION_TEXT[kind]) % {"plan": plan_name(plan)}
+
+
+#: Why a plan ended, as the customer reads it.
+END_REASON_TEXT: Mapping[str, Promise] = {
+    EndReason.CANCELLED: gettext_lazy("cancelled"),
+    EndReason.NOT_RENEWED: gettext_lazy("not renewed: auto-renewal was off"),
+    EndReason.PAYMENT_FAILED: gettext_lazy("payment still missing after the grace period"),
+}
+
+
+def end_reason_text(reason: str) -> str:
+    return str(END_REASON_TEXT.get(reason, reason))
+
+
+# --------------------------------------------------------------------------------------------
+# The audit trail
+# --------------------------------------------------------------------------------------------
+
+
+def event_label(kind: str) -> str:
+    """The short label of an event (staff pages): ``PlanEventKind``'s."""
+    return str(PlanEventKind(kind).label) if kind in PlanEventKind.values else kind
+
+
+EventBy = Literal["customer", "staff", "system"]
+
+
+def event_by(event: PlanEvent, sub: Subscription) -> EventBy:
+    """Who acted: the customer (themselves, or their own channel), staff for them, or the
+    system."""
+    if event.actor_id is None:
+        return "system" if event.channel == Channel.SYSTEM else "customer"
+    return "customer" if event.actor_id == sub.customer.user_id else "staff"
+
+
+def event_by_text(event: PlanEvent, sub: Subscription) -> str:
+    """Who acted, for staff: "customer", "system" or the staff member's user name."""
+    by = event_by(event, sub)
+    if by == "staff" and event.actor is not None:
+        return event.actor.get_username()
+    return _("system") if by == "system" else _("customer")
+
+
+def who_text(channel: str) -> str:
+    """Who acted, for the customer: by the channel it came through."""
+    texts: dict[str, str] = {
+        Channel.PORTAL: _("you, on the portal"),
+        Channel.CONSOLE: _("an agent, for you"),
+        Channel.API: _("you, in the app"),
+        Channel.SYSTEM: _("automatically"),
+    }
+    return texts.get(channel, channel)
+
+
+def _iso_text(value: Any) -> str:
+    """A recorded instant (ISO 8601 text) on the Beijing clock ("" if it is not one)."""
+    try:
+        return local_text(datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        return ""
+
+
+def event_text(kind: str, data: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """An event in a plain sentence for the customer. ``names``: plan names by code."""
+
+    def plan(key: str) -> str:
+        code = data.get(key) or ""
+        return names.get(code, code)
+
+    def money(key: str) -> str:
+        return yuan(int(data.get(key) or 0))
+
+    if kind == PlanEventKind.SUBSCRIBED:
+        renew = (
+            pgettext("auto-renewal", "on")
+            if data.get("auto_renew")
+            else pgettext("auto-renewal", "off")
+        )
+        text = _("Subscribed to %(plan)s: %(amount)s for the first period. Auto-renewal %(renew)s.")
+        return text % {"plan": plan("plan"), "amount": money("fen"), "renew": renew}
+    if kind == PlanEventKind.PAYMENT_SUCCEEDED:
+        return _("Payment of %(amount)s received.") % {"amount": money("fen")}
+    if kind == PlanEventKind.PAYMENT_FAILED:
+        return _("Payment of %(amount)s failed; we retry automatically.") % {"amount": money("fen")}
+    if kind == PlanEventKind.REFUND_PAID:
+        return _("%(amount)s refunded to your original payment method.") % {"amount": money("fen")}
+    if kind == PlanEventKind.REFUND_FAILED:
+        return _("A refund failed at the payment provider; we retry automatically.")
+    if kind == PlanEventKind.AUTO_RENEW_ON:
+        return _("Auto-renewal turned on.")
+    if kind == PlanEventKind.AUTO_RENEW_OFF:
+        return _("Auto-renewal turned off.")
+    if kind == PlanEventKind.CHANGE_STARTED:
+        to = plan("to_plan") if data.get("to_plan") else ""
+        what = str(OPTION_TEXT.get(data.get("change") or "", "%(plan)s"))
+        return _("Preview opened: %(what)s.") % {"what": what % {"plan": to or _("this plan")}}
+    if kind == PlanEventKind.OFFER_SHOWN:
+        return _("A retention offer was shown with the preview.")
+    if kind == PlanEventKind.OFFER_ACCEPTED:
+        return _("You accepted the retention offer; nothing else changed.")
+    if kind == PlanEventKind.OFFER_DECLINED:
+        return _("The retention offer was declined by confirming the change.")
+    if kind == PlanEventKind.CHANGE_CONFIRMED:
+        to = plan("to_plan") if data.get("to_plan") else _("this plan")
+        what = str(OPTION_TEXT.get(data.get("change_kind") or "", "%(plan)s"))
+        parts = [
+            _("Change confirmed: %(what)s, effective %(date)s.")
+            % {"what": what % {"plan": to}, "date": _iso_text(data.get("effective_at"))}
+        ]
+        if data.get("charge_fen"):
+            parts.append(_("Charged %(amount)s.") % {"amount": money("charge_fen")})
+        if data.get("credit_fen"):
+            parts.append(_("Credited %(amount)s.") % {"amount": money("credit_fen")})
+        return " ".join(parts)
+    if kind == PlanEventKind.CHANGE_UNDONE:
+        if data.get("replaced_by_attempt"):
+            return _("The scheduled change was replaced by a newer one.")
+        return _("The scheduled change was undone.")
+    if kind == PlanEventKind.CHANGE_APPLIED:
+        return _("The scheduled change took effect.")
+    if kind == PlanEventKind.RENEWED:
+        return _("Renewed: %(plan)s, %(amount)s for %(start)s – %(end)s.") % {
+            "plan": plan("plan"),
+            "amount": money("fen"),
+            "start": _iso_text(data.get("period_start")),
+            "end": _iso_text(data.get("period_end")),
+        }
+    if kind == PlanEventKind.ENDED:
+        return _("The plan ended: %(reason)s.") % {
+            "reason": end_reason_text(data.get("reason", ""))
+        }
+    if kind == PlanEventKind.RENEWAL_REMINDER:
+        return _("Reminder sent: %(amount)s will be charged on %(date)s.") % {
+            "amount": money("fen"),
+            "date": _iso_text(data.get("renews_at")),
+        }
+    if kind == PlanEventKind.PRICE_NOTICE:
+        text = _("Price notice: %(plan)s costs %(new)s (now %(old)s) for periods from %(date)s.")
+        return text % {
+            "plan": plan("plan"),
+            "new": money("new_fen"),
+            "old": money("old_fen"),
+            "date": _iso_text(data.get("effective_at")),
+        }
+    return kind
+
+
+#: Amounts in events' details whose key does not end in "_fen".
+MONEY_KEYS = frozenset({"settled", "refunded", "account_credit"})
+#: Instants in events' details whose key does not end in "_at".
+INSTANT_KEYS = frozenset({"period_start", "period_end"})
+
+
+def _detail_value(key: str, value: Any) -> str:
+    money = key == "fen" or key.endswith("_fen") or key in MONEY_KEYS
+    if money and isinstance(value, int) and not isinstance(value, bool):
+        return yuan(value)
+    if isinstance(value, str) and (key.endswith("_at") or key in INSTANT_KEYS):
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return local_text(instant)
+    return str(value)
+
+
+def event_details(data: Mapping[str, Any]) -> str:
+    """An event's recorded details for staff, readable: ``key: value; …`` with amounts in yuan
+    and instants on the Beijing clock (empty values left out)."""
+    details = []
+    for key, value in data.items():
+        if value is None or value == "" or (value == 0 and not isinstance(value, bool)):
+            continue
+        details.append(f"{key}: {_detail_value(key, value)}")
+    return "; ".join(details)
