@@ -13,9 +13,9 @@ The consumer (``fairdesk worker``, djhuey's ``run_huey``) finds this module by a
 
 from __future__ import annotations
 
-# huey ships no type information (no stubs, no py.typed): its decorator is untyped
-from huey import crontab  # type: ignore[import-untyped]
-from huey.contrib.djhuey import db_periodic_task  # type: ignore[import-untyped]
+# huey ships no type information (its imports are untyped: pyproject.toml): its decorator too
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
 
 from fairdesk.plans.services.renewals import plans_process_due
 

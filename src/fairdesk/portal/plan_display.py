@@ -49,27 +49,27 @@ CANCEL = "cancel"
 # Words only the customer's pages use (the shared ones are in ``plans.display``)
 # --------------------------------------------------------------------------------------------
 
-STATUS_TEXT = {
+STATUS_TEXT: dict[str, Any] = {
     SubscriptionStatus.ACTIVE: pgettext_lazy("plan status", "Active"),
     SubscriptionStatus.PAST_DUE: pgettext_lazy("plan status", "Payment overdue (grace period)"),
     SubscriptionStatus.ENDED: pgettext_lazy("plan status", "Ended"),
 }
-STATUS_CLASS = {
+STATUS_CLASS: dict[str, Any] = {
     SubscriptionStatus.ACTIVE: "ok",
     SubscriptionStatus.PAST_DUE: "bad",
     SubscriptionStatus.ENDED: "",
 }
-KIND_TEXT = {
+KIND_TEXT: dict[str, Any] = {
     ChangeKind.UPGRADE: pgettext_lazy("plan change", "Upgrade"),
     ChangeKind.DOWNGRADE: pgettext_lazy("plan change", "Downgrade"),
     ChangeKind.SWITCH: pgettext_lazy("plan change", "Switch plan"),
     ChangeKind.CANCEL: pgettext_lazy("plan change", "Cancel"),
 }
-TIMING_TEXT = {
+TIMING_TEXT: dict[str, Any] = {
     Timing.IMMEDIATE: gettext_lazy("Now, when you confirm"),
     Timing.PERIOD_END: gettext_lazy("At the end of the current period"),
 }
-RULE_TEXT = {
+RULE_TEXT: dict[str, Any] = {
     TimingRule.IMMEDIATE: gettext_lazy(
         "Every change takes effect at once: upgrades, downgrades, switches and cancellations "
         "alike. Unused prepaid time is credited to the fen."
@@ -83,17 +83,17 @@ RULE_TEXT = {
         "choice for upgrades, downgrades, switches and cancellations."
     ),
 }
-INVOICE_KIND_TEXT = {
+INVOICE_KIND_TEXT: dict[str, Any] = {
     InvoiceKind.INITIAL: gettext_lazy("First period"),
     InvoiceKind.RENEWAL: gettext_lazy("Renewal"),
     InvoiceKind.CHANGE: gettext_lazy("Plan change"),
 }
-INVOICE_STATUS_TEXT = {
+INVOICE_STATUS_TEXT: dict[str, Any] = {
     InvoiceStatus.OPEN: gettext_lazy("Unpaid"),
     InvoiceStatus.PAID: gettext_lazy("Paid"),
     InvoiceStatus.VOID: gettext_lazy("Settled by a credit"),
 }
-REFUND_STATUS_TEXT = {
+REFUND_STATUS_TEXT: dict[str, Any] = {
     RefundStatus.PENDING: gettext_lazy("On its way"),
     RefundStatus.DONE: gettext_lazy("Refunded"),
     RefundStatus.FAILED: gettext_lazy("Failed at the payment provider; retried automatically"),

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_worker_finds_the_periodic_task() -> None:
     from django.utils.module_loading import autodiscover_modules
-    from huey.contrib.djhuey import HUEY  # type: ignore[import-untyped]  # huey has no types
+    from huey.contrib.djhuey import HUEY
 
     autodiscover_modules("tasks")  # what run_huey does at start
     from fairdesk.plans.tasks import process_due_plans

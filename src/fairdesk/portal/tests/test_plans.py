@@ -81,9 +81,15 @@ def choose(client: Client, sub: Any, to: str) -> Any:
     return client.post(reverse("portal:plan_change", args=[sub.pk]), {"to": to})
 
 
+def found(pattern: str, text: str) -> re.Match[str]:
+    match = re.search(pattern, text)
+    assert match is not None, pattern
+    return match
+
+
 def attempt_of(response: Any) -> ChangeAttempt:
     assert response.status_code == 302, response.content.decode()[:2000]
-    pk = int(re.search(r"/plans/previews/(\d+)/", response["Location"]).group(1))
+    pk = int(found(r"/plans/previews/(\d+)/", response["Location"]).group(1))
     return ChangeAttempt.objects.get(pk=pk)
 
 
@@ -161,7 +167,7 @@ def test_subscribe_page_shows_the_demo_gateway_and_an_unticked_consent(
     response = as_user(world.customer.user).get(reverse("portal:plan_subscribe", args=["cloud-30"]))
     html = html_of(response)
     assert "演示支付网关" in html and "demo-declined-0004" in html
-    checkbox = re.search(r'<input type="checkbox" name="auto_renew"[^>]*>', html).group(0)
+    checkbox = found(r'<input type="checkbox" name="auto_renew"[^>]*>', html).group(0)
     assert "checked" not in checkbox
     text = consent_text(plans["cloud-30"], language="zh-hans")
     assert f"data-consent>{text}<" in html.replace("&ldquo;", "“").replace("&rdquo;", "”")
@@ -238,10 +244,10 @@ def test_my_plan_offers_every_change_as_the_same_button(world: World, plans: dic
     sub = subscribe(world.customer, plans["ac-care-standard"])
     html = html_of(as_user(world.customer.user).get(reverse("portal:plan", args=[sub.pk])))
     buttons = re.findall(r"<button [^>]*data-action=\"choose\"[^>]*>", html)
-    kinds = [re.search(r'data-kind="(\w+)"', b).group(1) for b in buttons]
+    kinds = [found(r'data-kind="(\w+)"', b).group(1) for b in buttons]
     assert sorted(set(kinds)) == ["cancel", "downgrade", "switch", "upgrade"]
     assert len(buttons) == Plan.objects.filter(active=True).count()  # every other plan + cancel
-    classes = {re.search(r'class="([^"]*)"', b).group(1) for b in buttons}
+    classes = {found(r'class="([^"]*)"', b).group(1) for b in buttons}
     assert classes == {"plan-option"}  # one style for all, none primary, none danger
     assert "disabled" not in "".join(buttons)
     assert "每年 2 次免费上门服务" in html  # entitlements
@@ -294,13 +300,13 @@ def test_downgrade_shows_the_offer_once_with_an_equal_button(world: World, plans
     assert attempt.offer_response == OfferResponse.SHOWN
     html = html_of(me.get(reverse("portal:plan_preview", args=[attempt.pk])))
     assert html.count("data-offer=") == 1 and "下个周期立减20%" in html
-    confirm = re.search(r'<button [^>]*data-action="confirm"[^>]*>', html).group(0)
-    accept = re.search(r'<button [^>]*data-action="accept-offer"[^>]*>', html).group(0)
-    assert re.search(r'class="[^"]*"', confirm).group(0) == re.search(
+    confirm = found(r'<button [^>]*data-action="confirm"[^>]*>', html).group(0)
+    accept = found(r'<button [^>]*data-action="accept-offer"[^>]*>', html).group(0)
+    assert found(r'class="[^"]*"', confirm).group(0) == found(
         r'class="[^"]*"', accept
     ).group(0)
     # where the credit goes: back to the card by default, account credit if chosen
-    assert re.search(r'name="refund_to" value="original" checked', html)
+    assert found(r'name="refund_to" value="original" checked', html)
     response = me.post(
         reverse("portal:plan_confirm", args=[attempt.pk]),
         {"refund_to": "account_credit", "reason": ""},
@@ -391,7 +397,7 @@ def test_timing_choice_only_when_the_customer_chooses(world: World, plans: dict)
     me = as_user(world.customer.user)
     attempt = attempt_of(choose(me, sub, "cloud-7"))
     html = html_of(me.get(reverse("portal:plan_preview", args=[attempt.pk])))
-    assert re.search(r'name="timing" value="immediate" checked', html)
+    assert found(r'name="timing" value="immediate" checked', html)
     assert 'name="timing" value="period_end">' in html
     response = me.post(reverse("portal:plan_confirm", args=[attempt.pk]), {"timing": "period_end"})
     change = PlanChange.objects.get(attempt=attempt)
