@@ -46,6 +46,11 @@ import django
 django.setup()
 from django.db import connection
 from django.test import Client
+try:  # warmed up and frozen as `fairdesk serve` does before its workers fork
+    from fairdesk.gunicorn_conf import when_ready
+    when_ready(None)
+except ImportError:  # earlier revisions froze the area index when they built it
+    pass
 
 setup = json.loads(open(sys.argv[1]).read())
 warm, n = int(sys.argv[2]), int(sys.argv[3])

@@ -2,23 +2,29 @@
 
 A key is ``fd_`` and 43 random characters; only its SHA-256 is stored, so a key is shown once,
 when it is issued. A token authenticates while it, its client and the client's user are all
-active; each call reads them afresh (one query), so a revocation or a deactivation holds from
-the very next call.
+active; a process keeps the tokens it authenticated while the *access* generation is unchanged
+(``core.generations``), so a revocation or a deactivation holds from the very next call.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fairdesk.api.models import ApiClient, ApiToken
 from fairdesk.core.errors import DomainError
+from fairdesk.core.generations import Kept
+
+_M = TypeVar("_M", bound=Model)
 
 TOKEN_PREFIX = "fd_"
 MAX_KEY_LENGTH = 200
@@ -59,17 +65,36 @@ def api_token_create(*, client_name: str, user: Any) -> tuple[ApiToken, str]:
     return token, key
 
 
-def api_token_authenticate(*, key: str) -> ApiToken | None:
-    """The active token with this key, of an active client acting as an active user, with its
-    client and user; None for any other key. Records when the token was last used (at most
-    once a minute)."""
-    key = (key or "").strip()
-    if not key.startswith(TOKEN_PREFIX) or len(key) > MAX_KEY_LENGTH:
-        return None
+@dataclass
+class _KeptToken:
+    """An authenticated token as a process keeps it (``core.generations``, the *access*
+    configuration): the fields of the token, its client and its user, to make fresh instances
+    from; when the token's last use was recorded."""
+
+    token: tuple[Any, ...]
+    client: tuple[Any, ...]
+    user: tuple[Any, ...]
+    last_used_at: datetime | None
+
+
+ACCESS = Kept("access", limit=10_000)
+
+
+def _fields(obj: Model) -> tuple[Any, ...]:
+    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
+
+
+def _instance(model: type[_M], values: tuple[Any, ...]) -> _M:
+    """A fresh instance of ``model`` from its fields' values, as the ORM makes one from a row."""
+    names = [f.attname for f in model._meta.concrete_fields]
+    return model.from_db(DEFAULT_DB_ALIAS, names, values)
+
+
+def _token_of(key_hash: str) -> _KeptToken | None:
     token = (
         ApiToken.objects.select_related("client__user")
         .filter(
-            key_hash=hash_key(key),
+            key_hash=key_hash,
             active=True,
             client__active=True,
             client__user__is_active=True,
@@ -78,10 +103,35 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
     )
     if token is None:
         return None
+    return _KeptToken(
+        token=_fields(token),
+        client=_fields(token.client),
+        user=_fields(token.client.user),
+        last_used_at=token.last_used_at,
+    )
+
+
+def api_token_authenticate(*, key: str) -> ApiToken | None:
+    """The active token with this key, of an active client acting as an active user, with its
+    client and user (fresh instances); None for any other key. A process keeps the tokens it
+    has authenticated while the access configuration is unchanged (``core.generations``: a
+    revoked token, an inactive client or user is refused by the very next call). Records when
+    the token was last used (at most once a minute per process)."""
+    key = (key or "").strip()
+    if not key.startswith(TOKEN_PREFIX) or len(key) > MAX_KEY_LENGTH:
+        return None
+    key_hash = hash_key(key)
+    kept = ACCESS.current().get(key_hash, lambda: _token_of(key_hash), keep_none=False)
+    if kept is None:
+        return None
+    token = _instance(ApiToken, kept.token)
+    token.client = _instance(ApiClient, kept.client)
+    token.client.user = _instance(get_user_model(), kept.user)
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
+    if kept.last_used_at is None or now - kept.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        kept.last_used_at = now
+    token.last_used_at = kept.last_used_at
     return token
 
 

@@ -31,6 +31,7 @@ from django.db.models import BigIntegerField, CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fairdesk.api.services import ACCESS
 from fairdesk.core import roles
 from fairdesk.core.choices import is_value, label, rank
 from fairdesk.core.errors import DomainError, NotFound
@@ -121,8 +122,10 @@ ANONYMOUS = Principal()
 
 
 def principal_for(user: Any) -> Principal:
-    """The principal of a user (kept on the user object for the rest of the request): their
-    customer record, groups and active outlet memberships, read in one query."""
+    """The principal of a user: their customer record, groups and active outlet memberships,
+    read in one query; kept on the user object for the rest of the request, and by the process
+    while the *access* configuration is unchanged (``core.generations``: a group or membership
+    change is seen by the very next call)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     if not getattr(user, "is_active", False):
@@ -130,25 +133,31 @@ def principal_for(user: Any) -> Principal:
     cached = getattr(user, "fairdesk_principal", None)
     if cached is not None:
         return cached
+    principal = ACCESS.current().get(
+        ("principal", user.pk), lambda: _principal(user.pk, bool(user.is_superuser))
+    )
+    user.fairdesk_principal = principal
+    return principal
+
+
+def _principal(user_id: int, superuser: bool) -> Principal:
     customer_id: int | None = None
     groups: set[str] = set()
     outlet_roles: dict[int, str] = {}
-    for kind, number, text in _principal_rows(user.pk):
+    for kind, number, text in _principal_rows(user_id):
         if kind == "c":
             customer_id = number
         elif kind == "g":
             groups.add(str(text))
         else:
             outlet_roles[int(number or 0)] = str(text)
-    principal = Principal(
-        user_id=user.pk,
+    return Principal(
+        user_id=user_id,
         customer_id=customer_id,
         groups=frozenset(groups),
         outlet_roles=outlet_roles,
-        superuser=bool(user.is_superuser),
+        superuser=superuser,
     )
-    user.fairdesk_principal = principal
-    return principal
 
 
 def _principal_rows(user_id: int) -> QuerySet[Any, tuple[str, int | None, str | None]]:

@@ -302,9 +302,7 @@ def test_downgrade_shows_the_offer_once_with_an_equal_button(world: World, plans
     assert html.count("data-offer=") == 1 and "下个周期立减20%" in html
     confirm = found(r'<button [^>]*data-action="confirm"[^>]*>', html).group(0)
     accept = found(r'<button [^>]*data-action="accept-offer"[^>]*>', html).group(0)
-    assert found(r'class="[^"]*"', confirm).group(0) == found(
-        r'class="[^"]*"', accept
-    ).group(0)
+    assert found(r'class="[^"]*"', confirm).group(0) == found(r'class="[^"]*"', accept).group(0)
     # where the credit goes: back to the card by default, account credit if chosen
     assert found(r'name="refund_to" value="original" checked', html)
     response = me.post(

@@ -44,6 +44,7 @@ from fairdesk.service_requests.choices import (
     Priority,
     Status,
 )
+from fairdesk.service_requests.configuration import routing_config
 from fairdesk.service_requests.display import format_duration
 from fairdesk.service_requests.models import (
     IdempotencyRecord,
@@ -55,10 +56,8 @@ from fairdesk.service_requests.models import (
 from fairdesk.service_requests.selectors import (
     actor_label,
     actor_role_for,
-    applicable_policies,
     check_belongs_to,
     check_files_for,
-    outlet_calendar,
     principal_for,
     promises_not_applying,
     signed_in_user,
@@ -306,8 +305,9 @@ def do_service_request_create(
     new: NewRequest, *, claim: IdempotencyClaim | None = None, now: datetime
 ) -> Filed:
     """Route ``new`` (``routing.route_request``), then write it in one transaction: the request,
-    the key's claim, one clock per applicable promise (``selectors.applicable_policies``, the
-    deadline through the policy's or the outlet's calendar), the "created" and "routed" events
+    the key's claim, one clock per applicable promise (the routing configuration's policies,
+    ``configuration.routing_config``; the deadline through the policy's or the outlet's
+    calendar), the "created" and "routed" events
     and the confirmation (SMS and portal) with the number and every deadline that applies.
 
     A field request that no outlet covers is still accepted, in the central queue, out of
@@ -315,13 +315,14 @@ def do_service_request_create(
     concurrent call with the same key blocks on the key's unique constraint until this
     transaction ends, then fails, rolls back what it wrote and answers with this request.
     """
-    routing = route_request(kind=new.kind, address=new.address, device=new.device)
+    config = routing_config()  # one statement, then answers kept in memory
+    routing = route_request(kind=new.kind, address=new.address, device=new.device, config=config)
     division_code = new.address.division_code if new.address is not None else ""
     covered = not routing.out_of_coverage
-    policies = applicable_policies(
+    policies = config.policies(
         kind=new.kind, priority=new.priority, division_code=division_code, covered=covered
     )
-    calendar = outlet_calendar(routing.outlet)
+    calendar = config.outlet_calendar(routing.outlet)
     try:
         with transaction.atomic():
             sr = _write_request(new, routing, division_code=division_code, now=now)
@@ -338,7 +339,20 @@ def do_service_request_create(
                     policies.items(), key=lambda item: rank(ClockType, item[0])
                 )
             )
-            not_applying = promises_not_applying(sr, clocks=clocks) if not covered else []
+            not_applying = (
+                []
+                if covered
+                else promises_not_applying(
+                    sr,
+                    clocks=clocks,
+                    covered=config.policies(
+                        kind=new.kind,
+                        priority=new.priority,
+                        division_code=division_code,
+                        covered=True,
+                    ),
+                )
+            )
             _write_events(sr, new, routing, clocks, not_applying, now=now)
             _confirm(sr, clocks, not_applying, routing)
     except IntegrityError:

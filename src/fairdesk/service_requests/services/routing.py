@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from fairdesk.core.errors import DomainError, Invalid
 from fairdesk.network.choices import OutletStatus, ProductLine
-from fairdesk.network.selectors import coverage_for
 from fairdesk.service_requests.choices import (
     FIELD_KINDS,
     WAITING_STATES,
@@ -20,6 +19,7 @@ from fairdesk.service_requests.choices import (
     EventKind,
     Status,
 )
+from fairdesk.service_requests.configuration import RoutingConfig, routing_config
 from fairdesk.service_requests.models import ServiceRequest, SlaClock, TimelineEvent
 from fairdesk.service_requests.selectors import (
     ASSIGN_OUTLET,
@@ -49,13 +49,16 @@ class Routing:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def route_request(*, kind: str, address: Any, device: Any) -> Routing:
+def route_request(
+    *, kind: str, address: Any, device: Any, config: RoutingConfig | None = None
+) -> Routing:
     """The outlet for a new request (the most specific covering outlet that serves the product).
 
     Desk kinds (consultation, plan change, refund, complaint) go to the brand's service desk.
     A field request without an address, with an address that did not resolve to one division,
     or where no active outlet covers the division (or serves the product line) goes to the
-    central queue, out of coverage, with the reason; it is routed by hand.
+    central queue, out of coverage, with the reason; it is routed by hand. ``config``: the
+    routing configuration the caller has read (else it is read here).
     """
     if kind not in FIELD_KINDS:
         return Routing(reason=_("Handled by the brand's service desk."), data={"desk": True})
@@ -76,7 +79,7 @@ def route_request(*, kind: str, address: Any, device: Any) -> Routing:
             data={"address_status": address.division_status},
         )
     try:
-        answer = coverage_for(code=code)
+        answer = (config or routing_config()).coverage(code)
     except DomainError:
         return Routing(
             out_of_coverage=True,

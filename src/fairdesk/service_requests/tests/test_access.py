@@ -209,11 +209,12 @@ def test_an_integration_sees_what_it_filed(world: World, make_user: Any) -> None
     assert selectors.allowed_transitions(integration, sr) == []
 
 
-def test_the_principal_is_read_in_one_query(
+def test_the_principal_is_read_in_one_query_and_kept(
     outlets: dict[str, Any], make_user: Any, django_assert_num_queries: Any
 ) -> None:
-    """Customer record, groups and active memberships, from one statement; an inactive
-    membership and another user's rows do not count."""
+    """Customer record, groups and active memberships, from one statement (after the access
+    generation's); an inactive membership and another user's rows do not count. The process
+    keeps it while the access configuration is unchanged."""
     from fairdesk.core import roles
     from fairdesk.customers.models import Customer
     from fairdesk.network.models import OutletMember
@@ -224,14 +225,17 @@ def test_the_principal_is_read_in_one_query(
     customer = Customer.objects.create(user=user, phone="13800138999", name="兼职")
     other = make_user(roles.AUDITOR, outlet=outlets["NN"])
     Customer.objects.create(user=other, phone="13800138998", name="别人")
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the generation, then the principal
         principal = selectors.principal_for(user)
     assert principal.customer_id == customer.pk
     assert principal.groups == {roles.AGENT, roles.DISPATCHER}
     assert dict(principal.outlet_roles) == {outlets["LQ"].pk: "technician"}
     with django_assert_num_queries(0):  # kept on the user object for the rest of the request
         assert selectors.principal_for(user) is principal
+    again = type(user).objects.get(pk=user.pk)  # the next request's user object
+    with django_assert_num_queries(1):  # the generation only
+        assert selectors.principal_for(again) is principal
     nobody = make_user()
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         bare = selectors.principal_for(nobody)
     assert (bare.customer_id, bare.groups, dict(bare.outlet_roles)) == (None, frozenset(), {})
