@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from fairdesk.contact import selectors, services
 from fairdesk.contact.choices import AgentStatus
+from fairdesk.contact.export import customer_pseudonym, redact
 from fairdesk.contact.models import (
     AgentProfile,
     Assignment,
@@ -302,7 +303,7 @@ class ComplaintEventInline(ReadOnlyInline):
 
     @admin.display(description=gettext_lazy("note"))
     def redacted_note(self, obj: ComplaintEvent) -> str:
-        return selectors.redact(obj.note, names=[obj.complaint.customer.name])
+        return redact(obj.note, names=[obj.complaint.customer.name])
 
 
 @admin.register(Complaint)
@@ -363,15 +364,15 @@ class ComplaintAdmin(ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("customer"))
     def customer_pseudonym(self, obj: Complaint) -> str:
-        return selectors.customer_pseudonym(obj.customer_id)
+        return customer_pseudonym(obj.customer_id)
 
     @admin.display(description=gettext_lazy("description"))
     def redacted_description(self, obj: Complaint) -> str:
-        return selectors.redact(obj.description, names=[obj.customer.name])
+        return redact(obj.description, names=[obj.customer.name])
 
     @admin.display(description=gettext_lazy("outcome"))
     def redacted_outcome(self, obj: Complaint) -> str:
-        return selectors.redact(obj.outcome, names=[obj.customer.name])
+        return redact(obj.outcome, names=[obj.customer.name])
 
 
 @admin.register(ContactMessage)
@@ -407,7 +408,7 @@ class ComplaintEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("note"))
     def redacted_note(self, obj: ComplaintEvent) -> str:
-        return selectors.redact(obj.note, names=[obj.complaint.customer.name])
+        return redact(obj.note, names=[obj.complaint.customer.name])
 
     fields = [
         "complaint",

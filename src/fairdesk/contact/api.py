@@ -53,7 +53,7 @@ from ninja.responses import Status as Respond
 
 from fairdesk.api.auth import api_auth
 from fairdesk.api.errors import ErrorOut
-from fairdesk.contact import erlang, ordering, selectors, services
+from fairdesk.contact import erlang, export, ordering, selectors, services
 from fairdesk.contact.choices import (
     CallbackStatus,
     Channel,
@@ -805,7 +805,7 @@ def export_complaints(request: HttpRequest, query: Query[ExportQuery]) -> Any:
         )
     if query.outlet and not Outlet.objects.filter(code=query.outlet).exists():
         raise DomainError(_("There is no such outlet."), code="outlet_not_found", status=422)
-    rows = selectors.complaints_export(
+    rows = export.complaints_export(
         period_from=period_from,
         period_to=period_to,
         category=query.category or None,
@@ -822,9 +822,9 @@ def export_complaints(request: HttpRequest, query: Query[ExportQuery]) -> Any:
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads UTF-8 with the byte-order mark
     writer = csv.writer(buffer)
-    writer.writerow(selectors.EXPORT_COLUMNS)
+    writer.writerow(export.EXPORT_COLUMNS)
     for row in rows:
-        writer.writerow([_csv_cell(row[column]) for column in selectors.EXPORT_COLUMNS])
+        writer.writerow([_csv_cell(row[column]) for column in export.EXPORT_COLUMNS])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="complaints-{period_from:%Y%m%d}-{period_to:%Y%m%d}.csv"'

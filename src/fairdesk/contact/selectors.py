@@ -17,18 +17,14 @@ log, missed callbacks. They are counts only, never a person.
 
 from __future__ import annotations
 
-import hmac
 import math
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,10 +49,7 @@ from fairdesk.contact.models import (
 from fairdesk.contact.services import queue_item
 from fairdesk.core import roles
 from fairdesk.core.errors import NotFound
-from fairdesk.core.phones import mask_phone
 from fairdesk.service_requests.selectors import Principal, principal_for
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: Mean handle time assumed when no contact has been closed yet.
 DEFAULT_HANDLE_SECONDS = 300
@@ -398,239 +391,6 @@ def public_figures(*, now: datetime | None = None, days: int = 7) -> PublicFigur
         waits=assignment_waits_by_type(period_from=start, period_to=now),
         callbacks=missed_callbacks(period_from=start, period_to=now, now=now),
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Complaints for auditors: the redacted export and complaint rates
-# --------------------------------------------------------------------------------------------
-
-_DIGIT = r"[\s\-]?\d"
-#: Mainland mobiles (optionally +86 / 0086 / 86, with spaces or hyphens between digits).
-_MOBILE_RE = re.compile(r"(?<![\dA-Za-z])(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d" + _DIGIT * 8 + r"(?!\d)")
-#: Landlines and service numbers with their area code: 010-12345678, (0771)5550001, 0771 555 0001,
-#: +86 10 12345678, 400-820-1234.
-_LANDLINE_RE = re.compile(
-    r"(?<![\dA-Za-z])(?:"
-    r"(?:(?:\+|00)86[\s\-]?[(（]?[1-9]\d{1,2}[)）]?|[(（]?0[1-9]\d{1,2}[)）]?)"
-    r"[\s\-]?\d{3,4}[\s\-]?\d{4}"
-    r"|[48]00[\s\-]?\d{3}[\s\-]?\d{4}"
-    r")(?!\d)"
-)
-#: Resident identity card numbers (18 characters).
-_ID_CARD_RE = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-_EMAIL_RE = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
-#: Full-width digits and signs, as typed on Chinese keyboards, read as ASCII.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
-
-
-def _mask_match(match: re.Match[str]) -> str:
-    return mask_phone(re.sub(r"\D", "", match.group(0)))
-
-
-def redact(text: str, *, names: Iterable[str] = ()) -> str:
-    """Text with phone numbers masked (mobiles and landlines, however written), identity card
-    numbers and e-mail addresses hidden, and the given names replaced."""
-    if not text:
-        return ""
-    out = text.translate(_FULL_WIDTH)
-    out = _ID_CARD_RE.sub(lambda m: "*" * 14 + m.group(0)[-4:], out)
-    out = _MOBILE_RE.sub(_mask_match, out)
-    out = _LANDLINE_RE.sub(_mask_match, out)
-    out = _EMAIL_RE.sub("***@***", out)
-    for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len)[::-1]:
-        out = out.replace(name, "＊" * len(name))
-    return out
-
-
-def customer_pseudonym(customer_id: int) -> str:
-    """A stable pseudonym: the same customer always gets the same one, and it cannot be turned
-    back into the customer without the site's secret key (HMAC-SHA256 of the id)."""
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"fairdesk.contact.customer:{customer_id}".encode(), "sha256"
-    ).hexdigest()
-    return f"P{digest[:16]}"
-
-
-def _local_day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
-
-
-def period_bounds(period_from: date, period_to: date) -> tuple[datetime, datetime]:
-    """Beijing days [from, to] inclusive as an instant range [start, end)."""
-    return _local_day_start(period_from), _local_day_start(period_to + timedelta(days=1))
-
-
-MET, MISSED, OPEN = "met", "missed", "open"
-
-
-def _deadline_result(due: datetime | None, done: datetime | None, now: datetime) -> str | None:
-    if due is None:
-        return None
-    if done is not None:
-        return MET if done <= due else MISSED
-    return MISSED if now > due else OPEN
-
-
-def _deadline_figures(
-    complaint: Complaint, events: list[ComplaintEvent], now: datetime
-) -> dict[str, Any]:
-    """The brand's deadlines, from the append-only events: acknowledgement (due when received),
-    resolution (the first promise, made on acknowledgement — later steps do not move it), and
-    every brand step (each event that left the brand a step carries its due time)."""
-    first: dict[str, ComplaintEvent] = {}
-    for event in events:
-        first.setdefault(event.to_status, event)
-    received = first.get(ComplaintStatus.RECEIVED)
-    acknowledged = first.get(ComplaintStatus.ACKNOWLEDGED)
-    resolved = first.get(ComplaintStatus.RESOLVED)
-    ack_due = received.due_at if received else None
-    resolve_due = acknowledged.due_at if acknowledged else None
-    resolve_result = _deadline_result(resolve_due, resolved.at if resolved else None, now)
-    if resolved is None and resolve_due is not None and complaint.status in workflow.CLOSED:
-        resolve_result = MISSED  # taken outside without a resolution
-    met = missed = 0
-    for index, event in enumerate(events):
-        if event.to_status not in workflow.BRAND_OWES or event.due_at is None:
-            continue
-        following = events[index + 1] if index + 1 < len(events) else None
-        result = _deadline_result(event.due_at, following.at if following else None, now)
-        if result == MET:
-            met += 1
-        elif result == MISSED:
-            missed += 1
-    return {
-        "acknowledge_due": ack_due,
-        "acknowledged_at": acknowledged.at if acknowledged else None,
-        "acknowledge_deadline": _deadline_result(
-            ack_due, acknowledged.at if acknowledged else None, now
-        ),
-        "resolve_due": resolve_due,
-        "resolved_at": resolved.at if resolved else None,
-        "resolve_deadline": resolve_result,
-        "deadlines_met": met,
-        "deadlines_missed": missed,
-    }
-
-
-#: The export's columns, in order (the CSV header; the JSON keys).
-EXPORT_COLUMNS = (
-    "number",
-    "customer",
-    "category",
-    "green",
-    "status",
-    "outlet",
-    "received_at",
-    "acknowledge_due",
-    "acknowledged_at",
-    "acknowledge_deadline",
-    "resolve_due",
-    "resolved_at",
-    "resolve_deadline",
-    "deadlines_met",
-    "deadlines_missed",
-    "escalation_level",
-    "closed_at",
-    "outcome",
-    "external_body",
-    "description",
-)
-
-
-def complaints_export(
-    *,
-    period_from: date,
-    period_to: date,
-    category: str | None = None,
-    outlet: str | None = None,
-    now: datetime | None = None,
-) -> list[dict[str, Any]]:
-    """Complaints received in the Beijing days [from, to], oldest first, one row each, with the
-    personal data taken out: no name, the customer as a stable pseudonym, phone numbers, identity
-    card numbers and e-mail addresses masked in the free text, and the names of the exported
-    customers replaced wherever they appear (a name not on record cannot be recognised)."""
-    now = now or timezone.now()
-    start, end = period_bounds(period_from, period_to)
-    qs = (
-        Complaint.objects.filter(created_at__gte=start, created_at__lt=end)
-        .select_related("outlet", "customer")
-        .order_by("created_at", "id")
-    )
-    if category:
-        qs = qs.filter(category=category)
-    if outlet:
-        qs = qs.filter(outlet__code=outlet)
-    complaints = list(qs)
-    events: dict[int, list[ComplaintEvent]] = defaultdict(list)
-    for event in ComplaintEvent.objects.filter(complaint__in=[c.pk for c in complaints]).order_by(
-        "complaint_id", "at", "id"
-    ):
-        events[event.complaint_id].append(event)
-    # every exported customer's name is taken out of every row (complaints name other people)
-    names = sorted({c.customer.name for c in complaints if c.customer.name})
-    rows = []
-    for complaint in complaints:
-        row: dict[str, Any] = {
-            "number": complaint.number,
-            "customer": customer_pseudonym(complaint.customer_id),
-            "category": complaint.category,
-            "green": complaint.green,
-            "status": complaint.status,
-            "outlet": complaint.outlet.code if complaint.outlet else "",
-            "received_at": complaint.created_at,
-            **_deadline_figures(complaint, events[complaint.pk], now),
-            "escalation_level": complaint.escalation_level,
-            "closed_at": complaint.closed_at,
-            "outcome": redact(complaint.outcome, names=names),
-            "external_body": complaint.external_body,
-            "description": redact(complaint.description, names=names),
-        }
-        rows.append({key: row[key] for key in EXPORT_COLUMNS})
-    return rows
-
-
-@dataclass(frozen=True)
-class OutletRate:
-    outlet: str
-    outlet_name: str
-    complaints: int
-    service_requests: int
-    rate: float | None  # complaints per service request (None without requests)
-
-
-def complaint_rates_per_outlet(*, period_from: date, period_to: date) -> list[OutletRate]:
-    """Complaints ÷ service requests per outlet, both counted by when they were received in the
-    Beijing days [from, to]. Outlets with neither are left out."""
-    from fairdesk.network.models import Outlet
-    from fairdesk.service_requests.models import ServiceRequest
-
-    start, end = period_bounds(period_from, period_to)
-    complaints = dict(
-        Complaint.objects.filter(created_at__gte=start, created_at__lt=end, outlet__isnull=False)
-        .values("outlet_id")
-        .annotate(n=Count("id"))
-        .values_list("outlet_id", "n")
-    )
-    requests = dict(
-        ServiceRequest.objects.filter(
-            created_at__gte=start, created_at__lt=end, outlet__isnull=False
-        )
-        .values("outlet_id")
-        .annotate(n=Count("id"))
-        .values_list("outlet_id", "n")
-    )
-    ids = set(complaints) | set(requests)
-    outlets = Outlet.objects.filter(pk__in=ids).order_by("code")
-    return [
-        OutletRate(
-            outlet=o.code,
-            outlet_name=o.name,
-            complaints=complaints.get(o.pk, 0),
-            service_requests=requests.get(o.pk, 0),
-            rate=(complaints.get(o.pk, 0) / requests[o.pk]) if requests.get(o.pk) else None,
-        )
-        for o in outlets
-    ]
 
 
 def complaint_categories() -> list[tuple[str, str]]:

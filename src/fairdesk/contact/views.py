@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from fairdesk.contact import ordering, selectors, services
+from fairdesk.contact import export, ordering, selectors, services
 from fairdesk.contact.choices import GREEN_TYPES, ComplaintCategory, ContactType
 
 PUBLIC_DAYS = 7
@@ -155,7 +155,7 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
         query["outlet"] = outlet
     api = "/api/v1/complaints/export"
     rows = (
-        selectors.complaints_export(
+        export.complaints_export(
             period_from=period_from,
             period_to=period_to,
             category=category or None,
@@ -165,7 +165,7 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
         else []
     )
     rates = (
-        selectors.complaint_rates_per_outlet(period_from=period_from, period_to=period_to)
+        export.complaint_rates_per_outlet(period_from=period_from, period_to=period_to)
         if valid
         else []
     )

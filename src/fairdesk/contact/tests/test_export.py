@@ -14,16 +14,16 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from fairdesk.contact import selectors
+from fairdesk.contact import export
 from fairdesk.contact.choices import ComplaintStatus
-from fairdesk.contact.models import Complaint
-from fairdesk.contact.selectors import (
+from fairdesk.contact.export import (
     EXPORT_COLUMNS,
     complaint_rates_per_outlet,
     complaints_export,
     customer_pseudonym,
     redact,
 )
+from fairdesk.contact.models import Complaint
 from fairdesk.contact.services import complaint_file, complaint_transition
 from fairdesk.contact.tests.conftest import T0
 from fairdesk.core import roles
@@ -282,5 +282,5 @@ def test_complaint_rates_per_outlet(customer, outlets, clock):
 
 def test_export_queries_do_not_grow_with_rows(complaints, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
-        rows = selectors.complaints_export(period_from=DAY, period_to=DAY)
+        rows = export.complaints_export(period_from=DAY, period_to=DAY)
     assert len(rows) == 3

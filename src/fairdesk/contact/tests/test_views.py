@@ -359,7 +359,7 @@ def test_agent_status_changes_through_the_service(superuser, staff, clock):
 
 @pytest.mark.django_db
 def test_auditors_read_complaints_redacted_in_the_admin(customer, staff, clock):
-    from fairdesk.contact.selectors import customer_pseudonym
+    from fairdesk.contact.export import customer_pseudonym
     from fairdesk.contact.services import complaint_transition
 
     complaint = complaint_file(
