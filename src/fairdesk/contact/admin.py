@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fairdesk.contact import selectors, services
+from fairdesk.contact import selectors
 from fairdesk.contact.choices import AgentStatus
 from fairdesk.contact.export import customer_pseudonym, redact
 from fairdesk.contact.models import (
@@ -32,6 +32,7 @@ from fairdesk.contact.models import (
     ContactMessage,
     FaqEntry,
 )
+from fairdesk.contact.services.queue import agent_set_status
 from fairdesk.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from fairdesk.core.phones import mask_phone
 
@@ -41,9 +42,7 @@ AGENT_LANGUAGES = ("zh-hans", "en")
 def _sees_personal_data(request: HttpRequest) -> bool:
     """Agents and brand administrators; auditors read complaints redacted, as in the export."""
     user = request.user
-    return bool(getattr(user, "is_superuser", False)) or selectors.is_contact_staff(
-        selectors.principal_for(user)
-    )
+    return bool(getattr(user, "is_superuser", False)) or selectors.is_contact_staff(user)
 
 
 def _customer_label(customer: Any) -> str:
@@ -141,7 +140,7 @@ class AgentProfileForm(forms.ModelForm):
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
     """Agents' status, skills (product lines), languages and limit. A status change goes through
-    ``services.agent_set_status`` (its time is recorded and waiting contacts are assigned)."""
+    ``services.queue.agent_set_status`` (its time is recorded and waiting contacts are assigned)."""
 
     form = AgentProfileForm
     list_display = ["user", "status", "status_since", "max_concurrent", "skills", "langs"]
@@ -175,7 +174,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
         obj.status = previous  # the status changes through the service, below
         super().save_model(request, obj, form, change)
         if new_status != previous:
-            services.agent_set_status(agent_user=obj.user, status=new_status, now=now)
+            agent_set_status(agent_user=obj.user, status=new_status, now=now)
             obj.refresh_from_db()
 
 

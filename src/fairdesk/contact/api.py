@@ -53,7 +53,7 @@ from ninja.responses import Status as Respond
 
 from fairdesk.api.auth import api_auth
 from fairdesk.api.errors import ErrorOut
-from fairdesk.contact import erlang, export, ordering, selectors, services
+from fairdesk.contact import erlang, export, selectors
 from fairdesk.contact.choices import (
     CallbackStatus,
     Channel,
@@ -64,6 +64,10 @@ from fairdesk.contact.choices import (
     Sender,
 )
 from fairdesk.contact.models import Callback, Complaint, ComplaintEvent, Contact, ContactMessage
+from fairdesk.contact.services import callbacks as callback_services
+from fairdesk.contact.services import complaints as complaint_services
+from fairdesk.contact.services import conversations
+from fairdesk.contact.services.messages import MAX_TEXT
 from fairdesk.core.errors import DomainError
 from fairdesk.core.localtime import local_or_none as _local
 from fairdesk.core.phones import mask_phone
@@ -349,7 +353,6 @@ def _message_out(message: ContactMessage) -> dict[str, Any]:
 def render_contact(contact: Contact, *, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     entry = selectors.contact_queue_position(contact, now=now)
-    item = services.queue_item(contact)
     return {
         "id": contact.pk,
         "contact_type": contact.contact_type,
@@ -357,7 +360,7 @@ def render_contact(contact: Contact, *, now: datetime | None = None) -> dict[str
         "channel": contact.channel,
         "status": contact.status,
         "status_label": str(contact.get_status_display()),
-        "queue_class": ordering.CLASS_NAMES[ordering.base_class(item)],
+        "queue_class": selectors.queue_class(contact),
         "safety_hazard": contact.safety_hazard,
         "subject": contact.subject,
         "language": contact.language,
@@ -443,8 +446,8 @@ def _event_out(event: ComplaintEvent, *, staff: bool) -> dict[str, Any]:
 
 
 def _complaint_detail(user: Any, complaint_id: int) -> dict[str, Any]:
-    complaint = selectors.complaint_get(user=user, complaint_id=complaint_id)
-    staff = selectors.is_contact_staff(principal_for(user))
+    complaint = selectors.access_complaint(user=user, complaint_id=complaint_id)
+    staff = selectors.is_contact_staff(user)
     out = _complaint_out(complaint, user=user, staff=staff, now=timezone.now())
     out["timeline"] = [_event_out(e, staff=staff) for e in selectors.complaint_timeline(complaint)]
     return out
@@ -466,7 +469,7 @@ def _own_customer(user: Any, what: str) -> Any:
 
 
 def _require_staff(user: Any) -> None:
-    if not selectors.is_contact_staff(principal_for(user)):
+    if not selectors.is_contact_staff(user):
         raise DomainError(
             _("Only agents and brand administrators may see this."), code="forbidden", status=403
         )
@@ -512,13 +515,13 @@ def start_contact(request: HttpRequest, payload: ContactIn) -> Respond[dict[str,
     422 ``invalid_contact_type``, ``invalid_language``, ``message_too_long``."""
     user = request.auth.user  # type: ignore[attr-defined]
     customer = _own_customer(user, _("Only customers start a chat; agents use the console."))
-    if len(payload.text.strip()) > services.MAX_TEXT:
+    if len(payload.text.strip()) > MAX_TEXT:
         raise DomainError(
-            _("A message is limited to %(n)d characters.") % {"n": services.MAX_TEXT},
+            _("A message is limited to %(n)d characters.") % {"n": MAX_TEXT},
             code="message_too_long",
             status=422,
         )
-    contact = services.contact_start(
+    contact = conversations.contact_start(
         contact_type=payload.contact_type,
         channel=Channel.WEB_CHAT,
         customer=customer,
@@ -526,7 +529,7 @@ def start_contact(request: HttpRequest, payload: ContactIn) -> Respond[dict[str,
         product_line=payload.product_line,
         language=_language(payload.language, customer),
     )
-    return Respond(201, render_contact(selectors.contact_get(user=user, contact_id=contact.pk)))
+    return Respond(201, render_contact(selectors.access_contact(user=user, contact_id=contact.pk)))
 
 
 @router.get(
@@ -539,7 +542,7 @@ def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     """The conversation with its messages, and while it waits its position and estimated wait.
     404 ``contact_not_found`` (also for another customer's)."""
     user = request.auth.user  # type: ignore[attr-defined]
-    return render_contact(selectors.contact_get(user=user, contact_id=contact_id))
+    return render_contact(selectors.access_contact(user=user, contact_id=contact_id))
 
 
 @router.post(
@@ -560,13 +563,13 @@ def say(request: HttpRequest, contact_id: int, payload: SayIn) -> Respond[dict[s
     answering the conversation replies. 403 ``not_an_agent``, ``not_your_contact``; 409
     ``contact_closed``; 422 ``empty_message``, ``message_too_long``."""
     user = request.auth.user  # type: ignore[attr-defined]
-    contact = selectors.contact_get(user=user, contact_id=contact_id)
+    contact = selectors.access_contact(user=user, contact_id=contact_id)
     principal = principal_for(user)
     if principal.customer_id is not None and principal.customer_id == contact.customer_id:
-        services.contact_say(contact=contact, text=payload.text)
+        conversations.contact_say(contact=contact, text=payload.text)
     else:
-        services.contact_reply(contact=contact, agent_user=user, text=payload.text)
-    return Respond(201, render_contact(selectors.contact_get(user=user, contact_id=contact_id)))
+        conversations.contact_reply(contact=contact, agent_user=user, text=payload.text)
+    return Respond(201, render_contact(selectors.access_contact(user=user, contact_id=contact_id)))
 
 
 @router.post(
@@ -580,15 +583,15 @@ def request_human(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     now (repeating it changes nothing). 403 ``forbidden`` (not your conversation); 409
     ``contact_closed``."""
     user = request.auth.user  # type: ignore[attr-defined]
-    contact = selectors.contact_get(user=user, contact_id=contact_id)
+    contact = selectors.access_contact(user=user, contact_id=contact_id)
     if principal_for(user).customer_id != contact.customer_id or contact.customer_id is None:
         raise DomainError(
             _("Only the customer of this conversation can ask for a person."),
             code="forbidden",
             status=403,
         )
-    services.contact_request_human(contact=contact)
-    return render_contact(selectors.contact_get(user=user, contact_id=contact_id))
+    conversations.contact_request_human(contact=contact)
+    return render_contact(selectors.access_contact(user=user, contact_id=contact_id))
 
 
 # --------------------------------------------------------------------------------------------
@@ -609,7 +612,7 @@ def book_callback(request: HttpRequest, payload: CallbackIn) -> Respond[dict[str
     ``invalid_language``."""
     user = request.auth.user  # type: ignore[attr-defined]
     customer = _own_customer(user, _("Only customers book callbacks here."))
-    callback = services.callback_request(
+    callback = callback_services.callback_request(
         customer=customer,
         phone=payload.phone,
         window_start=_aware(payload.window_start, "window_start"),
@@ -633,7 +636,7 @@ def list_callbacks(request: HttpRequest) -> list[dict[str, Any]]:
     the last 7 days), by the end of their window."""
     user = request.auth.user  # type: ignore[attr-defined]
     principal = principal_for(user)
-    staff = selectors.is_contact_staff(principal)
+    staff = selectors.is_contact_staff(user)
     if not staff and principal.customer_id is None:
         raise DomainError(_("You have no callbacks here."), code="forbidden", status=403)
     now = timezone.now()
@@ -692,7 +695,7 @@ def file_complaint(request: HttpRequest, payload: ComplaintIn) -> Respond[dict[s
             raise DomainError(
                 _("There is no such conversation."), code="contact_not_found", status=422
             )
-    complaint = services.complaint_file(
+    complaint = complaint_services.complaint_file(
         customer=customer,
         category=payload.category,
         description=payload.description,
@@ -715,7 +718,7 @@ def list_complaints(request: HttpRequest, filters: Query[ComplaintFilters]) -> d
     Auditors use the export. 403 ``forbidden``; 422 ``invalid_status``, ``invalid_category``."""
     user = request.auth.user  # type: ignore[attr-defined]
     principal = principal_for(user)
-    staff = selectors.is_contact_staff(principal)
+    staff = selectors.is_contact_staff(user)
     if not staff and principal.customer_id is None:
         raise DomainError(
             _("Auditors read complaints through the export."), code="forbidden", status=403
@@ -866,12 +869,12 @@ def transition_complaint(
     403 ``forbidden``; 409 ``illegal_transition``; 422 ``invalid_status``,
     ``outcome_required``, ``external_body_required``."""
     user = request.auth.user  # type: ignore[attr-defined]
-    complaint = selectors.complaint_get(user=user, complaint_id=complaint_id)
+    complaint = selectors.access_complaint(user=user, complaint_id=complaint_id)
     if payload.to_status not in ComplaintStatus.values:
         raise DomainError(_("Unknown status."), code="invalid_status", status=422)
     if selectors.complaint_role(user, complaint) is None:
         raise DomainError(_("You may not make this step."), code="forbidden", status=403)
-    services.complaint_transition(
+    complaint_services.complaint_transition(
         complaint=complaint,
         to_status=payload.to_status,
         actor=user,

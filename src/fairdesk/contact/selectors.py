@@ -1,5 +1,5 @@
 """Reads of contacts, the queue, callbacks and complaints — and **access control, in this one
-place**.
+place**: the API, the console, the portal and the services all ask these functions.
 
 Who sees what:
 
@@ -7,9 +7,13 @@ Who sees what:
   that ids cannot be probed);
 * agents and brand administrators (and superusers): everything — they answer the queue and
   handle complaints;
-* auditors: complaints only, through the redacted export (``complaints_export``); they may not
-  open a conversation or a complaint with its personal data;
+* auditors: complaints only, through the redacted export (``export.complaints_export``); they
+  may not open a conversation or a complaint with its personal data;
 * everyone else (other staff, anonymous): nothing.
+
+``access_*`` fetch what the caller may act on or raise the one error (each with one message);
+``check_*`` raise it when the caller may not do something at all. Who may move a complaint is
+``workflow``'s table; ``complaint_role`` says what the caller is to it.
 
 Public figures (no login): the queue's size by class, waits by contact type from the assignment
 log, missed callbacks. They are counts only, never a person.
@@ -34,7 +38,6 @@ from fairdesk.contact.choices import (
     CallbackStatus,
     Channel,
     ComplaintCategory,
-    ComplaintStatus,
     ContactStatus,
     ContactType,
 )
@@ -46,23 +49,34 @@ from fairdesk.contact.models import (
     ComplaintEvent,
     Contact,
 )
-from fairdesk.contact.services import queue_item
 from fairdesk.core import roles
-from fairdesk.core.errors import NotFound
-from fairdesk.service_requests.selectors import Principal, principal_for
+from fairdesk.core.errors import DomainError, NotFound
+from fairdesk.customers.models import Customer
+from fairdesk.service_requests.selectors import principal_for
 
 #: Mean handle time assumed when no contact has been closed yet.
 DEFAULT_HANDLE_SECONDS = 300
 #: The estimate of the mean handle time looks at this many recently closed contacts.
 HANDLE_SAMPLE = 50
+#: Staff see the callbacks of the last days (and every open one) in the API's list.
+STAFF_CALLBACK_DAYS = 7
+#: The API's list of callbacks is at most this long.
+MAX_CALLBACKS_LISTED = 500
+
+
+def _forbidden(message: str) -> DomainError:
+    return DomainError(message, code="forbidden", status=403)
+
 
 # --------------------------------------------------------------------------------------------
 # Who is asking
 # --------------------------------------------------------------------------------------------
 
 
-def is_contact_staff(principal: Principal) -> bool:
-    """Agents and brand administrators: they see every contact, callback and complaint."""
+def is_contact_staff(user: Any) -> bool:
+    """Agents and brand administrators (and superusers): they see every contact, callback and
+    complaint."""
+    principal = principal_for(user)
     return principal.brand_admin or principal.agent
 
 
@@ -72,35 +86,62 @@ def may_export_complaints(user: Any) -> bool:
     return principal.authenticated and (principal.brand_admin or principal.auditor)
 
 
-def may_see_queue(user: Any) -> bool:
-    return is_contact_staff(principal_for(user))
+def check_contact_staff(user: Any) -> None:
+    """The contact centre's staff pages and the live queue: agents and brand administrators."""
+    if not is_contact_staff(user):
+        raise _forbidden(_("Only agents and brand administrators may see this."))
 
 
-def may_plan_staffing(user: Any) -> bool:
-    return roles.is_staff_member(user)
+def check_may_plan_staffing(user: Any) -> None:
+    """The staffing calculator (Erlang C): any staff member."""
+    if not roles.is_staff_member(user):
+        raise _forbidden(_("Staff only."))
+
+
+def check_may_export_complaints(user: Any) -> None:
+    if not may_export_complaints(user):
+        raise _forbidden(_("The complaint export is for auditors and brand administrators."))
+
+
+def access_customer(user: Any) -> Customer:
+    """The signed-in customer, acting for themself: only customers start chats, book callbacks
+    and file complaints here (403 ``forbidden`` for anyone else: agents use the console)."""
+    customer_id = principal_for(user).customer_id
+    if customer_id is None:
+        raise _forbidden(_("Only customers do this here; agents use the console."))
+    return Customer.objects.get(pk=customer_id)
+
+
+def access_agent(user: Any) -> AgentProfile:
+    """The user's agent profile (403 ``not_an_agent`` for anyone without one)."""
+    profile = AgentProfile.objects.filter(user=user).first() if user is not None else None
+    if profile is None:
+        raise DomainError(_("You are not set up as an agent."), code="not_an_agent", status=403)
+    return profile
 
 
 # --------------------------------------------------------------------------------------------
-# Access control
+# Conversations
 # --------------------------------------------------------------------------------------------
 
 
-def _own_or_all(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+def _own_or_all(qs: QuerySet[Any], user: Any, customer_field: str = "customer_id") -> Any:
     principal = principal_for(user)
     if not principal.authenticated:
         return qs.none()
-    if is_contact_staff(principal):
+    if principal.brand_admin or principal.agent:
         return qs
     if principal.customer_id is not None:
-        return qs.filter(customer_id=principal.customer_id)
+        return qs.filter(**{customer_field: principal.customer_id})
     return qs.none()
 
 
 def contacts_visible_to(user: Any) -> QuerySet[Contact]:
-    return _own_or_all(Contact.objects.all(), user)
+    visible: QuerySet[Contact] = _own_or_all(Contact.objects.all(), user)
+    return visible
 
 
-def contact_get(*, user: Any, contact_id: int) -> Contact:
+def access_contact(*, user: Any, contact_id: int) -> Contact:
     """A contact the user may see, with its messages (404 ``contact_not_found`` otherwise)."""
     contact = (
         contacts_visible_to(user)
@@ -114,23 +155,106 @@ def contact_get(*, user: Any, contact_id: int) -> Contact:
     return contact
 
 
+def is_contact_customer(user: Any, contact: Contact) -> bool:
+    """Is the user the customer of this conversation?"""
+    customer_id = principal_for(user).customer_id
+    return contact.customer_id is not None and customer_id == contact.customer_id
+
+
+def access_contact_as_customer(*, user: Any, contact_id: int) -> Contact:
+    """A conversation of the user's own, as its customer: 404 ``contact_not_found`` when they may
+    not see it, 403 ``forbidden`` when they see it as staff (only the customer asks for a
+    person or leaves)."""
+    contact = access_contact(user=user, contact_id=contact_id)
+    if not is_contact_customer(user, contact):
+        raise _forbidden(_("Only the customer of this conversation can ask for a person."))
+    return contact
+
+
+def answers(agent: AgentProfile, contact: Contact) -> bool:
+    """Is ``agent`` the one answering this conversation now?"""
+    return contact.status == ContactStatus.ASSIGNED and contact.agent_id == agent.pk
+
+
+def access_contact_to_answer(*, contact_id: int, agent: AgentProfile) -> Contact:
+    """The conversation ``agent`` answers, locked for the write (inside the caller's
+    transaction); 403 ``not_your_contact`` when it is not with them."""
+    contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact_id)
+    if not answers(agent, contact):
+        raise DomainError(
+            _("This conversation is not yours to answer."), code="not_your_contact", status=403
+        )
+    return contact
+
+
+def access_contact_to_close(*, contact_id: int, agent: AgentProfile | None) -> Contact:
+    """The conversation to close, locked for the write: an agent closes only one that is theirs
+    (403 ``not_your_contact``); ``agent`` None is the customer leaving."""
+    contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact_id)
+    if agent is not None and contact.agent_id != agent.pk:
+        raise DomainError(
+            _("This conversation is not yours to close."), code="not_your_contact", status=403
+        )
+    return contact
+
+
+# --------------------------------------------------------------------------------------------
+# Callbacks
+# --------------------------------------------------------------------------------------------
+
+
 def callbacks_visible_to(user: Any) -> QuerySet[Callback]:
+    visible: QuerySet[Callback] = _own_or_all(
+        Callback.objects.select_related("contact"), user, "contact__customer_id"
+    )
+    return visible
+
+
+def access_callback(*, user: Any, callback_id: int) -> Callback:
+    """A callback the user may see (404 ``callback_not_found`` otherwise)."""
+    callback = callbacks_visible_to(user).filter(pk=callback_id).first()
+    if callback is None:
+        raise NotFound(_("There is no such callback."), code="callback_not_found")
+    return callback
+
+
+def callback_missed(callback: Callback, now: datetime) -> bool:
+    """Missed: marked so, or its window ended without a call — computed from the clock, so it
+    shows at once, whether the worker is up or not (a late call stays missed)."""
+    return callback.status == CallbackStatus.MISSED or (
+        callback.done_at is None and callback.window_end < now
+    )
+
+
+def access_callback_list(*, user: Any, now: datetime) -> QuerySet[Callback]:
+    """The callbacks the API lists, by the end of their window: a customer's own; for agents and
+    brand administrators every open one and those of the last 7 days (403 ``forbidden`` for
+    anyone else)."""
     principal = principal_for(user)
-    qs = Callback.objects.select_related("contact")
-    if not principal.authenticated:
-        return qs.none()
-    if is_contact_staff(principal):
-        return qs
-    if principal.customer_id is not None:
-        return qs.filter(contact__customer_id=principal.customer_id)
-    return qs.none()
+    staff = principal.brand_admin or principal.agent
+    if not staff and principal.customer_id is None:
+        raise _forbidden(_("You have no callbacks here."))
+    qs = callbacks_visible_to(user).order_by("window_end", "id")
+    if staff:
+        qs = qs.filter(window_end__gte=now - timedelta(days=STAFF_CALLBACK_DAYS)) | qs.filter(
+            done_at__isnull=True, status=CallbackStatus.SCHEDULED
+        )
+    return qs
+
+
+# --------------------------------------------------------------------------------------------
+# Complaints
+# --------------------------------------------------------------------------------------------
 
 
 def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
-    return _own_or_all(Complaint.objects.all(), user)
+    visible: QuerySet[Complaint] = _own_or_all(Complaint.objects.all(), user)
+    return visible
 
 
-def complaint_get(*, user: Any, complaint_id: int) -> Complaint:
+def access_complaint(*, user: Any, complaint_id: int) -> Complaint:
+    """A complaint the user may see (404 ``complaint_not_found`` otherwise: also an auditor,
+    who reads the redacted export instead)."""
     complaint = (
         complaints_visible_to(user)
         .select_related("customer", "outlet", "service_request", "owner")
@@ -142,38 +266,101 @@ def complaint_get(*, user: Any, complaint_id: int) -> Complaint:
     return complaint
 
 
+def access_complaint_list(user: Any) -> QuerySet[Complaint]:
+    """The complaints the user may list: a customer's own, everything for agents and brand
+    administrators (403 ``forbidden`` for anyone else: auditors use the export)."""
+    principal = principal_for(user)
+    if not (principal.brand_admin or principal.agent) and principal.customer_id is None:
+        raise _forbidden(_("Auditors read complaints through the export."))
+    return complaints_visible_to(user)
+
+
+@dataclass(frozen=True)
+class ComplaintLinks:
+    """The records a new complaint is about (each may be None)."""
+
+    service_request: Any = None
+    subscription: Any = None
+    contact: Contact | None = None
+
+
+def access_complaint_links(
+    *,
+    user: Any,
+    customer: Customer,
+    service_request_number: str | None = None,
+    subscription_id: int | None = None,
+    contact_id: int | None = None,
+) -> ComplaintLinks:
+    """The service request (by number), subscription and conversation a complaint names: 422
+    ``service_request_not_found``, ``subscription_not_found``, or ``contact_not_found`` (a
+    conversation of the customer's own, that the user may see). Whether the request and the
+    subscription are the customer's is the filing's check (``not_yours``)."""
+    from fairdesk.plans.models import Subscription
+    from fairdesk.service_requests.models import ServiceRequest
+
+    service_request = subscription = contact = None
+    if service_request_number:
+        service_request = ServiceRequest.objects.filter(number=service_request_number).first()
+        if service_request is None:
+            raise DomainError(
+                _("There is no such service request."),
+                code="service_request_not_found",
+                status=422,
+            )
+    if subscription_id is not None:
+        subscription = Subscription.objects.filter(pk=subscription_id).first()
+        if subscription is None:
+            raise DomainError(
+                _("There is no such subscription."), code="subscription_not_found", status=422
+            )
+    if contact_id is not None:
+        contact = contacts_visible_to(user).filter(pk=contact_id, customer_id=customer.pk).first()
+        if contact is None:
+            raise DomainError(
+                _("There is no such conversation."), code="contact_not_found", status=422
+            )
+    return ComplaintLinks(service_request, subscription, contact)
+
+
+def complaint_categories() -> list[tuple[str, str]]:
+    return [(value, str(label)) for value, label in ComplaintCategory.choices]
+
+
 def complaint_timeline(complaint: Complaint) -> list[ComplaintEvent]:
     return list(complaint.events.select_related("actor").order_by("at", "id"))
 
 
 def complaint_role(user: Any, complaint: Complaint) -> str | None:
-    """What the user is to this complaint in ``workflow`` terms (customer, brand, or nothing)."""
+    """What the user is to this complaint in ``workflow`` terms: its own customer, the brand
+    (agents, brand administrators), or nothing (auditors read; outlet staff and technicians are
+    the subject of complaints, not their handlers)."""
     principal = principal_for(user)
     if principal.customer_id is not None and principal.customer_id == complaint.customer_id:
         return workflow.CUSTOMER
-    if is_contact_staff(principal):
+    if principal.brand_admin or principal.agent:
         return workflow.BRAND
     return None
+
+
+def brand_late(complaint: Complaint, now: datetime) -> bool:
+    """The brand owes the next step and its deadline has passed."""
+    return (
+        complaint.status in workflow.BRAND_OWES
+        and complaint.due_at is not None
+        and complaint.due_at < now
+    )
 
 
 def complaint_next_statuses(
     user: Any, complaint: Complaint, *, now: datetime | None = None
 ) -> list[str]:
     """The statuses the user may move the complaint to now (what the services will accept)."""
-    now = now or timezone.now()
     role = complaint_role(user, complaint)
     if role is None:
         return []
-    out = workflow.next_statuses(complaint.status, role)
-    late = complaint.due_at is not None and complaint.due_at < now
-    if (
-        role == workflow.CUSTOMER
-        and late
-        and complaint.status in workflow.OVERDUE_ESCALATION_FROM
-        and ComplaintStatus.ESCALATED not in out
-    ):
-        out.append(ComplaintStatus.ESCALATED)
-    return [str(s) for s in out]
+    late = brand_late(complaint, now or timezone.now())
+    return [str(s) for s in workflow.next_statuses(complaint.status, role, late=late)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,6 +393,38 @@ class QueueSnapshot:
 
     def entry_for(self, contact_id: int) -> QueueEntry | None:
         return next((e for e in self.entries if e.contact_id == contact_id), None)
+
+
+def queue_item(contact: Contact) -> ordering.QueueItem:
+    """The only view of a waiting contact the ordering gets."""
+    if contact.queued_at is None:
+        raise ValueError(f"contact {contact.pk} is not in the queue")
+    return ordering.QueueItem(
+        contact_id=contact.pk,
+        contact_type=contact.contact_type,
+        safety_hazard=contact.safety_hazard,
+        queued_at=contact.queued_at,
+        product_line=contact.product_line,
+        language=contact.language,
+    )
+
+
+def queue_class(contact: Contact) -> str:
+    """safety, green or standard: the contact's class under the published rule."""
+    return ordering.CLASS_NAMES[ordering.class_of(contact.contact_type, contact.safety_hazard)]
+
+
+def agent_state(agent: AgentProfile, open_count: int) -> ordering.AgentState:
+    """The only view of an agent the choice of agent gets."""
+    return ordering.AgentState(
+        agent_id=agent.pk,
+        available=agent.status == AgentStatus.AVAILABLE,
+        active_contacts=open_count,
+        max_concurrent=agent.max_concurrent,
+        idle_since=agent.idle_since,
+        product_lines=frozenset(agent.product_lines or ()),
+        languages=frozenset(agent.languages or ()),
+    )
 
 
 def mean_handle_seconds() -> int:
@@ -296,9 +515,7 @@ def contact_queue_position(contact: Contact, *, now: datetime | None = None) -> 
 def waiting_by_class(*, now: datetime | None = None) -> dict[str, int]:
     """How many contacts wait now, per class (safety, green, standard)."""
     now = now or timezone.now()
-    counts = Counter(
-        ordering.CLASS_NAMES[ordering.base_class(queue_item(c))] for c in waiting_contacts(now)
-    )
+    counts = Counter(queue_class(c) for c in waiting_contacts(now))
     return {name: counts.get(name, 0) for name in ordering.CLASS_NAMES.values()}
 
 
@@ -391,7 +608,3 @@ def public_figures(*, now: datetime | None = None, days: int = 7) -> PublicFigur
         waits=assignment_waits_by_type(period_from=start, period_to=now),
         callbacks=missed_callbacks(period_from=start, period_to=now, now=now),
     )
-
-
-def complaint_categories() -> list[tuple[str, str]]:
-    return [(value, str(label)) for value, label in ComplaintCategory.choices]

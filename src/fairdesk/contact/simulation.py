@@ -1,8 +1,8 @@
 """A discrete-event simulation (SimPy) of a peak day through the real queue rule.
 
 Contacts arrive by type at a rate that rises to a lunchtime and an evening peak; each waits in
-the queue until ``ordering.assign`` — the same function ``services.queue_dispatch`` calls — hands
-it to an agent; the agent handles it for a random time and takes the next. Reported per type:
+the queue until ``ordering.assign`` — the same function ``services.queue.queue_dispatch`` calls —
+hands it to an agent; the agent handles it for a random time and takes the next. Reported per type:
 how many, mean / p50 / p95 / max wait. Used by ``bench/sim_queue.py`` (the full day, figures in
 docs/benchmarks.md) and by a short run in the tests.
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from fairdesk.contact.services import contact_process_due
+from fairdesk.contact.services.due import contact_process_due
 
 
 @db_periodic_task(crontab(minute="*"))

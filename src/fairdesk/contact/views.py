@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from fairdesk.contact import export, ordering, selectors, services
+from fairdesk.contact import export, ordering, selectors
 from fairdesk.contact.choices import GREEN_TYPES, ComplaintCategory, ContactType
+from fairdesk.contact.services.conversations import TRANSFER_WORDS
+from fairdesk.core.errors import DomainError
 
 PUBLIC_DAYS = 7
 
@@ -67,7 +69,7 @@ def queue_rule_context(*, now: Any = None) -> dict[str, Any]:
         "green_types": green_labels,
         "standard_types": standard_labels,
         "hazard_words": list(ordering.HAZARD_WORDS),
-        "transfer_words": sorted(services.TRANSFER_WORDS),
+        "transfer_words": sorted(TRANSFER_WORDS),
         "fields": sorted(ordering.QUEUE_ITEM_FIELDS),
         "figures": figures,
         "waiting": [
@@ -136,8 +138,10 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
     Auditors and brand administrators."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("customers:staff_login"))
-    if not selectors.may_export_complaints(request.user):
-        raise PermissionDenied(_("The complaint export is for auditors and brand administrators."))
+    try:
+        selectors.check_may_export_complaints(request.user)
+    except DomainError as exc:
+        raise PermissionDenied(exc.message) from exc
     form = ExportFilterForm(request.GET or None)
     today = timezone.localdate()
     period_to, period_from = today, today - timedelta(days=29)

@@ -1,7 +1,7 @@
 """Contact us, web chat, callbacks and complaints in the customer portal.
 
 Thin, like every view here: parse, call one selector or service of ``fairdesk.contact``, render.
-The rules are the domain's (``contact/services.py``); these pages make them reachable:
+The rules are the domain's (``contact/services/``); these pages make them reachable:
 
 * "Talk to a person" is one button at the top of every chat and under every assistant turn
   (guarantee F6); typing 人工 / "agent" transfers at once (the services decide). While waiting,
@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fairdesk.contact import selectors, services, workflow
+from fairdesk.contact import selectors, workflow
 from fairdesk.contact.choices import (
     CallbackStatus,
     Channel,
@@ -43,6 +43,9 @@ from fairdesk.contact.choices import (
     Sender,
 )
 from fairdesk.contact.models import Callback, Complaint, Contact
+from fairdesk.contact.services import callbacks as callback_services
+from fairdesk.contact.services import complaints as complaint_services
+from fairdesk.contact.services import conversations
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.customers.http import customer_required
 from fairdesk.plans import selectors as plan_selectors
@@ -125,7 +128,7 @@ def _language() -> str:
 
 def _contact_or_404(request: HttpRequest, pk: int) -> Contact:
     try:
-        return selectors.contact_get(user=request.user, contact_id=pk)
+        return selectors.access_contact(user=request.user, contact_id=pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -164,7 +167,7 @@ def contact_start(request: HttpRequest) -> HttpResponse:
         form = ContactStartForm(request.POST)
         if form.is_valid():
             try:
-                contact = services.contact_start(
+                contact = conversations.contact_start(
                     contact_type=form.cleaned_data["contact_type"],
                     channel=Channel.WEB_CHAT,
                     customer=customer,
@@ -172,7 +175,7 @@ def contact_start(request: HttpRequest) -> HttpResponse:
                     language=_language(),
                 )
                 if request.POST.get("human"):  # the start page's own "talk to a person" button
-                    contact = services.contact_request_human(contact=contact)
+                    contact = conversations.contact_request_human(contact=contact)
             except DomainError as exc:
                 context = _start_context(request, form, error=exc.message)
                 return render(request, "portal/contact_start.html", context, status=exc.status)
@@ -192,13 +195,13 @@ def talk_to_a_person(request: HttpRequest) -> HttpResponse:
     (as a question; the agent sets the type when they know what it is about)."""
     customer = request.customer  # type: ignore[attr-defined]
     try:
-        contact = services.contact_start(
+        contact = conversations.contact_start(
             contact_type=ContactType.CONSULTATION,
             channel=Channel.WEB_CHAT,
             customer=customer,
             language=_language(),
         )
-        contact = services.contact_request_human(contact=contact)
+        contact = conversations.contact_request_human(contact=contact)
     except DomainError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("portal:contact"))
@@ -263,7 +266,7 @@ def chat_say(request: HttpRequest, pk: int) -> HttpResponse:
         context = _chat_context(request, contact, form=form, error=_("Write a message first."))
         return render(request, "portal/contact_chat.html", context, status=422)
     try:
-        services.contact_say(
+        conversations.contact_say(
             contact=contact, text=form.cleaned_data["text"], customer=request.customer
         )
     except DomainError as exc:
@@ -279,7 +282,7 @@ def chat_human(request: HttpRequest, pk: int) -> HttpResponse:
     same kind is opened in the queue (still one step)."""
     contact = _contact_or_404(request, pk)
     if contact.status == ContactStatus.CLOSED:
-        contact = services.contact_start(
+        contact = conversations.contact_start(
             contact_type=contact.contact_type,
             channel=Channel.WEB_CHAT,
             customer=request.customer,  # type: ignore[attr-defined]
@@ -294,7 +297,7 @@ def chat_human(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         try:
-            services.contact_request_human(contact=contact)
+            conversations.contact_request_human(contact=contact)
         except DomainError as exc:
             context = _chat_context(request, contact, error=exc.message)
             return render(request, "portal/contact_chat.html", context, status=exc.status)
@@ -306,7 +309,7 @@ def chat_human(request: HttpRequest, pk: int) -> HttpResponse:
 def chat_close(request: HttpRequest, pk: int) -> HttpResponse:
     """The customer leaves the conversation."""
     contact = _contact_or_404(request, pk)
-    services.contact_close(contact=contact, outcome=_("Closed by the customer"))
+    conversations.contact_close(contact=contact, outcome=_("Closed by the customer"))
     messages.success(request, _("The conversation is closed. Thank you."))
     return HttpResponseRedirect(reverse("portal:contact"))
 
@@ -318,13 +321,7 @@ def chat_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def callback_view(callback: Callback, now: datetime) -> dict[str, Any]:
     """A callback as the customer sees it: a window that ended without a call is missed now."""
-    status = callback.status
-    if (
-        status == CallbackStatus.SCHEDULED
-        and callback.done_at is None
-        and callback.window_end < now
-    ):
-        status = CallbackStatus.MISSED
+    status = CallbackStatus.MISSED if selectors.callback_missed(callback, now) else callback.status
     return {
         "callback": callback,
         "status": status,
@@ -358,7 +355,7 @@ def callbacks(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and "window_start" in form.cleaned_data:
             data = form.cleaned_data
             try:
-                callback = services.callback_request(
+                callback = callback_services.callback_request(
                     customer=customer,
                     phone=data["phone"],
                     window_start=data["window_start"],
@@ -390,9 +387,10 @@ def callbacks(request: HttpRequest) -> HttpResponse:
 @customer_required
 def callback(request: HttpRequest, pk: int) -> HttpResponse:
     """One callback: the confirmation with the window, and its status since."""
-    found = selectors.callbacks_visible_to(request.user).filter(pk=pk).first()
-    if found is None:
-        raise Http404(_("There is no such callback."))
+    try:
+        found = selectors.access_callback(user=request.user, callback_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     context = {"section": "contact", "c": callback_view(found, timezone.now())}
     return render(request, "portal/contact_callback.html", context)
 
@@ -404,7 +402,7 @@ def callback(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _complaint_or_404(request: HttpRequest, pk: int) -> Complaint:
     try:
-        return selectors.complaint_get(user=request.user, complaint_id=pk)
+        return selectors.access_complaint(user=request.user, complaint_id=pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -430,13 +428,12 @@ def _complaint_form(request: HttpRequest, data: Any = None) -> ComplaintForm:
 
 
 def complaint_row(complaint: Complaint, now: datetime) -> dict[str, Any]:
-    brand_owes = complaint.status in workflow.BRAND_OWES
     return {
         "complaint": complaint,
         "status_text": COMPLAINT_STATUS_TEXT.get(complaint.status, complaint.status),
         "category": complaint.get_category_display(),
-        "late": brand_owes and complaint.due_at is not None and complaint.due_at < now,
-        "brand_owes": brand_owes,
+        "late": selectors.brand_late(complaint, now),
+        "brand_owes": complaint.status in workflow.BRAND_OWES,
     }
 
 
@@ -477,7 +474,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                     .first()
                 )
             try:
-                complaint = services.complaint_file(
+                complaint = complaint_services.complaint_file(
                     customer=customer,
                     category=data["category"],
                     description=data["description"],
@@ -580,7 +577,7 @@ def complaint_answer(request: HttpRequest, pk: int, action: str) -> HttpResponse
     form = ComplaintAnswerForm(request.POST)
     data = form.cleaned_data if form.is_valid() else {}
     try:
-        services.complaint_transition(
+        complaint_services.complaint_transition(
             complaint=found,
             to_status=to_status,
             actor=request.user,

@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from fairdesk.api.services import api_token_create
 from fairdesk.contact.choices import AgentStatus, ComplaintStatus, ContactStatus
 from fairdesk.contact.models import Callback, Complaint, ComplaintEvent, Contact, ContactMessage
-from fairdesk.contact.services import agent_profile_ensure, agent_set_status, complaint_file
+from fairdesk.contact.services.complaints import complaint_file
+from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status
 from fairdesk.contact.tests.conftest import T0
 from fairdesk.core import roles
 from fairdesk.customers.models import Customer

@@ -136,7 +136,7 @@ def test_the_demo_seeds_varied_states_twice_the_same(settings: Any) -> None:
             "resolved",
         ]
         # nothing is overdue: the worker's minute has nothing to assign or escalate
-        from fairdesk.contact.services import contact_process_due
+        from fairdesk.contact.services.due import contact_process_due
 
         assert contact_process_due() == {"assigned": 0, "callbacks": 0, "complaints": 0}
 
@@ -147,7 +147,7 @@ def test_the_demo_seeds_varied_states_twice_the_same(settings: Any) -> None:
 
 def test_the_faq_answers_exist_in_both_languages() -> None:
     from fairdesk.contact.demo import FAQ, seed_contact_demo
-    from fairdesk.contact.services import faq_answer
+    from fairdesk.contact.services.conversations import faq_answer
 
     seed_contact_demo()
     entries = list(FaqEntry.objects.filter(active=True))

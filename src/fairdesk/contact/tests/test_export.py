@@ -24,7 +24,7 @@ from fairdesk.contact.export import (
     redact,
 )
 from fairdesk.contact.models import Complaint
-from fairdesk.contact.services import complaint_file, complaint_transition
+from fairdesk.contact.services.complaints import complaint_file, complaint_transition
 from fairdesk.contact.tests.conftest import T0
 from fairdesk.core import roles
 from fairdesk.customers.models import Customer

@@ -16,22 +16,24 @@ from fairdesk.contact.choices import (
     Sender,
 )
 from fairdesk.contact.models import Assignment, Contact, FaqEntry
-from fairdesk.contact.services import (
-    agent_profile_ensure,
-    agent_set_status,
+from fairdesk.contact.services.callbacks import (
     callback_done,
     callback_request,
     callbacks_escalate_due,
+)
+from fairdesk.contact.services.complaints import (
     complaint_file,
     complaint_transition,
     complaints_escalate_due,
+)
+from fairdesk.contact.services.conversations import (
     contact_close,
     contact_request_human,
     contact_say,
     contact_start,
-    queue_dispatch,
     wants_human,
 )
+from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status, queue_dispatch
 from fairdesk.contact.tests.conftest import T0
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError

@@ -32,12 +32,10 @@ from fairdesk.contact.models import (
     ContactMessage,
     FaqEntry,
 )
-from fairdesk.contact.services import (
-    agent_profile_ensure,
-    callback_request,
-    complaint_file,
-    contact_start,
-)
+from fairdesk.contact.services.callbacks import callback_request
+from fairdesk.contact.services.complaints import complaint_file, complaint_transition
+from fairdesk.contact.services.conversations import contact_start
+from fairdesk.contact.services.queue import agent_profile_ensure
 from fairdesk.contact.tasks import process_contacts_due
 from fairdesk.contact.tests.conftest import T0
 from fairdesk.contact.views import format_duration
@@ -360,7 +358,6 @@ def test_agent_status_changes_through_the_service(superuser, staff, clock):
 @pytest.mark.django_db
 def test_auditors_read_complaints_redacted_in_the_admin(customer, staff, clock):
     from fairdesk.contact.export import customer_pseudonym
-    from fairdesk.contact.services import complaint_transition
 
     complaint = complaint_file(
         customer=customer, category="refund", description="李雷，电话 13800000002，退款没到"
