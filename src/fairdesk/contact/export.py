@@ -9,7 +9,9 @@ phone numbers, identity card numbers and e-mail addresses masked in the free tex
 
 from __future__ import annotations
 
+import csv
 import hmac
+import io
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -20,12 +22,20 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fairdesk.contact import workflow
 from fairdesk.contact.choices import ComplaintStatus
 from fairdesk.contact.models import Complaint, ComplaintEvent
+from fairdesk.contact.services.complaints import check_complaint_category
+from fairdesk.core.errors import DomainError
 from fairdesk.core.localtime import SHANGHAI
 from fairdesk.core.phones import mask_phone
+
+EXPORT_FORMATS = ("csv", "json")
+#: A period of the export without ``from``: the last 30 days.
+EXPORT_DEFAULT_DAYS = 30
+
 
 _DIGIT = r"[\s\-]?\d"
 #: Mainland mobiles (optionally +86 / 0086 / 86, with spaces or hyphens between digits).
@@ -254,3 +264,60 @@ def complaint_rates_per_outlet(*, period_from: date, period_to: date) -> list[Ou
         )
         for o in outlets
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# The export's query and its CSV
+# --------------------------------------------------------------------------------------------
+
+
+def check_export_query(
+    *,
+    format: str,
+    period_from: date | None,
+    period_to: date | None,
+    category: str | None,
+    outlet: str | None,
+    today: date,
+) -> tuple[date, date]:
+    """The period of an export asked for (to: today by default; from: 30 days before to), after
+    checking the query: 422 ``invalid_format``, ``invalid_period``, ``invalid_category``,
+    ``outlet_not_found``."""
+    from fairdesk.network.models import Outlet
+
+    if format not in EXPORT_FORMATS:
+        raise DomainError(_("Choose csv or json."), code="invalid_format", status=422)
+    period_to = period_to or today
+    period_from = period_from or period_to - timedelta(days=EXPORT_DEFAULT_DAYS - 1)
+    if period_from > period_to:
+        raise DomainError(_("The period starts after it ends."), code="invalid_period", status=422)
+    if category:
+        check_complaint_category(category)
+    if outlet and not Outlet.objects.filter(code=outlet).exists():
+        raise DomainError(_("There is no such outlet."), code="outlet_not_found", status=422)
+    return period_from, period_to
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat()
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text  # not a formula when opened in a spreadsheet
+    return text
+
+
+def export_csv(rows: list[dict[str, Any]]) -> str:
+    """The rows as CSV: UTF-8 with the byte-order mark (Excel), a header row, times in Beijing
+    time, no cell that a spreadsheet would read as a formula."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel reads UTF-8 with the byte-order mark
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([_csv_cell(row[column]) for column in EXPORT_COLUMNS])
+    return buffer.getvalue()
