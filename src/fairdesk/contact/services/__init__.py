@@ -16,7 +16,7 @@ for who may), then writes in one transaction with its log entries (messages, ass
 complaint events) and its notifications (the outbox, delivered after commit). The queue is
 dispatched on commit of every change that can free an agent or add a contact.
 
-Locks (``select_for_update``): ``queue_dispatch`` the available agents, then the waiting
-contacts; the conversation writes their contact; ``callback_done`` the callback; the complaint
-writes their complaint.
+Lock order (``select_for_update`` and the rows an UPDATE locks), to stay free of deadlocks:
+a callback, then contacts (several: by id), then agent profiles (several: by id). A complaint
+is locked alone.
 """

@@ -7,6 +7,8 @@
 * ``callbacks_escalate_due`` (every minute): the window's end is a deadline; a missed callback
   is marked, counted and escalated once per level (1 at the end, 2 four hours on), each level
   claimed by a conditional update so that it is sent exactly once.
+
+Lock order (``services``): the callback, then its contact, then the agent.
 """
 
 from __future__ import annotations

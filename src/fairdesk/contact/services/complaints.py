@@ -8,7 +8,7 @@
 * ``complaints_escalate_due`` (every minute): a brand step past its deadline escalates once per
   level (1 at the deadline, 2 a day on).
 
-The customer is told of every step.
+The customer is told of every step. Lock order (``services``): the complaint row only.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@
   (``contact_close``, also the customer leaving).
 
 Each write checks first (``check_*``, ``selectors.access_*``), then writes in one transaction,
-the conversation's row locked.
+the conversation's row locked first (``services``' lock order).
 """
 
 from __future__ import annotations

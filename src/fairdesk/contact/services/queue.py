@@ -6,7 +6,7 @@
   rule — and logs every assignment with its reason. It runs after every event that can free an
   agent or add a contact (on commit), and every minute on the worker.
 
-Locks: the available agents, then the waiting contacts.
+Lock order (``services``): the waiting contacts, then the available agents.
 """
 
 from __future__ import annotations
@@ -90,20 +90,21 @@ def queue_dispatch(*, now: datetime | None = None) -> int:
     How many were assigned."""
     now = now or timezone.now()
     with transaction.atomic():
+        # a callback joins the queue when its window opens (queued_at = window start)
+        waiting = list(
+            Contact.objects.select_for_update(of=("self",))
+            .filter(status=ContactStatus.QUEUED, queued_at__lte=now)
+            .order_by("pk")
+        )
+        if not waiting:
+            return 0
         agents = list(
             AgentProfile.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(status=AgentStatus.AVAILABLE)
+            .order_by("pk")
         )
         if not agents:
-            return 0
-        # a callback joins the queue when its window opens (queued_at = window start)
-        waiting = list(
-            Contact.objects.select_for_update(of=("self",)).filter(
-                status=ContactStatus.QUEUED, queued_at__lte=now
-            )
-        )
-        if not waiting:
             return 0
         states = [agent_state(a, open_count(a.pk)) for a in agents]
         by_id = {c.pk: c for c in waiting}
