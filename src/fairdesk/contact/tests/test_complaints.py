@@ -1,0 +1,115 @@
+"""Complaints (``services/complaints.py``): the lifecycle and who may move it, deadlines and their
+escalation, the customer taking a late complaint outside."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from fairdesk.contact.choices import ComplaintStatus
+from fairdesk.contact.services.complaints import (
+    complaint_file,
+    complaint_transition,
+    complaints_escalate_due,
+)
+from fairdesk.contact.tests.conftest import T0
+from fairdesk.core import roles
+from fairdesk.core.errors import DomainError
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_complaint_lifecycle(customer, staff, clock):
+    agent = staff("agent1")
+    complaint = complaint_file(customer=customer, category="refund", description="退款迟迟未到账")
+    assert complaint.green and complaint.due_at == T0 + timedelta(hours=24)
+    with pytest.raises(DomainError):
+        complaint_transition(
+            complaint=complaint, to_status=ComplaintStatus.ACKNOWLEDGED, actor=customer.user
+        )
+    complaint_transition(complaint=complaint, to_status=ComplaintStatus.ACKNOWLEDGED, actor=agent)
+    complaint_transition(complaint=complaint, to_status=ComplaintStatus.INVESTIGATING, actor=agent)
+    complaint.refresh_from_db()
+    assert complaint.due_at == T0 + timedelta(days=3) and complaint.owner == agent  # green: 3 days
+    with pytest.raises(DomainError) as err:
+        complaint_transition(complaint=complaint, to_status=ComplaintStatus.RESOLVED, actor=agent)
+    assert err.value.code == "outcome_required"
+    complaint_transition(
+        complaint=complaint, to_status=ComplaintStatus.RESOLVED, actor=agent, outcome="已退款"
+    )
+    complaint_transition(
+        complaint=complaint, to_status=ComplaintStatus.REJECTED, actor=customer.user
+    )
+    complaint_transition(
+        complaint=complaint,
+        to_status=ComplaintStatus.ESCALATED,
+        actor=customer.user,
+        external_body="12315",
+    )
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.ESCALATED and complaint.closed_at is not None
+    assert [e.to_status for e in complaint.events.all()] == [
+        "received",
+        "acknowledged",
+        "investigating",
+        "resolved",
+        "rejected",
+        "escalated",
+    ]
+
+
+def test_late_complaint_escalates_and_customer_may_go_outside(customer, staff, clock):
+    staff("boss", roles.BRAND_ADMIN)
+    complaint = complaint_file(
+        customer=customer, category="service_quality", description="师傅迟到"
+    )
+    clock.move_to(T0 + timedelta(hours=25))
+    assert complaints_escalate_due() == 1 and complaints_escalate_due() == 0
+    complaint_transition(
+        complaint=complaint,
+        to_status=ComplaintStatus.ESCALATED,
+        actor=customer.user,
+        external_body="12315",
+    )
+
+
+def test_only_agents_and_brand_admins_handle_complaints(customer, staff, clock):
+    auditor = staff("audit", roles.AUDITOR)
+    complaint = complaint_file(customer=customer, category="refund", description="退款未到账")
+    with pytest.raises(DomainError) as err:
+        complaint_transition(
+            complaint=complaint, to_status=ComplaintStatus.ACKNOWLEDGED, actor=auditor
+        )
+    assert err.value.code == "forbidden"
+
+
+def test_investigating_keeps_the_resolution_promise(customer, staff, clock):
+    agent = staff("agent1")
+    complaint = complaint_file(
+        customer=customer, category="service_quality", description="师傅迟到"
+    )
+    complaint_transition(complaint=complaint, to_status=ComplaintStatus.ACKNOWLEDGED, actor=agent)
+    complaint.refresh_from_db()
+    promised = complaint.due_at
+    clock.move_to(T0 + timedelta(days=5))
+    complaint_transition(complaint=complaint, to_status=ComplaintStatus.INVESTIGATING, actor=agent)
+    complaint.refresh_from_db()
+    assert complaint.due_at == promised
+
+
+def test_a_rejection_puts_the_brand_on_the_clock_again(customer, staff, clock):
+    agent = staff("agent1")
+    complaint = complaint_file(customer=customer, category="refund", description="退款未到账")
+    complaint_transition(complaint=complaint, to_status=ComplaintStatus.ACKNOWLEDGED, actor=agent)
+    complaint_transition(
+        complaint=complaint, to_status=ComplaintStatus.RESOLVED, actor=agent, outcome="已退款"
+    )
+    clock.move_to(T0 + timedelta(days=1))
+    complaint_transition(
+        complaint=complaint, to_status=ComplaintStatus.REJECTED, actor=customer.user
+    )
+    complaint.refresh_from_db()
+    assert complaint.due_at == T0 + timedelta(days=4)  # green: 3 days to answer the rejection
+    clock.move_to(T0 + timedelta(days=4, minutes=1))
+    assert complaints_escalate_due() == 1
