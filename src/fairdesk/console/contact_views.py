@@ -36,6 +36,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -64,12 +65,15 @@ from fairdesk.plans import selectors as plan_selectors
 from fairdesk.plans.display import plan_name
 from fairdesk.service_requests import selectors as sr
 
+#: A label: a string or a lazily translated one.
+Text = str | Promise
+
 #: htmx stops polling when a fragment answers with this status.
 STOP_POLLING = 286
 #: The session key of the caller being served (``console.views``: numbers shown in full).
 SERVING_KEY = "console_serving_customer"
 
-CLASS_TEXT = {
+CLASS_TEXT: dict[str, Text] = {
     "safety": gettext_lazy("Safety hazard"),
     "green": gettext_lazy("Green channel"),
     "standard": gettext_lazy("Standard"),
@@ -77,19 +81,19 @@ CLASS_TEXT = {
 CLASS_BADGE = {"safety": "bad", "green": "ok", "standard": ""}
 TYPE_TEXT = dict(ContactType.choices)
 CHANNEL_TEXT = dict(Channel.choices)
-AGENT_STATUS_TEXT = {
+AGENT_STATUS_TEXT: dict[str, Text] = {
     AgentStatus.AVAILABLE: gettext_lazy("Available"),
     AgentStatus.BUSY: gettext_lazy("Busy"),
     AgentStatus.AWAY: gettext_lazy("Away"),
 }
-SENDER_TEXT = {
+SENDER_TEXT: dict[str, Text] = {
     Sender.CUSTOMER: gettext_lazy("Customer"),
     Sender.BOT: gettext_lazy("Assistant"),
     Sender.AGENT: gettext_lazy("Agent"),
     Sender.SYSTEM: gettext_lazy("Notice"),
 }
 #: The brand's complaint steps, in the words of the person pressing the button.
-COMPLAINT_ACTION_TEXT = {
+COMPLAINT_ACTION_TEXT: dict[str, Text] = {
     ComplaintStatus.ACKNOWLEDGED: gettext_lazy("Acknowledge"),
     ComplaintStatus.INVESTIGATING: gettext_lazy("Investigate"),
     ComplaintStatus.RESOLVED: gettext_lazy("Resolve with an outcome"),
@@ -232,8 +236,8 @@ def contact_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., H
         try:
             selectors.check_contact_staff(request.user)
         except DomainError as exc:
-            context = {"message": exc.message}
-            return render(request, "console/forbidden.html", context, status=exc.status)
+            forbidden = {"message": exc.message}
+            return render(request, "console/forbidden.html", forbidden, status=exc.status)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -750,8 +754,8 @@ def staffing(request: HttpRequest) -> HttpResponse:
     try:
         selectors.check_may_plan_staffing(request.user)
     except DomainError as exc:
-        context = {"message": exc.message}
-        return render(request, "console/forbidden.html", context, status=exc.status)
+        forbidden = {"message": exc.message}
+        return render(request, "console/forbidden.html", forbidden, status=exc.status)
     form = StaffingForm(request.GET or None)
     result = None
     error = ""
@@ -782,7 +786,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
                 }
         else:
             status = 422
-    context = {
+    context: dict[str, Any] = {
         **_base(request, "contact_staffing"),
         "form": form,
         "result": result,

@@ -64,10 +64,10 @@ from fairdesk.contact.services.conversations import (
 )
 from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status, queue_dispatch
 from fairdesk.core import roles
+from fairdesk.core.localtime import SHANGHAI
 from fairdesk.customers.demo import DEMO_CUSTOMER_PHONE
 from fairdesk.customers.models import Customer
 from fairdesk.network.choices import ProductLine
-from fairdesk.plans.proration import SHANGHAI
 
 #: A second demo agent (created by ``seed_demo`` with the demo password, in the agent role).
 SECOND_AGENT = "agent2"

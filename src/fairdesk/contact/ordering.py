@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from fairdesk.contact.choices import GREEN_TYPES
 
@@ -141,7 +142,7 @@ def eligible(agent: AgentState, item: QueueItem) -> bool:
 class Assignment:
     contact_id: int
     agent_id: int
-    reason: dict
+    reason: dict[str, Any]
 
 
 def assign(

@@ -438,7 +438,11 @@ def mean_handle_seconds() -> int:
     )
     if not rows:
         return DEFAULT_HANDLE_SECONDS
-    total = sum(max(0.0, (closed - assigned).total_seconds()) for assigned, closed in rows)
+    total = sum(
+        max(0.0, (closed - assigned).total_seconds())
+        for assigned, closed in rows
+        if assigned is not None and closed is not None  # filtered on: for the type checker
+    )
     return max(1, round(total / len(rows)))
 
 

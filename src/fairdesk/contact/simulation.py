@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import simpy
 
@@ -22,7 +24,7 @@ from fairdesk.contact.choices import ContactType
 START = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
 
 #: Share of contacts by type on a peak day, and mean handle time in seconds.
-DEFAULT_MIX = {
+DEFAULT_MIX: dict[str, tuple[float, float]] = {
     ContactType.BUY_UPGRADE: (0.22, 240),
     ContactType.DOWNGRADE_CANCEL: (0.14, 300),
     ContactType.REFUND: (0.08, 360),
@@ -117,14 +119,14 @@ def simulate(
             busy[assignment.agent_id] += 1
             env.process(handle_contact(assignment.agent_id, handle))
 
-    def handle_contact(agent: int, handle: float):
+    def handle_contact(agent: int, handle: float) -> Generator[simpy.Event, Any, None]:
         yield env.timeout(handle)
         busy[agent] -= 1
         if not busy[agent]:
             idle_since[agent] = now_dt()
         dispatch()
 
-    def arrivals():
+    def arrivals() -> Generator[simpy.Event, Any, None]:
         contact_id = 0
         while env.now < hours * 3600:
             # thinning: a Poisson process with the day's time-varying rate

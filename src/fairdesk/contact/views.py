@@ -4,7 +4,7 @@ and the complaint export page for auditors and brand administrators."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -117,14 +117,18 @@ class ExportFilterForm(forms.Form):
         from fairdesk.network.models import Outlet
 
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("all")), *ComplaintCategory.choices]
-        self.fields["outlet"].choices = [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            ("", _("all")),
+            *ComplaintCategory.choices,
+        ]
+        cast(forms.ChoiceField, self.fields["outlet"]).choices = [
             ("", _("all")),
             *((o.code, f"{o.code} · {o.name}") for o in Outlet.objects.order_by("code")),
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("period_from"), data.get("period_to")
         if start and end and start > end:
             raise forms.ValidationError(_("The period starts after it ends."))

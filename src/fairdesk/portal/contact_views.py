@@ -28,6 +28,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
@@ -61,28 +62,31 @@ from fairdesk.portal.forms import (
 )
 from fairdesk.service_requests import selectors as sr
 
+#: A label: a string or a lazily translated one.
+Text = str | Promise
+
 #: htmx stops polling when a fragment answers with this status (the conversation is closed).
 STOP_POLLING = 286
 
 TYPE_TEXT = dict(CONTACT_TYPE_CHOICES)
-CONTACT_STATUS_TEXT = {
+CONTACT_STATUS_TEXT: dict[str, Text] = {
     ContactStatus.BOT: gettext_lazy("With the automatic assistant"),
     ContactStatus.QUEUED: gettext_lazy("Waiting for a person"),
     ContactStatus.ASSIGNED: gettext_lazy("With an agent"),
     ContactStatus.CLOSED: gettext_lazy("Closed"),
 }
-SENDER_TEXT = {
+SENDER_TEXT: dict[str, Text] = {
     Sender.CUSTOMER: gettext_lazy("You"),
     Sender.BOT: gettext_lazy("Assistant"),
     Sender.AGENT: gettext_lazy("Agent"),
     Sender.SYSTEM: gettext_lazy("Notice"),
 }
-CALLBACK_STATUS_TEXT = {
+CALLBACK_STATUS_TEXT: dict[str, Text] = {
     CallbackStatus.SCHEDULED: gettext_lazy("Scheduled"),
     CallbackStatus.DONE: gettext_lazy("Called back"),
     CallbackStatus.MISSED: gettext_lazy("Missed"),
 }
-COMPLAINT_STATUS_TEXT = {
+COMPLAINT_STATUS_TEXT: dict[str, Text] = {
     ComplaintStatus.RECEIVED: pgettext_lazy("complaint status", "Received"),
     ComplaintStatus.ACKNOWLEDGED: gettext_lazy("Acknowledged"),
     ComplaintStatus.INVESTIGATING: gettext_lazy("Being investigated"),
@@ -267,7 +271,9 @@ def chat_say(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "portal/contact_chat.html", context, status=422)
     try:
         conversations.contact_say(
-            contact=contact, text=form.cleaned_data["text"], customer=request.customer
+            contact=contact,
+            text=form.cleaned_data["text"],
+            customer=request.customer,  # type: ignore[attr-defined]
         )
     except DomainError as exc:
         context = _chat_context(request, contact, form=form, error=exc.message)

@@ -52,7 +52,7 @@ def as_user(user: Any, language: str = "zh-hans") -> Client:
 
 
 def html(response: Any) -> str:
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 def zh(message: str, **params: Any) -> str:
@@ -84,7 +84,7 @@ def assigned_to(world: World, agent: Any = None, **kw: Any) -> Contact:
     return contact
 
 
-CONTACT_PAGES = [
+CONTACT_PAGES: list[tuple[str, list[Any]]] = [
     ("console:contact_queue", []),
     ("console:contact_queue_live", []),
     ("console:contact_callbacks", []),
@@ -219,6 +219,7 @@ def _subscribe(world: World) -> Any:
 
     catalog_import(document=json.loads(CATALOG.read_text(encoding="utf-8")))
     plan = Plan.objects.order_by("id").first()
+    assert plan is not None
     return subscription_start(
         customer=world.customer,
         plan=plan,
@@ -317,7 +318,8 @@ def test_callbacks_due_missed_and_called_back(world: World) -> None:
         assert f'data-callback="{soon.pk}"' in due and f'data-callback="{later.pk}"' not in due
         client.post(reverse("console:callback_done", args=[soon.pk]), {"outcome": "已退款"})
         soon.refresh_from_db()
-        assert soon.status == CallbackStatus.DONE and soon.done_by.user == world.agent
+        assert soon.status == CallbackStatus.DONE
+        assert soon.done_by is not None and soon.done_by.user == world.agent
 
         clock.move_to(T0 + timedelta(hours=4, minutes=5))
         page = html(client.get(reverse("console:contact_callbacks")))
@@ -507,7 +509,7 @@ def test_an_agent_logs_the_phone_call_of_the_caller_being_served(world: World) -
         "assigned",
         world.customer,
     )
-    assert contact.agent.user == world.agent
+    assert contact.agent is not None and contact.agent.user == world.agent
     response = client.post(reverse("console:contact_phone"), {"contact_type": "nonsense"})
     assert response.status_code == 422 and Contact.objects.count() == 1
 
@@ -521,7 +523,8 @@ def test_the_agent_sets_what_a_conversation_is_about(world: World) -> None:
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.contact_type == "complaint"
-    assert contact.messages.filter(sender="system").last().text.startswith("类型")
+    note = contact.messages.filter(sender="system").last()
+    assert note is not None and note.text.startswith("类型")
     other = world.brand_admin if hasattr(world, "brand_admin") else None
     if other is not None:
         agent_profile_ensure(user=other)

@@ -4,7 +4,7 @@ through the API, contacts waiting in or answered from the queue."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,11 @@ from fairdesk.customers.models import Customer
 
 API = "/api/v1"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+#: The ``staff`` fixture: ``staff(username, group=roles.AGENT)`` makes a user in that role.
+Staff = Callable[..., Any]
+#: The ``clock`` fixture: time frozen at ``T0`` (``clock.move_to(...)``).
+Clock = time_machine.Traveller
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 
 
@@ -31,7 +36,7 @@ def _fast_password_hasher(settings: Any) -> None:
 
 
 @pytest.fixture
-def clock() -> Iterator[Any]:
+def clock() -> Iterator[Clock]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
@@ -44,8 +49,10 @@ def customer(db: None, django_user_model: Any) -> Customer:
 
 
 @pytest.fixture
-def staff(db: None, django_user_model: Any):
-    def make(username: str, group: str = roles.AGENT):
+def staff(db: None, django_user_model: Any) -> Staff:
+    """Make a staff user in a role (an agent by default)."""
+
+    def make(username: str, group: str = roles.AGENT) -> Any:
         user = django_user_model.objects.create_user(username, password="x")
         user.groups.add(Group.objects.get(name=group))
         return user
@@ -75,7 +82,8 @@ def start(client: Client, **body: Any) -> dict[str, Any]:
     """A web chat started through the API (201), as its answer."""
     response = post(client, f"{API}/contacts", {"contact_type": "consultation", **body})
     assert response.status_code == 201, response.json()
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def waiting(contact_type: str, *, at: Any, hazard: bool = False) -> Contact:

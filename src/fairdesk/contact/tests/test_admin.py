@@ -25,8 +25,9 @@ from fairdesk.contact.models import (
 from fairdesk.contact.services.complaints import complaint_file, complaint_transition
 from fairdesk.contact.services.conversations import contact_start
 from fairdesk.contact.services.queue import agent_profile_ensure
-from fairdesk.contact.tests.conftest import T0, as_user
+from fairdesk.contact.tests.conftest import T0, Clock, Staff, as_user
 from fairdesk.core import roles
+from fairdesk.customers.models import Customer
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def superuser(db: None, django_user_model: Any) -> Any:
 
 
 @pytest.mark.django_db
-def test_admin_lists_every_contact_model(superuser, customer, clock):
+def test_admin_lists_every_contact_model(superuser: Any, customer: Customer, clock: Clock) -> None:
     contact_start(
         customer=customer, contact_type=ContactType.REFUND, channel=Channel.WEB_CHAT, text="你好"
     )
@@ -63,11 +64,14 @@ def test_admin_lists_every_contact_model(superuser, customer, clock):
 
 
 @pytest.mark.django_db
-def test_logs_are_append_only_in_the_admin(superuser, customer, clock):
+def test_logs_are_append_only_in_the_admin(
+    superuser: Any, customer: Customer, clock: Clock
+) -> None:
     contact = contact_start(
         customer=customer, contact_type=ContactType.REFUND, channel=Channel.WEB_CHAT, text="你好"
     )
     message = ContactMessage.objects.filter(contact=contact).first()
+    assert message is not None
     admin = as_user(superuser)
     for model, pk in ((ContactMessage, message.pk), (Contact, contact.pk)):
         opts = model._meta
@@ -80,7 +84,7 @@ def test_logs_are_append_only_in_the_admin(superuser, customer, clock):
 
 
 @pytest.mark.django_db
-def test_faq_and_policy_are_editable(superuser):
+def test_faq_and_policy_are_editable(superuser: Any) -> None:
     admin = as_user(superuser)
     response = admin.post(
         reverse("admin:contact_faqentry_add"),
@@ -102,7 +106,9 @@ def test_faq_and_policy_are_editable(superuser):
 
 
 @pytest.mark.django_db
-def test_agent_status_changes_through_the_service(superuser, staff, clock):
+def test_agent_status_changes_through_the_service(
+    superuser: Any, staff: Staff, clock: Clock
+) -> None:
     user = staff("agent1")
     Group.objects.get(name=roles.AGENT).user_set.add(user)
     agent = agent_profile_ensure(user=user, now=T0 - timedelta(hours=1))
@@ -130,7 +136,9 @@ def test_agent_status_changes_through_the_service(superuser, staff, clock):
 
 
 @pytest.mark.django_db
-def test_auditors_read_complaints_redacted_in_the_admin(customer, staff, clock):
+def test_auditors_read_complaints_redacted_in_the_admin(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     from fairdesk.contact.export import customer_pseudonym
 
     complaint = complaint_file(

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from fairdesk.contact.models import Callback, Contact
-from fairdesk.contact.tests.conftest import API, T0, as_user, post
+from fairdesk.contact.tests.conftest import API, T0, Clock, Staff, as_user, post
 from fairdesk.core import roles
+from fairdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,9 @@ def callback_body(**extra: Any) -> dict[str, Any]:
     }
 
 
-def test_book_a_callback_and_see_the_breach_without_a_worker(customer, other, clock):
+def test_book_a_callback_and_see_the_breach_without_a_worker(
+    customer: Customer, other: Customer, clock: Clock
+) -> None:
     me = as_user(customer.user)
     response = post(me, f"{API}/callbacks", callback_body())
     assert response.status_code == 201, response.json()
@@ -50,14 +53,16 @@ def test_book_a_callback_and_see_the_breach_without_a_worker(customer, other, cl
         ({"window_start": "tomorrow"}, "invalid_input"),
     ],
 )
-def test_bad_callback_is_422_and_books_nothing(customer, clock, extra, code):
+def test_bad_callback_is_422_and_books_nothing(
+    customer: Customer, clock: Clock, extra: dict[str, Any], code: str
+) -> None:
     response = post(as_user(customer.user), f"{API}/callbacks", callback_body(**extra))
     assert response.status_code == 422
     assert response.json()["error"]["code"] == code
     assert not Callback.objects.exists() and not Contact.objects.exists()
 
 
-def test_callback_lists_by_role(customer, staff, clock):
+def test_callback_lists_by_role(customer: Customer, staff: Staff, clock: Clock) -> None:
     post(as_user(customer.user), f"{API}/callbacks", callback_body())
     assert len(as_user(staff("agent1")).get(f"{API}/callbacks").json()) == 1
     auditor = as_user(staff("aud", roles.AUDITOR)).get(f"{API}/callbacks")

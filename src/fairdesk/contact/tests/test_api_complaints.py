@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from fairdesk.contact.choices import ComplaintStatus
 from fairdesk.contact.models import Complaint, ComplaintEvent
 from fairdesk.contact.services.complaints import complaint_file
-from fairdesk.contact.tests.conftest import API, T0, as_user, post, start
+from fairdesk.contact.tests.conftest import API, T0, Clock, Staff, as_user, post, start
 from fairdesk.core import roles
+from fairdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,9 @@ def file(client: Client, **body: Any) -> Any:
     )
 
 
-def test_customer_files_a_complaint_with_deadlines_and_timeline(customer, clock):
+def test_customer_files_a_complaint_with_deadlines_and_timeline(
+    customer: Customer, clock: Clock
+) -> None:
     response = file(as_user(customer.user))
     assert response.status_code == 201, response.json()
     data = response.json()
@@ -51,13 +54,17 @@ def test_customer_files_a_complaint_with_deadlines_and_timeline(customer, clock)
         ({"contact_id": 999}, "contact_not_found"),
     ],
 )
-def test_bad_complaint_is_422_and_files_nothing(customer, body, code):
+def test_bad_complaint_is_422_and_files_nothing(
+    customer: Customer, body: dict[str, Any], code: str
+) -> None:
     response = file(as_user(customer.user), **body)
     assert response.status_code == 422 and response.json()["error"]["code"] == code
     assert not Complaint.objects.exists() and not ComplaintEvent.objects.exists()
 
 
-def test_complaint_about_another_customers_conversation_is_refused(customer, other):
+def test_complaint_about_another_customers_conversation_is_refused(
+    customer: Customer, other: Customer
+) -> None:
     theirs = start(as_user(other.user))
     response = file(as_user(customer.user), contact_id=theirs["id"])
     assert response.status_code == 422
@@ -65,7 +72,9 @@ def test_complaint_about_another_customers_conversation_is_refused(customer, oth
     assert not Complaint.objects.exists()
 
 
-def test_complaint_access_rules(customer, other, staff, clock):
+def test_complaint_access_rules(
+    customer: Customer, other: Customer, staff: Staff, clock: Clock
+) -> None:
     mine = file(as_user(customer.user)).json()
     theirs = file(as_user(other.user), category="product").json()
     me = as_user(customer.user)
@@ -91,7 +100,9 @@ def test_complaint_access_rules(customer, other, staff, clock):
     assert Complaint.objects.get(pk=mine["id"]).status == ComplaintStatus.RECEIVED
 
 
-def test_complaint_transitions_through_the_api(customer, staff, clock):
+def test_complaint_transitions_through_the_api(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     me = as_user(customer.user)
     data = file(me).json()
     url = f"{API}/complaints/{data['id']}/transitions"
@@ -122,7 +133,7 @@ def test_complaint_transitions_through_the_api(customer, staff, clock):
     assert done.status_code == 200 and done.json()["closed_at"] is not None
 
 
-def test_customer_may_escalate_a_late_complaint(customer, clock):
+def test_customer_may_escalate_a_late_complaint(customer: Customer, clock: Clock) -> None:
     me = as_user(customer.user)
     data = file(me).json()
     clock.move_to(T0 + timedelta(hours=25))
@@ -136,7 +147,9 @@ def test_customer_may_escalate_a_late_complaint(customer, clock):
     assert response.status_code == 200 and response.json()["external_body"] == "12315"
 
 
-def test_complaint_list_has_a_constant_number_of_queries(customer, other, staff, clock):
+def test_complaint_list_has_a_constant_number_of_queries(
+    customer: Customer, other: Customer, staff: Staff, clock: Clock
+) -> None:
     complaint_file(customer=customer, category="refund", description="一")
     agent = as_user(staff("agent1"))
     agent.get(f"{API}/complaints")  # warm the session

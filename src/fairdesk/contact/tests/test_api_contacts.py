@@ -5,6 +5,7 @@ queue, agents' replies, specific 422 codes that change nothing."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -13,13 +14,14 @@ from fairdesk.api.services import api_token_create
 from fairdesk.contact.choices import AgentStatus, ContactStatus
 from fairdesk.contact.models import Contact, ContactMessage
 from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status
-from fairdesk.contact.tests.conftest import API, T0, as_user, post, start
+from fairdesk.contact.tests.conftest import API, T0, Clock, Staff, as_user, post, start
 from fairdesk.core import roles
+from fairdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
 
-def test_customer_starts_a_chat_and_sees_it(customer, clock):
+def test_customer_starts_a_chat_and_sees_it(customer: Customer, clock: Clock) -> None:
     me = as_user(customer.user)
     data = start(me)
     assert data["status"] == "bot" and data["channel"] == "web_chat"
@@ -30,7 +32,9 @@ def test_customer_starts_a_chat_and_sees_it(customer, clock):
     assert got.status_code == 200 and got.json()["id"] == data["id"]
 
 
-def test_another_customers_contact_is_not_found(customer, other, staff, clock):
+def test_another_customers_contact_is_not_found(
+    customer: Customer, other: Customer, staff: Staff, clock: Clock
+) -> None:
     data = start(as_user(customer.user))
     url = f"{API}/contacts/{data['id']}"
     for user in (other.user, staff("aud", roles.AUDITOR), staff("tech", roles.TECHNICIAN)):
@@ -44,7 +48,7 @@ def test_another_customers_contact_is_not_found(customer, other, staff, clock):
     assert Contact.objects.get(pk=data["id"]).status == ContactStatus.BOT
 
 
-def test_not_signed_in_is_401(customer):
+def test_not_signed_in_is_401(customer: Customer) -> None:
     response = post(Client(), f"{API}/contacts", {"contact_type": "refund"})
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
@@ -52,7 +56,7 @@ def test_not_signed_in_is_401(customer):
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "invalid_token"
 
 
-def test_a_customers_token_starts_a_chat(customer, clock):
+def test_a_customers_token_starts_a_chat(customer: Customer, clock: Clock) -> None:
     _token, key = api_token_create(client_name="brand-app", user=customer.user)
     response = post(
         Client(),
@@ -64,7 +68,7 @@ def test_a_customers_token_starts_a_chat(customer, clock):
     assert response.json()["language"] == "en" and response.json()["queue_class"] == "green"
 
 
-def test_staff_do_not_start_web_chats(staff):
+def test_staff_do_not_start_web_chats(staff: Staff) -> None:
     response = post(as_user(staff("agent1")), f"{API}/contacts", {"contact_type": "refund"})
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
     assert not Contact.objects.exists()
@@ -80,14 +84,18 @@ def test_staff_do_not_start_web_chats(staff):
         ({"contact_type": "refund", "text": "好" * 2001}, "message_too_long"),
     ],
 )
-def test_bad_start_is_422_and_creates_nothing(customer, body, code):
+def test_bad_start_is_422_and_creates_nothing(
+    customer: Customer, body: dict[str, Any], code: str
+) -> None:
     response = post(as_user(customer.user), f"{API}/contacts", body)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == code
     assert not Contact.objects.exists() and not ContactMessage.objects.exists()
 
 
-def test_talk_to_a_person_is_one_step_with_position_and_wait(customer, other, clock):
+def test_talk_to_a_person_is_one_step_with_position_and_wait(
+    customer: Customer, other: Customer, clock: Clock
+) -> None:
     me = as_user(customer.user)
     sale = start(me, contact_type="buy_upgrade")
     queued = post(me, f"{API}/contacts/{sale['id']}/human")
@@ -103,7 +111,7 @@ def test_talk_to_a_person_is_one_step_with_position_and_wait(customer, other, cl
     assert again.json()["queued_at"] == "2026-11-23T10:00:00+08:00"
 
 
-def test_agents_cannot_press_the_customers_button(customer, staff):
+def test_agents_cannot_press_the_customers_button(customer: Customer, staff: Staff) -> None:
     data = start(as_user(customer.user))
     response = post(as_user(staff("agent1")), f"{API}/contacts/{data['id']}/human")
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
@@ -113,7 +121,7 @@ def test_agents_cannot_press_the_customers_button(customer, staff):
 @pytest.mark.parametrize(
     ("text", "code"), [("   ", "empty_message"), ("好" * 2001, "message_too_long")]
 )
-def test_bad_message_is_422_and_adds_nothing(customer, text, code):
+def test_bad_message_is_422_and_adds_nothing(customer: Customer, text: str, code: str) -> None:
     me = as_user(customer.user)
     data = start(me)
     before = ContactMessage.objects.count()
@@ -123,7 +131,9 @@ def test_bad_message_is_422_and_adds_nothing(customer, text, code):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_typing_rengong_reaches_an_agent_who_replies(customer, staff, clock):
+def test_typing_rengong_reaches_an_agent_who_replies(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     agent, other_agent = staff("agent1"), staff("agent2")
     agent_profile_ensure(user=agent)
     agent_profile_ensure(user=other_agent)
@@ -148,7 +158,7 @@ def test_typing_rengong_reaches_an_agent_who_replies(customer, staff, clock):
     assert stranger.json()["error"]["code"] == "not_your_contact"
 
 
-def test_closed_contact_is_409(customer, clock):
+def test_closed_contact_is_409(customer: Customer, clock: Clock) -> None:
     me = as_user(customer.user)
     data = start(me)
     Contact.objects.filter(pk=data["id"]).update(status=ContactStatus.CLOSED, closed_at=T0)

@@ -7,13 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from fairdesk.contact.tests.conftest import API, T0, as_user, start
+from fairdesk.contact.tests.conftest import API, T0, Clock, Staff, as_user, start
 from fairdesk.core import roles
+from fairdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
 
-def test_live_queue_for_staff_in_served_order(customer, other, staff, clock):
+def test_live_queue_for_staff_in_served_order(
+    customer: Customer, other: Customer, staff: Staff, clock: Clock
+) -> None:
     sale = start(as_user(customer.user), contact_type="buy_upgrade", text="人工")
     clock.move_to(T0 + timedelta(minutes=10))
     gas = start(as_user(other.user), contact_type="repair", text="有燃气味")
@@ -29,7 +32,7 @@ def test_live_queue_for_staff_in_served_order(customer, other, staff, clock):
     assert as_user(staff("aud", roles.AUDITOR)).get(f"{API}/queue").status_code == 403
 
 
-def test_erlang_c_for_staff(staff, customer):
+def test_erlang_c_for_staff(staff: Staff, customer: Customer) -> None:
     agent = as_user(staff("agent1"))
     response = agent.get(
         f"{API}/staffing/erlang-c?arrivals_per_hour=120&handle_seconds=180"
@@ -58,7 +61,7 @@ def test_erlang_c_for_staff(staff, customer):
         ("handle_seconds=180", "invalid_input"),
     ],
 )
-def test_erlang_c_bad_input_is_422(staff, query, code):
+def test_erlang_c_bad_input_is_422(staff: Staff, query: str, code: str) -> None:
     response = as_user(staff("agent1")).get(f"{API}/staffing/erlang-c?{query}")
     assert response.status_code == 422
     assert response.json()["error"]["code"] == code

@@ -15,15 +15,18 @@ from fairdesk.contact.services.callbacks import (
     callbacks_escalate_due,
 )
 from fairdesk.contact.services.queue import agent_profile_ensure, queue_dispatch
-from fairdesk.contact.tests.conftest import T0
+from fairdesk.contact.tests.conftest import T0, Clock, Staff
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
+from fairdesk.customers.models import Customer
 from fairdesk.notifications.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_callback_missed_escalates_once_and_is_counted(customer, staff, clock):
+def test_callback_missed_escalates_once_and_is_counted(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     admin = staff("boss", roles.BRAND_ADMIN)
     cb = callback_request(
         customer=customer,
@@ -50,7 +53,7 @@ def test_callback_missed_escalates_once_and_is_counted(customer, staff, clock):
     assert callbacks_escalate_due() == 0
 
 
-def test_callback_window_must_be_sane(customer, clock):
+def test_callback_window_must_be_sane(customer: Customer, clock: Clock) -> None:
     with pytest.raises(DomainError) as err:
         callback_request(
             customer=customer,
@@ -63,7 +66,9 @@ def test_callback_window_must_be_sane(customer, clock):
     assert not Contact.objects.exists()
 
 
-def test_a_worker_that_was_down_still_apologises(customer, staff, clock):
+def test_a_worker_that_was_down_still_apologises(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     staff("boss", roles.BRAND_ADMIN)
     callback_request(
         customer=customer,

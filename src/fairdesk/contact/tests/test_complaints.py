@@ -13,14 +13,15 @@ from fairdesk.contact.services.complaints import (
     complaint_transition,
     complaints_escalate_due,
 )
-from fairdesk.contact.tests.conftest import T0
+from fairdesk.contact.tests.conftest import T0, Clock, Staff
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
+from fairdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_complaint_lifecycle(customer, staff, clock):
+def test_complaint_lifecycle(customer: Customer, staff: Staff, clock: Clock) -> None:
     agent = staff("agent1")
     complaint = complaint_file(customer=customer, category="refund", description="退款迟迟未到账")
     assert complaint.green and complaint.due_at == T0 + timedelta(hours=24)
@@ -59,7 +60,9 @@ def test_complaint_lifecycle(customer, staff, clock):
     ]
 
 
-def test_late_complaint_escalates_and_customer_may_go_outside(customer, staff, clock):
+def test_late_complaint_escalates_and_customer_may_go_outside(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     staff("boss", roles.BRAND_ADMIN)
     complaint = complaint_file(
         customer=customer, category="service_quality", description="师傅迟到"
@@ -74,7 +77,9 @@ def test_late_complaint_escalates_and_customer_may_go_outside(customer, staff, c
     )
 
 
-def test_only_agents_and_brand_admins_handle_complaints(customer, staff, clock):
+def test_only_agents_and_brand_admins_handle_complaints(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     auditor = staff("audit", roles.AUDITOR)
     complaint = complaint_file(customer=customer, category="refund", description="退款未到账")
     with pytest.raises(DomainError) as err:
@@ -84,7 +89,9 @@ def test_only_agents_and_brand_admins_handle_complaints(customer, staff, clock):
     assert err.value.code == "forbidden"
 
 
-def test_investigating_keeps_the_resolution_promise(customer, staff, clock):
+def test_investigating_keeps_the_resolution_promise(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     agent = staff("agent1")
     complaint = complaint_file(
         customer=customer, category="service_quality", description="师傅迟到"
@@ -98,7 +105,9 @@ def test_investigating_keeps_the_resolution_promise(customer, staff, clock):
     assert complaint.due_at == promised
 
 
-def test_a_rejection_puts_the_brand_on_the_clock_again(customer, staff, clock):
+def test_a_rejection_puts_the_brand_on_the_clock_again(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     agent = staff("agent1")
     complaint = complaint_file(customer=customer, category="refund", description="退款未到账")
     complaint_transition(complaint=complaint, to_status=ComplaintStatus.ACKNOWLEDGED, actor=agent)

@@ -14,25 +14,26 @@ from fairdesk.contact.services.conversations import (
     wants_human,
 )
 from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status
-from fairdesk.contact.tests.conftest import T0
+from fairdesk.contact.tests.conftest import T0, Clock, Staff
+from fairdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.mark.parametrize("text", ["人工", "转人工", " 客服！", "Agent", "human", "我要转人工服务"])
-def test_transfer_words(text):
+def test_transfer_words(text: str) -> None:
     assert wants_human(text)
 
 
 @pytest.mark.parametrize("text", ["空调不制冷", "人工智能是什么产品", "agenda"])
-def test_not_transfer_words(text):
+def test_not_transfer_words(text: str) -> None:
     assert not wants_human(text)
 
 
 @pytest.mark.parametrize(
     "text", ["我要人工", "找人工", "人工服务", "真人客服", "I want a human", "agent please"]
 )
-def test_more_ways_to_ask_for_a_person(text):
+def test_more_ways_to_ask_for_a_person(text: str) -> None:
     assert wants_human(text)
 
 
@@ -49,13 +50,15 @@ def test_more_ways_to_ask_for_a_person(text):
         ("I smell gas", True),
     ],
 )
-def test_hazard_words_mean_danger_not_the_fuel(text, hazard):
+def test_hazard_words_mean_danger_not_the_fuel(text: str, hazard: bool) -> None:
     from fairdesk.contact.ordering import looks_hazardous
 
     assert looks_hazardous(text) is hazard
 
 
-def test_bot_answers_then_typing_rengong_transfers_at_once(customer, staff, clock):
+def test_bot_answers_then_typing_rengong_transfers_at_once(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     FaqEntry.objects.create(
         keywords="保修,warranty", answer="整机保修一年。", answer_en="One year."
     )
@@ -69,15 +72,17 @@ def test_bot_answers_then_typing_rengong_transfers_at_once(customer, staff, cloc
         text="保修多久",
     )
     assert contact.status == ContactStatus.BOT
-    assert contact.messages.filter(sender=Sender.BOT).last().text == "整机保修一年。"
+    answer = contact.messages.filter(sender=Sender.BOT).last()
+    assert answer is not None and answer.text == "整机保修一年。"
     contact_say(contact=contact, text="人工")
     contact.refresh_from_db()
-    assert contact.status == ContactStatus.ASSIGNED and contact.agent.user == agent
+    assert contact.status == ContactStatus.ASSIGNED
+    assert contact.agent is not None and contact.agent.user == agent
     assignment = Assignment.objects.get(contact=contact)
     assert assignment.reason["class"] == "standard"
 
 
-def test_talk_to_a_person_button_is_one_step(customer, clock):
+def test_talk_to_a_person_button_is_one_step(customer: Customer, clock: Clock) -> None:
     contact = contact_start(
         customer=customer, contact_type=ContactType.REFUND, channel=Channel.WEB_CHAT
     )

@@ -92,7 +92,8 @@ def test_the_demo_seeds_varied_states_twice_the_same(settings: Any) -> None:
         assert by_status[ContactStatus.ASSIGNED] == 2
         assert by_status[ContactStatus.CLOSED] == 2
         waiting = contacts.get(status=ContactStatus.QUEUED, channel=Channel.WEB_CHAT)
-        assert waiting.language == "en" and waiting.queued_at <= T0
+        assert waiting.language == "en"
+        assert waiting.queued_at is not None and waiting.queued_at <= T0
         green = contacts.get(contact_type=ContactType.DOWNGRADE_CANCEL)
         assert green.status == ContactStatus.ASSIGNED and green.agent == agents["agent"]
         reason = green.assignments.get().reason
@@ -121,12 +122,16 @@ def test_the_demo_seeds_varied_states_twice_the_same(settings: Any) -> None:
             ComplaintStatus.RESOLVED,
         }
         received = complaints[ComplaintStatus.RECEIVED]
-        assert received.green and received.subscription.plan.code == "cloud-90"
-        assert received.due_at > T0
-        assert complaints[ComplaintStatus.INVESTIGATING].service_request.kind == "repair"
+        assert received.green and received.subscription is not None
+        assert received.subscription.plan.code == "cloud-90"
+        assert received.due_at is not None and received.due_at > T0
+        investigating = complaints[ComplaintStatus.INVESTIGATING].service_request
+        assert investigating is not None and investigating.kind == "repair"
         resolved = complaints[ComplaintStatus.RESOLVED]
-        assert resolved.green and resolved.subscription.plan.code == "ac-care-standard"
-        assert resolved.outcome and resolved.due_at > T0 + timedelta(days=10)
+        assert resolved.green and resolved.subscription is not None
+        assert resolved.subscription.plan.code == "ac-care-standard"
+        assert resolved.outcome and resolved.due_at is not None
+        assert resolved.due_at > T0 + timedelta(days=10)
         assert [e.to_status for e in resolved.events.all()] == [
             "received",
             "acknowledged",

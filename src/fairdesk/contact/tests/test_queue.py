@@ -11,12 +11,13 @@ from fairdesk.contact.choices import AgentStatus, Channel, ContactStatus, Contac
 from fairdesk.contact.models import Contact
 from fairdesk.contact.services.conversations import contact_close, contact_start
 from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status
-from fairdesk.contact.tests.conftest import T0
+from fairdesk.contact.tests.conftest import T0, Clock, Staff
+from fairdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_hazard_goes_to_the_front(customer, staff, clock):
+def test_hazard_goes_to_the_front(customer: Customer, staff: Staff, clock: Clock) -> None:
     sale = contact_start(
         customer=customer,
         contact_type=ContactType.BUY_UPGRADE,
@@ -40,7 +41,9 @@ def test_hazard_goes_to_the_front(customer, staff, clock):
     assert Contact.objects.get(pk=sale.pk).status == ContactStatus.ASSIGNED
 
 
-def test_idle_longest_agent_gets_the_contact(customer, staff, clock):
+def test_idle_longest_agent_gets_the_contact(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     first, second = staff("a1"), staff("a2")
     for user in (first, second):
         agent_profile_ensure(user=user)
@@ -54,4 +57,4 @@ def test_idle_longest_agent_gets_the_contact(customer, staff, clock):
         text="转人工",
     )
     contact.refresh_from_db()
-    assert contact.agent.user == second
+    assert contact.agent is not None and contact.agent.user == second

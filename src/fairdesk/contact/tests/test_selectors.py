@@ -11,10 +11,10 @@ from fairdesk.contact import selectors
 from fairdesk.contact.choices import AgentStatus, Channel, ContactStatus, ContactType
 from fairdesk.contact.models import AgentProfile, Contact
 from fairdesk.contact.services.queue import agent_profile_ensure
-from fairdesk.contact.tests.conftest import T0, waiting
+from fairdesk.contact.tests.conftest import T0, Clock, Staff, waiting
 
 
-def test_percentile_is_nearest_rank():
+def test_percentile_is_nearest_rank() -> None:
     assert selectors.percentile([], 0.5) is None
     assert selectors.percentile([5], 0.95) == 5
     assert selectors.percentile(list(range(1, 101)), 0.95) == 95
@@ -22,7 +22,9 @@ def test_percentile_is_nearest_rank():
 
 
 @pytest.mark.django_db
-def test_snapshot_follows_the_published_order_and_estimates_the_wait(staff, clock):
+def test_snapshot_follows_the_published_order_and_estimates_the_wait(
+    staff: Staff, clock: Clock
+) -> None:
     sale = waiting(ContactType.BUY_UPGRADE, at=T0 - timedelta(minutes=20))
     refund = waiting(ContactType.REFUND, at=T0 - timedelta(minutes=5))
     gas = waiting(ContactType.REPAIR, at=T0, hazard=True)
@@ -44,5 +46,5 @@ def test_snapshot_follows_the_published_order_and_estimates_the_wait(staff, cloc
     assert [e.estimated_wait_seconds for e in snapshot.entries] == [180, 360, 540]
     assert snapshot.entries[2].waited_seconds == 1200
     mine = selectors.contact_queue_position(sale)
-    assert (mine.position, mine.queue_class) == (3, "standard")
+    assert mine is not None and (mine.position, mine.queue_class) == (3, "standard")
     assert selectors.contact_queue_position(Contact(status=ContactStatus.BOT)) is None

@@ -18,12 +18,15 @@ from fairdesk.contact.services.callbacks import callback_request
 from fairdesk.contact.services.conversations import contact_start
 from fairdesk.contact.services.queue import agent_profile_ensure
 from fairdesk.contact.tasks import process_contacts_due
-from fairdesk.contact.tests.conftest import T0
+from fairdesk.contact.tests.conftest import T0, Clock, Staff
 from fairdesk.core import roles
+from fairdesk.customers.models import Customer
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_periodic_task_assigns_and_escalates(customer, staff, clock):
+def test_the_periodic_task_assigns_and_escalates(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     staff("boss", roles.BRAND_ADMIN)
     callback = callback_request(
         customer=customer,

@@ -4,6 +4,7 @@ languages, live figures) and the auditors' export page."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,15 +16,16 @@ from fairdesk.contact.choices import ContactType
 from fairdesk.contact.services.callbacks import callback_request
 from fairdesk.contact.services.complaints import complaint_file
 from fairdesk.contact.services.queue import agent_profile_ensure
-from fairdesk.contact.tests.conftest import T0, answered, as_user, waiting
+from fairdesk.contact.tests.conftest import T0, Clock, Staff, answered, as_user, waiting
 from fairdesk.contact.views import format_duration
 from fairdesk.core import roles
+from fairdesk.customers.models import Customer
 
 URL = "/queue-rule/"
 
 
 @pytest.mark.django_db
-def test_public_page_in_chinese_without_login(clock):
+def test_public_page_in_chinese_without_login(clock: Clock) -> None:
     response = Client().get(URL)
     assert response.status_code == 200
     page = response.content.decode()
@@ -38,8 +40,8 @@ def test_public_page_in_chinese_without_login(clock):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", [URL, "/en/queue-rule/"])
-def test_public_page_in_english_without_login(clock, url):
-    headers = {"HTTP_ACCEPT_LANGUAGE": "en"} if url == URL else {}
+def test_public_page_in_english_without_login(clock: Clock, url: str) -> None:
+    headers: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": "en"} if url == URL else {}
     response = Client().get(url, **headers)
     assert response.status_code == 200
     page = response.content.decode()
@@ -50,7 +52,7 @@ def test_public_page_in_english_without_login(clock, url):
 
 
 @pytest.mark.django_db
-def test_public_figures_on_the_page(customer, staff, clock):
+def test_public_figures_on_the_page(customer: Customer, staff: Staff, clock: Clock) -> None:
     agent = agent_profile_ensure(user=staff("agent1"))
     for waited in (10, 20, 30, 40, 600):
         answered(ContactType.REFUND, waited, at=T0 - timedelta(days=1), agent=agent)
@@ -82,7 +84,7 @@ def test_public_figures_on_the_page(customer, staff, clock):
     assert "10 minutes" in page and "1 min 30 s" in page
 
 
-def test_format_duration():
+def test_format_duration() -> None:
     with translation.override("en"):
         assert_durations()
     with translation.override("zh-hans"):
@@ -97,7 +99,7 @@ def assert_durations() -> None:
 
 
 @pytest.mark.django_db
-def test_export_page_needs_an_auditor_or_brand_admin(customer, staff):
+def test_export_page_needs_an_auditor_or_brand_admin(customer: Customer, staff: Staff) -> None:
     url = reverse("contact:complaint_export")
     anonymous = Client().get(url)
     assert anonymous.status_code == 302 and "next=" in anonymous["Location"]
@@ -107,7 +109,9 @@ def test_export_page_needs_an_auditor_or_brand_admin(customer, staff):
 
 
 @pytest.mark.django_db
-def test_export_page_filters_links_and_rates(customer, staff, clock):
+def test_export_page_filters_links_and_rates(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
     from fairdesk.network.services import outlet_create
 
     outlet_create(code="NN", name="南宁服务中心")

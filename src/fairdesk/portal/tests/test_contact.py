@@ -43,7 +43,7 @@ def as_user(user: Any, language: str = "zh-hans") -> Client:
 
 
 def html(response: Any) -> str:
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 def zh(message: str, **params: Any) -> str:
@@ -217,7 +217,8 @@ def test_an_available_agent_answers_and_the_customer_sees_the_reply(world: World
     me = as_user(world.customer.user)
     me.post(reverse("portal:chat_say", args=[contact.pk]), {"text": "agent"})
     contact.refresh_from_db()
-    assert contact.status == ContactStatus.ASSIGNED and contact.agent.user == world.agent
+    assert contact.status == ContactStatus.ASSIGNED
+    assert contact.agent is not None and contact.agent.user == world.agent
     contact_reply(contact=contact, agent_user=world.agent, text="您好，我是客服小王。")
     fragment = html(me.get(reverse("portal:chat_messages", args=[contact.pk])))
     assert "您好，我是客服小王。" in fragment and 'data-sender="agent"' in fragment
@@ -413,12 +414,13 @@ def test_complaints_of_someone_else_are_not_found(world: World) -> None:
 
 
 def _resolve(world: World, complaint: Complaint) -> None:
-    for to, kw in (
-        (ComplaintStatus.ACKNOWLEDGED, {}),
-        (ComplaintStatus.INVESTIGATING, {}),
-        (ComplaintStatus.RESOLVED, {"outcome": "上门补偿 100 元"}),
-    ):
-        complaint_transition(complaint=complaint, to_status=to, actor=world.agent, **kw)
+    steps: tuple[tuple[str, str], ...] = (
+        (ComplaintStatus.ACKNOWLEDGED, ""),
+        (ComplaintStatus.INVESTIGATING, ""),
+        (ComplaintStatus.RESOLVED, "上门补偿 100 元"),
+    )
+    for to, outcome in steps:
+        complaint_transition(complaint=complaint, to_status=to, actor=world.agent, outcome=outcome)
 
 
 def test_resolved_complaint_offers_equal_answers_and_then_12315(world: World) -> None:
@@ -475,6 +477,7 @@ def test_late_brand_step_lets_the_customer_escalate(world: World) -> None:
         assert 'data-form="escalate"' not in html(
             me.get(reverse("portal:complaint", args=[complaint.pk]))
         )
+        assert complaint.due_at is not None
         clock.move_to(complaint.due_at + timedelta(minutes=1))
         page = html(me.get(reverse("portal:complaint", args=[complaint.pk])))
         assert "data-late" in page and 'data-form="escalate"' in page
@@ -518,7 +521,9 @@ def test_list_pages_cost_a_constant_number_of_queries(world: World) -> None:
             assert len(four) == before, url
 
 
-def test_talk_to_a_person_is_one_click_from_every_portal_page(client, django_user_model):
+def test_talk_to_a_person_is_one_click_from_every_portal_page(
+    client: Client, django_user_model: Any
+) -> None:
     """F6: the button is in the portal's navigation; one POST puts the customer in the queue."""
     from django.contrib.auth.models import Group
 
