@@ -1,5 +1,5 @@
 """Complaints (``services/complaints.py``): the lifecycle and who may move it, deadlines and their
-escalation, the customer taking a late complaint outside."""
+escalation, the customer taking a late complaint outside, the checks of a step."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from datetime import timedelta
 import pytest
 
 from fairdesk.contact.choices import ComplaintStatus
+from fairdesk.contact.models import Complaint
 from fairdesk.contact.services.complaints import (
+    check_complaint_transition,
     complaint_file,
     complaint_transition,
     complaints_escalate_due,
 )
 from fairdesk.contact.tests.conftest import T0, Clock, Staff
+from fairdesk.contact.workflow import BRAND, CUSTOMER
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
 from fairdesk.customers.models import Customer
@@ -122,3 +125,31 @@ def test_a_rejection_puts_the_brand_on_the_clock_again(
     assert complaint.due_at == T0 + timedelta(days=4)  # green: 3 days to answer the rejection
     clock.move_to(T0 + timedelta(days=4, minutes=1))
     assert complaints_escalate_due() == 1
+
+
+RECEIVED, ACKNOWLEDGED = ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGED
+ESCALATED, RESOLVED = ComplaintStatus.ESCALATED, ComplaintStatus.RESOLVED
+
+
+@pytest.mark.parametrize(
+    ("status", "to", "role", "late", "code"),
+    [
+        (RECEIVED, ACKNOWLEDGED, CUSTOMER, False, "forbidden"),  # the brand's step
+        (RECEIVED, ACKNOWLEDGED, None, False, "forbidden"),  # neither the customer nor staff
+        (RECEIVED, ESCALATED, CUSTOMER, False, "illegal_transition"),
+        # late: the customer may take it outside; the brand still may not skip to it
+        (RECEIVED, ESCALATED, BRAND, True, "illegal_transition"),
+        (RECEIVED, ESCALATED, CUSTOMER, True, "external_body_required"),
+        (ACKNOWLEDGED, RESOLVED, BRAND, False, "outcome_required"),
+    ],
+)
+def test_check_complaint_transition(
+    status: str, to: str, role: str | None, late: bool, code: str
+) -> None:
+    due = T0 - timedelta(minutes=1) if late else T0 + timedelta(minutes=1)
+    complaint = Complaint(status=status, due_at=due)
+    with pytest.raises(DomainError) as err:
+        check_complaint_transition(
+            complaint=complaint, to_status=to, role=role, outcome="", external_body="", now=T0
+        )
+    assert err.value.code == code

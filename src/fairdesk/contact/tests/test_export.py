@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from fairdesk.contact import export
@@ -25,7 +24,7 @@ from fairdesk.contact.export import (
 )
 from fairdesk.contact.models import Complaint
 from fairdesk.contact.services.complaints import complaint_file, complaint_transition
-from fairdesk.contact.tests.conftest import T0, Clock, Staff
+from fairdesk.contact.tests.conftest import T0, Clock, Staff, as_user
 from fairdesk.core import roles
 from fairdesk.customers.models import Customer
 from fairdesk.network.services import outlet_create
@@ -45,19 +44,6 @@ PHONES_WRITTEN = (
     "１３７００１３７０００",
 )
 DIGITS = ("13800000002", "13900000009", "62345678", "5550001", "13700137000")
-
-
-def as_user(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def other(django_user_model: Any) -> Customer:
-    user = django_user_model.objects.create_user("c13900000009", password="x")
-    user.groups.add(Group.objects.get(name=roles.CUSTOMER))
-    return Customer.objects.create(user=user, phone="13900000009", name="韩梅梅")
 
 
 @pytest.fixture
