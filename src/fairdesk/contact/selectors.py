@@ -129,7 +129,7 @@ def _own_or_all(qs: QuerySet[Any], user: Any, customer_field: str = "customer_id
     principal = principal_for(user)
     if not principal.authenticated:
         return qs.none()
-    if principal.brand_admin or principal.agent:
+    if is_contact_staff(user):
         return qs
     if principal.customer_id is not None:
         return qs.filter(**{customer_field: principal.customer_id})
@@ -230,9 +230,8 @@ def access_callback_list(*, user: Any, now: datetime) -> QuerySet[Callback]:
     """The callbacks the API lists, by the end of their window: a customer's own; for agents and
     brand administrators every open one and those of the last 7 days (403 ``forbidden`` for
     anyone else)."""
-    principal = principal_for(user)
-    staff = principal.brand_admin or principal.agent
-    if not staff and principal.customer_id is None:
+    staff = is_contact_staff(user)
+    if not staff and principal_for(user).customer_id is None:
         raise _forbidden(_("You have no callbacks here."))
     qs = callbacks_visible_to(user).order_by("window_end", "id")
     if staff:
@@ -269,8 +268,7 @@ def access_complaint(*, user: Any, complaint_id: int) -> Complaint:
 def access_complaint_list(user: Any) -> QuerySet[Complaint]:
     """The complaints the user may list: a customer's own, everything for agents and brand
     administrators (403 ``forbidden`` for anyone else: auditors use the export)."""
-    principal = principal_for(user)
-    if not (principal.brand_admin or principal.agent) and principal.customer_id is None:
+    if not is_contact_staff(user) and principal_for(user).customer_id is None:
         raise _forbidden(_("Auditors read complaints through the export."))
     return complaints_visible_to(user)
 
@@ -338,7 +336,7 @@ def complaint_role(user: Any, complaint: Complaint) -> str | None:
     principal = principal_for(user)
     if principal.customer_id is not None and principal.customer_id == complaint.customer_id:
         return workflow.CUSTOMER
-    if principal.brand_admin or principal.agent:
+    if is_contact_staff(user):
         return workflow.BRAND
     return None
 
