@@ -9,7 +9,7 @@ events — are append-only: nobody adds, edits or deletes them here, superusers 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -33,10 +33,15 @@ from fairdesk.contact.models import (
     FaqEntry,
 )
 from fairdesk.contact.services.queue import agent_set_status
-from fairdesk.core.admin import ReadOnlyAdmin, ReadOnlyInline
+from fairdesk.core.admin import ModelAdmin, ReadOnlyAdmin, ReadOnlyInline
 from fairdesk.core.phones import mask_phone
 
 AGENT_LANGUAGES = ("zh-hans", "en")
+
+if TYPE_CHECKING:  # generic in the stubs, not at run time
+    ModelForm = forms.ModelForm[AgentProfile]
+else:
+    ModelForm = forms.ModelForm
 
 
 def _sees_personal_data(request: HttpRequest) -> bool:
@@ -57,14 +62,14 @@ def _customer_label(customer: Any) -> str:
 
 
 @admin.register(FaqEntry)
-class FaqEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not generic at run time
+class FaqEntryAdmin(ModelAdmin):
     list_display = ["keywords", "active"]
     list_filter = ["active"]
     search_fields = ["keywords", "answer", "answer_en"]
 
 
 @admin.register(ComplaintPolicy)
-class ComplaintPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ComplaintPolicyAdmin(ModelAdmin):
     """One row (pk 1): the deadlines of the complaint steps."""
 
     list_display = [
@@ -93,7 +98,7 @@ def _split(value: str) -> list[str]:
     return list(dict.fromkeys(item for item in items if item))
 
 
-class AgentProfileForm(forms.ModelForm):  # type: ignore[type-arg]
+class AgentProfileForm(ModelForm):
     product_lines = forms.CharField(
         label=gettext_lazy("product lines (empty: all)"),
         required=False,
@@ -140,7 +145,7 @@ class AgentProfileForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(AgentProfile)
-class AgentProfileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AgentProfileAdmin(ModelAdmin):
     """Agents' status, skills (product lines), languages and limit. A status change goes through
     ``services.queue.agent_set_status`` (its time is recorded and waiting contacts are assigned)."""
 
