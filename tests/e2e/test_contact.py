@@ -23,7 +23,7 @@ import time_machine
 
 from fairdesk.contact.choices import CallbackStatus, ComplaintStatus, ContactStatus
 from fairdesk.contact.models import Callback, Complaint, Contact, FaqEntry
-from fairdesk.contact.services import contact_process_due
+from fairdesk.contact.services.due import contact_process_due
 from fairdesk.customers.models import Customer
 from fairdesk.notifications.models import Message
 from fairdesk.portal.tests.fixtures import make_world

@@ -3,18 +3,20 @@ the staffing calculator.
 
 Thin, like every view here: parse, call one selector or service of ``fairdesk.contact``, render.
 
-* Who may: agents and brand administrators (``contact.selectors.may_see_queue``) answer the queue,
-  keep callbacks and handle complaints; other console users (outlet staff, technicians, auditors)
-  get the console's 403 page. The staffing calculator is for any staff member.
+* Who may: agents and brand administrators (``contact.selectors.check_contact_staff``) answer
+  the queue, keep callbacks and handle complaints; other console users (outlet staff,
+  technicians, auditors) get the console's 403 page. The staffing calculator is for any staff
+  member (``selectors.check_may_plan_staffing``).
 * The queue is shown in the order it is served (``selectors.queue_snapshot``, the published rule):
   class, waited time and position, and nothing about the customer's value — there is none to show.
-  Agents do not pick contacts: ``services.queue_dispatch`` hands them out, and an agent's own status
-  (available / busy / away) is what they control. A first visit creates the agent's profile
-  (``services.agent_profile_ensure``).
+  Agents do not pick contacts: ``services.queue.queue_dispatch`` hands them out, and an agent's
+  own status (available / busy / away) is what they control. A first visit creates the agent's
+  profile (``services.queue.agent_profile_ensure``).
 * A conversation shows the customer's service requests, plans and past contacts beside the
-  messages; only its agent may answer or close it (the services decide).
-* Complaints offer exactly the steps ``workflow`` allows the brand from the current status; a
-  resolution needs an outcome.
+  messages; only its agent may answer or close it (``selectors.access_contact_to_answer`` and
+  ``access_contact_to_close``, called by the services).
+* Complaints offer exactly the steps ``workflow`` allows the brand from the current status
+  (``selectors.complaint_next_statuses``); a resolution needs an outcome.
 
 Domain errors show on the page they came from, with their 4xx status. The forms live here (the
 console's ``forms.py`` belongs to the request and plan pages).
@@ -34,13 +36,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fairdesk.console.access import staff_required
-from fairdesk.contact import erlang, selectors, services, workflow
+from fairdesk.contact import erlang, selectors, workflow
 from fairdesk.contact.choices import (
     AgentStatus,
     CallbackStatus,
@@ -51,6 +54,10 @@ from fairdesk.contact.choices import (
     Sender,
 )
 from fairdesk.contact.models import AgentProfile, Callback, Complaint, Contact
+from fairdesk.contact.services import callbacks as callback_services
+from fairdesk.contact.services import complaints as complaint_services
+from fairdesk.contact.services import conversations
+from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone
 from fairdesk.customers.models import Customer
@@ -58,12 +65,15 @@ from fairdesk.plans import selectors as plan_selectors
 from fairdesk.plans.display import plan_name
 from fairdesk.service_requests import selectors as sr
 
+#: A label: a string or a lazily translated one.
+Text = str | Promise
+
 #: htmx stops polling when a fragment answers with this status.
 STOP_POLLING = 286
 #: The session key of the caller being served (``console.views``: numbers shown in full).
 SERVING_KEY = "console_serving_customer"
 
-CLASS_TEXT = {
+CLASS_TEXT: dict[str, Text] = {
     "safety": gettext_lazy("Safety hazard"),
     "green": gettext_lazy("Green channel"),
     "standard": gettext_lazy("Standard"),
@@ -71,19 +81,19 @@ CLASS_TEXT = {
 CLASS_BADGE = {"safety": "bad", "green": "ok", "standard": ""}
 TYPE_TEXT = dict(ContactType.choices)
 CHANNEL_TEXT = dict(Channel.choices)
-AGENT_STATUS_TEXT = {
+AGENT_STATUS_TEXT: dict[str, Text] = {
     AgentStatus.AVAILABLE: gettext_lazy("Available"),
     AgentStatus.BUSY: gettext_lazy("Busy"),
     AgentStatus.AWAY: gettext_lazy("Away"),
 }
-SENDER_TEXT = {
+SENDER_TEXT: dict[str, Text] = {
     Sender.CUSTOMER: gettext_lazy("Customer"),
     Sender.BOT: gettext_lazy("Assistant"),
     Sender.AGENT: gettext_lazy("Agent"),
     Sender.SYSTEM: gettext_lazy("Notice"),
 }
 #: The brand's complaint steps, in the words of the person pressing the button.
-COMPLAINT_ACTION_TEXT = {
+COMPLAINT_ACTION_TEXT: dict[str, Text] = {
     ComplaintStatus.ACKNOWLEDGED: gettext_lazy("Acknowledge"),
     ComplaintStatus.INVESTIGATING: gettext_lazy("Investigate"),
     ComplaintStatus.RESOLVED: gettext_lazy("Resolve with an outcome"),
@@ -223,9 +233,11 @@ def contact_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., H
     @wraps(view)
     @staff_required
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not selectors.may_see_queue(request.user):
-            message = _("The contact centre is for hotline agents and brand administrators.")
-            return render(request, "console/forbidden.html", {"message": message}, status=403)
+        try:
+            selectors.check_contact_staff(request.user)
+        except DomainError as exc:
+            forbidden = {"message": exc.message}
+            return render(request, "console/forbidden.html", forbidden, status=exc.status)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -238,7 +250,7 @@ def _serving(request: HttpRequest) -> Customer | None:
 
 def _profile(request: HttpRequest) -> AgentProfile:
     """The user's agent profile, created on the first visit."""
-    return services.agent_profile_ensure(user=request.user)
+    return agent_profile_ensure(user=request.user)
 
 
 def _base(request: HttpRequest, section: str) -> dict[str, Any]:
@@ -322,9 +334,7 @@ def agent_status(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose available, busy or away."))
         return HttpResponseRedirect(reverse("console:contact_queue"))
     try:
-        profile = services.agent_set_status(
-            agent_user=request.user, status=form.cleaned_data["status"]
-        )
+        profile = agent_set_status(agent_user=request.user, status=form.cleaned_data["status"])
     except DomainError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("console:contact_queue"))
@@ -342,7 +352,7 @@ def agent_status(request: HttpRequest) -> HttpResponse:
 
 def _contact_or_404(request: HttpRequest, pk: int) -> Contact:
     try:
-        return selectors.contact_get(user=request.user, contact_id=pk)
+        return selectors.access_contact(user=request.user, contact_id=pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -350,7 +360,7 @@ def _contact_or_404(request: HttpRequest, pk: int) -> Contact:
 def _conversation_context(
     request: HttpRequest, contact: Contact, profile: AgentProfile, **extra: Any
 ) -> dict[str, Any]:
-    mine = contact.agent_id == profile.pk and contact.status == ContactStatus.ASSIGNED
+    mine = selectors.answers(profile, contact)
     customer = contact.customer
     requests: list[Any] = []
     plans: list[dict[str, Any]] = []
@@ -438,7 +448,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return render(request, "console/contact_conversation.html", context, status=422)
     try:
-        services.contact_reply(
+        conversations.contact_reply(
             contact=contact, agent_user=request.user, text=form.cleaned_data["text"]
         )
     except DomainError as exc:
@@ -460,7 +470,7 @@ def set_type(request: HttpRequest, pk: int) -> HttpResponse:
             raise DomainError(
                 _("Choose what the contact is about."), code="invalid_contact_type", status=422
             )
-        services.contact_set_type(
+        conversations.contact_set_type(
             contact=contact, agent_user=request.user, contact_type=form.cleaned_data["contact_type"]
         )
     except DomainError as exc:
@@ -491,7 +501,7 @@ def phone_contact(request: HttpRequest) -> HttpResponse:
             return render(request, "console/contact_phone.html", context, status=422)
         _profile(request)
         try:
-            contact = services.contact_start(
+            contact = conversations.contact_start(
                 contact_type=form.cleaned_data["contact_type"],
                 channel=Channel.PHONE,
                 customer=serving,
@@ -517,13 +527,8 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
             request, contact, profile, close_form=form, error=_("Describe the outcome.")
         )
         return render(request, "console/contact_conversation.html", context, status=422)
-    if contact.agent_id != profile.pk:
-        context = _conversation_context(
-            request, contact, profile, error=_("This conversation is not yours to close.")
-        )
-        return render(request, "console/contact_conversation.html", context, status=403)
     try:
-        services.contact_close(
+        conversations.contact_close(
             contact=contact, agent_user=request.user, outcome=form.cleaned_data["outcome"]
         )
     except DomainError as exc:
@@ -541,9 +546,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _callback_row(callback: Callback, now: datetime, profile: AgentProfile) -> dict[str, Any]:
-    missed = callback.status == CallbackStatus.MISSED or (
-        callback.done_at is None and callback.window_end < now
-    )
+    missed = selectors.callback_missed(callback, now)
     contact = callback.contact
     return {
         "callback": callback,
@@ -589,13 +592,16 @@ def callbacks(request: HttpRequest) -> HttpResponse:
 def callback_done(request: HttpRequest, pk: int) -> HttpResponse:
     """The agent called the customer back (a late call still counts as missed)."""
     _profile(request)
-    found = selectors.callbacks_visible_to(request.user).filter(pk=pk).first()
-    if found is None:
-        raise Http404(_("There is no such callback."))
+    try:
+        found = selectors.access_callback(user=request.user, callback_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     form = CallbackDoneForm(request.POST)
     outcome = form.cleaned_data["outcome"] if form.is_valid() else ""
     try:
-        done = services.callback_done(callback=found, agent_user=request.user, outcome=outcome)
+        done = callback_services.callback_done(
+            callback=found, agent_user=request.user, outcome=outcome
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("console:contact_callbacks"))
@@ -616,11 +622,10 @@ def callback_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _complaint_row(complaint: Complaint, now: datetime) -> dict[str, Any]:
-    brand_owes = complaint.status in workflow.BRAND_OWES
     return {
         "complaint": complaint,
-        "late": brand_owes and complaint.due_at is not None and complaint.due_at < now,
-        "brand_owes": brand_owes,
+        "late": selectors.brand_late(complaint, now),
+        "brand_owes": complaint.status in workflow.BRAND_OWES,
     }
 
 
@@ -654,7 +659,7 @@ def complaints(request: HttpRequest) -> HttpResponse:
 
 def _complaint_or_404(request: HttpRequest, pk: int) -> Complaint:
     try:
-        return selectors.complaint_get(user=request.user, complaint_id=pk)
+        return selectors.access_complaint(user=request.user, complaint_id=pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -668,7 +673,7 @@ def _complaint_context(request: HttpRequest, complaint: Complaint, **extra: Any)
             "needs_outcome": to == ComplaintStatus.RESOLVED,
             "needs_body": to == ComplaintStatus.ESCALATED,
         }
-        for to in workflow.next_statuses(complaint.status, workflow.BRAND)
+        for to in selectors.complaint_next_statuses(request.user, complaint, now=now)
     ]
     events = selectors.complaint_timeline(complaint)
     return {
@@ -714,7 +719,7 @@ def complaint_step(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "console/complaint.html", context, status=422)
     data = form.cleaned_data
     try:
-        services.complaint_transition(
+        complaint_services.complaint_transition(
             complaint=found,
             to_status=data["to_status"],
             actor=request.user,
@@ -746,8 +751,11 @@ def complaint_step(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def staffing(request: HttpRequest) -> HttpResponse:
     """How many agents answer a share of contacts within a target time (Erlang C)."""
-    if not selectors.may_plan_staffing(request.user):
-        return render(request, "console/forbidden.html", status=403)
+    try:
+        selectors.check_may_plan_staffing(request.user)
+    except DomainError as exc:
+        forbidden = {"message": exc.message}
+        return render(request, "console/forbidden.html", forbidden, status=exc.status)
     form = StaffingForm(request.GET or None)
     result = None
     error = ""
@@ -778,7 +786,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
                 }
         else:
             status = 422
-    context = {
+    context: dict[str, Any] = {
         **_base(request, "contact_staffing"),
         "form": form,
         "result": result,

@@ -9,7 +9,7 @@ events — are append-only: nobody adds, edits or deletes them here, superusers 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fairdesk.contact import selectors, services
+from fairdesk.contact import selectors
 from fairdesk.contact.choices import AgentStatus
+from fairdesk.contact.export import customer_pseudonym, redact
 from fairdesk.contact.models import (
     AgentProfile,
     Assignment,
@@ -31,18 +32,22 @@ from fairdesk.contact.models import (
     ContactMessage,
     FaqEntry,
 )
-from fairdesk.core.admin import ReadOnlyAdmin, ReadOnlyInline
+from fairdesk.contact.services.queue import agent_set_status
+from fairdesk.core.admin import ModelAdmin, ReadOnlyAdmin, ReadOnlyInline
 from fairdesk.core.phones import mask_phone
 
 AGENT_LANGUAGES = ("zh-hans", "en")
+
+if TYPE_CHECKING:  # generic in the stubs, not at run time
+    ModelForm = forms.ModelForm[AgentProfile]
+else:
+    ModelForm = forms.ModelForm
 
 
 def _sees_personal_data(request: HttpRequest) -> bool:
     """Agents and brand administrators; auditors read complaints redacted, as in the export."""
     user = request.user
-    return bool(getattr(user, "is_superuser", False)) or selectors.is_contact_staff(
-        selectors.principal_for(user)
-    )
+    return bool(getattr(user, "is_superuser", False)) or selectors.is_contact_staff(user)
 
 
 def _customer_label(customer: Any) -> str:
@@ -57,14 +62,14 @@ def _customer_label(customer: Any) -> str:
 
 
 @admin.register(FaqEntry)
-class FaqEntryAdmin(admin.ModelAdmin):
+class FaqEntryAdmin(ModelAdmin):
     list_display = ["keywords", "active"]
     list_filter = ["active"]
     search_fields = ["keywords", "answer", "answer_en"]
 
 
 @admin.register(ComplaintPolicy)
-class ComplaintPolicyAdmin(admin.ModelAdmin):
+class ComplaintPolicyAdmin(ModelAdmin):
     """One row (pk 1): the deadlines of the complaint steps."""
 
     list_display = [
@@ -81,7 +86,9 @@ class ComplaintPolicyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: ComplaintPolicy, form: Any, change: bool):
+    def save_model(
+        self, request: HttpRequest, obj: ComplaintPolicy, form: Any, change: bool
+    ) -> None:
         obj.pk = 1
         super().save_model(request, obj, form, change)
 
@@ -91,7 +98,7 @@ def _split(value: str) -> list[str]:
     return list(dict.fromkeys(item for item in items if item))
 
 
-class AgentProfileForm(forms.ModelForm):
+class AgentProfileForm(ModelForm):
     product_lines = forms.CharField(
         label=gettext_lazy("product lines (empty: all)"),
         required=False,
@@ -131,16 +138,16 @@ class AgentProfileForm(forms.ModelForm):
         return languages
 
     def clean_max_concurrent(self) -> int:
-        value = self.cleaned_data["max_concurrent"]
+        value: int = self.cleaned_data["max_concurrent"]
         if not 1 <= value <= 20:
             raise forms.ValidationError(_("Between 1 and 20 conversations at once."))
         return value
 
 
 @admin.register(AgentProfile)
-class AgentProfileAdmin(admin.ModelAdmin):
+class AgentProfileAdmin(ModelAdmin):
     """Agents' status, skills (product lines), languages and limit. A status change goes through
-    ``services.agent_set_status`` (its time is recorded and waiting contacts are assigned)."""
+    ``services.queue.agent_set_status`` (its time is recorded and waiting contacts are assigned)."""
 
     form = AgentProfileForm
     list_display = ["user", "status", "status_since", "max_concurrent", "skills", "langs"]
@@ -159,11 +166,11 @@ class AgentProfileAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["user", "status_since", "idle_since"] if obj is not None else []
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        fields = ["user", "status", "product_lines", "languages", "max_concurrent"]
-        return [*fields, "status_since", "idle_since"] if obj is not None else fields
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        fields = ("user", "status", "product_lines", "languages", "max_concurrent")
+        return (*fields, "status_since", "idle_since") if obj is not None else fields
 
-    def save_model(self, request: HttpRequest, obj: AgentProfile, form: Any, change: bool):
+    def save_model(self, request: HttpRequest, obj: AgentProfile, form: Any, change: bool) -> None:
         now = timezone.now()
         new_status = obj.status
         if change:
@@ -174,7 +181,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
         obj.status = previous  # the status changes through the service, below
         super().save_model(request, obj, form, change)
         if new_status != previous:
-            services.agent_set_status(agent_user=obj.user, status=new_status, now=now)
+            agent_set_status(agent_user=obj.user, status=new_status, now=now)
             obj.refresh_from_db()
 
 
@@ -185,21 +192,19 @@ class AgentProfileAdmin(admin.ModelAdmin):
 
 class MessageInline(ReadOnlyInline):
     model = ContactMessage
-    fields = ["at", "sender", "agent", "text"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "sender", "agent", "text")
     ordering = ["at", "id"]
 
 
 class AssignmentInline(ReadOnlyInline):
     model = Assignment
-    fields = ["at", "agent", "waited_seconds", "reason"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "agent", "waited_seconds", "reason")
     ordering = ["at", "id"]
 
 
 class CallbackInline(ReadOnlyInline):
     model = Callback
-    fields = [
+    fields = readonly_fields = (
         "masked_phone",
         "window_start",
         "window_end",
@@ -207,8 +212,7 @@ class CallbackInline(ReadOnlyInline):
         "done_at",
         "missed_at",
         "escalation_level",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description=gettext_lazy("phone"))
     def masked_phone(self, obj: Callback) -> str:
@@ -289,20 +293,50 @@ class CallbackAdmin(ReadOnlyAdmin):
         return timezone.now() > obj.window_end
 
 
+EVENT_FIELDS = ("at", "actor_role", "actor", "from_status", "to_status", "note", "due_at")
+
+
+def _redacted_events(fields: tuple[str, ...], request: HttpRequest) -> tuple[str, ...]:
+    """An event's fields, the note redacted for those who may not see personal data."""
+    if _sees_personal_data(request):
+        return fields
+    return tuple("redacted_note" if f == "note" else f for f in fields)
+
+
 class ComplaintEventInline(ReadOnlyInline):
     model = ComplaintEvent
-    fields = ["at", "actor_role", "actor", "from_status", "to_status", "note", "due_at"]
-    readonly_fields = [*fields, "redacted_note"]
+    fields = EVENT_FIELDS
+    readonly_fields = (*EVENT_FIELDS, "redacted_note")
     ordering = ["at", "id"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        if _sees_personal_data(request):
-            return list(self.fields)
-        return [("redacted_note" if f == "note" else f) for f in self.fields]
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return _redacted_events(EVENT_FIELDS, request)
 
     @admin.display(description=gettext_lazy("note"))
     def redacted_note(self, obj: ComplaintEvent) -> str:
-        return selectors.redact(obj.note, names=[obj.complaint.customer.name])
+        return redact(obj.note, names=[obj.complaint.customer.name])
+
+
+COMPLAINT_FIELDS = (
+    "number",
+    "category",
+    "green",
+    "status",
+    "customer_display",
+    "description",
+    "owner",
+    "due_at",
+    "escalation_level",
+    "outcome",
+    "external_body",
+    "external_reference",
+    "outlet",
+    "service_request",
+    "subscription",
+    "contact",
+    "created_at",
+    "closed_at",
+)
 
 
 @admin.register(Complaint)
@@ -321,26 +355,7 @@ class ComplaintAdmin(ReadOnlyAdmin):
     list_select_related = ["outlet"]
     search_fields = ["number"]
     date_hierarchy = "created_at"
-    fields = [
-        "number",
-        "category",
-        "green",
-        "status",
-        "customer_display",
-        "description",
-        "owner",
-        "due_at",
-        "escalation_level",
-        "outcome",
-        "external_body",
-        "external_reference",
-        "outlet",
-        "service_request",
-        "subscription",
-        "contact",
-        "created_at",
-        "closed_at",
-    ]
+    fields = COMPLAINT_FIELDS
     inlines = [ComplaintEventInline]
     #: what auditors see instead (the export's redaction)
     REDACTED = {
@@ -349,10 +364,10 @@ class ComplaintAdmin(ReadOnlyAdmin):
         "outcome": "redacted_outcome",
     }
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if _sees_personal_data(request):
-            return list(self.fields)
-        return [self.REDACTED.get(f, f) for f in self.fields if f != "contact"]
+            return COMPLAINT_FIELDS
+        return tuple(self.REDACTED.get(f, f) for f in COMPLAINT_FIELDS if f != "contact")
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("customer")
@@ -363,15 +378,15 @@ class ComplaintAdmin(ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("customer"))
     def customer_pseudonym(self, obj: Complaint) -> str:
-        return selectors.customer_pseudonym(obj.customer_id)
+        return customer_pseudonym(obj.customer_id)
 
     @admin.display(description=gettext_lazy("description"))
     def redacted_description(self, obj: Complaint) -> str:
-        return selectors.redact(obj.description, names=[obj.customer.name])
+        return redact(obj.description, names=[obj.customer.name])
 
     @admin.display(description=gettext_lazy("outcome"))
     def redacted_outcome(self, obj: Complaint) -> str:
-        return selectors.redact(obj.outcome, names=[obj.customer.name])
+        return redact(obj.outcome, names=[obj.customer.name])
 
 
 @admin.register(ContactMessage)
@@ -399,23 +414,11 @@ class ComplaintEventAdmin(ReadOnlyAdmin):
     list_filter = ["actor_role", "to_status"]
     list_select_related = ["complaint", "complaint__customer"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        fields = list(super().get_fields(request, obj))
-        if _sees_personal_data(request):
-            return fields
-        return [("redacted_note" if f == "note" else f) for f in fields]
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return _redacted_events(("complaint", *EVENT_FIELDS), request)
 
     @admin.display(description=gettext_lazy("note"))
     def redacted_note(self, obj: ComplaintEvent) -> str:
-        return selectors.redact(obj.note, names=[obj.complaint.customer.name])
+        return redact(obj.note, names=[obj.complaint.customer.name])
 
-    fields = [
-        "complaint",
-        "at",
-        "actor_role",
-        "actor",
-        "from_status",
-        "to_status",
-        "note",
-        "due_at",
-    ]
+    fields = ("complaint", *EVENT_FIELDS)

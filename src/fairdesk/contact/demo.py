@@ -50,25 +50,24 @@ from fairdesk.contact.choices import (
     ContactType,
 )
 from fairdesk.contact.models import AgentProfile, Callback, Complaint, Contact, FaqEntry
-from fairdesk.contact.services import (
-    agent_profile_ensure,
-    agent_set_status,
-    callback_request,
-    callbacks_escalate_due,
+from fairdesk.contact.services.callbacks import callback_request, callbacks_escalate_due
+from fairdesk.contact.services.complaints import (
     complaint_file,
     complaint_policy,
     complaint_transition,
+)
+from fairdesk.contact.services.conversations import (
     contact_close,
     contact_request_human,
     contact_say,
     contact_start,
-    queue_dispatch,
 )
+from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status, queue_dispatch
 from fairdesk.core import roles
+from fairdesk.core.localtime import SHANGHAI
 from fairdesk.customers.demo import DEMO_CUSTOMER_PHONE
 from fairdesk.customers.models import Customer
 from fairdesk.network.choices import ProductLine
-from fairdesk.plans.proration import SHANGHAI
 
 #: A second demo agent (created by ``seed_demo`` with the demo password, in the agent role).
 SECOND_AGENT = "agent2"

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from fairdesk.contact.choices import GREEN_TYPES
 
@@ -100,12 +101,17 @@ def looks_hazardous(text: str) -> bool:
     return any(word in text for word in HAZARD_WORDS) or bool(_HAZARD_EN.search(text))
 
 
-def base_class(item: QueueItem) -> int:
-    if item.safety_hazard:
+def class_of(contact_type: str, safety_hazard: bool) -> int:
+    """A contact's class: safety, green or standard (by its type and the hazard flag only)."""
+    if safety_hazard:
         return SAFETY
-    if item.contact_type in GREEN_TYPES:
+    if contact_type in GREEN_TYPES:
         return GREEN
     return STANDARD
+
+
+def base_class(item: QueueItem) -> int:
+    return class_of(item.contact_type, item.safety_hazard)
 
 
 def queue_time(item: QueueItem) -> datetime:
@@ -136,7 +142,7 @@ def eligible(agent: AgentState, item: QueueItem) -> bool:
 class Assignment:
     contact_id: int
     agent_id: int
-    reason: dict
+    reason: dict[str, Any]
 
 
 def assign(

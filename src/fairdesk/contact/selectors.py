@@ -1,5 +1,5 @@
 """Reads of contacts, the queue, callbacks and complaints — and **access control, in this one
-place**.
+place**: the API, the console, the portal and the services all ask these functions.
 
 Who sees what:
 
@@ -7,9 +7,13 @@ Who sees what:
   that ids cannot be probed);
 * agents and brand administrators (and superusers): everything — they answer the queue and
   handle complaints;
-* auditors: complaints only, through the redacted export (``complaints_export``); they may not
-  open a conversation or a complaint with its personal data;
+* auditors: complaints only, through the redacted export (``export.complaints_export``); they
+  may not open a conversation or a complaint with its personal data;
 * everyone else (other staff, anonymous): nothing.
+
+``access_*`` fetch what the caller may act on or raise the one error (each with one message);
+``check_*`` raise it when the caller may not do something at all. Who may move a complaint is
+``workflow``'s table; ``complaint_role`` says what the caller is to it.
 
 Public figures (no login): the queue's size by class, waits by contact type from the assignment
 log, missed callbacks. They are counts only, never a person.
@@ -17,18 +21,14 @@ log, missed callbacks. They are counts only, never a person.
 
 from __future__ import annotations
 
-import hmac
 import math
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,6 @@ from fairdesk.contact.choices import (
     CallbackStatus,
     Channel,
     ComplaintCategory,
-    ComplaintStatus,
     ContactStatus,
     ContactType,
 )
@@ -50,26 +49,34 @@ from fairdesk.contact.models import (
     ComplaintEvent,
     Contact,
 )
-from fairdesk.contact.services import queue_item
 from fairdesk.core import roles
-from fairdesk.core.errors import NotFound
-from fairdesk.core.phones import mask_phone
-from fairdesk.service_requests.selectors import Principal, principal_for
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from fairdesk.core.errors import DomainError, NotFound
+from fairdesk.customers.models import Customer
+from fairdesk.service_requests.selectors import principal_for
 
 #: Mean handle time assumed when no contact has been closed yet.
 DEFAULT_HANDLE_SECONDS = 300
 #: The estimate of the mean handle time looks at this many recently closed contacts.
 HANDLE_SAMPLE = 50
+#: Staff see the callbacks of the last days (and every open one) in the API's list.
+STAFF_CALLBACK_DAYS = 7
+#: The API's list of callbacks is at most this long.
+MAX_CALLBACKS_LISTED = 500
+
+
+def _forbidden(message: str) -> DomainError:
+    return DomainError(message, code="forbidden", status=403)
+
 
 # --------------------------------------------------------------------------------------------
 # Who is asking
 # --------------------------------------------------------------------------------------------
 
 
-def is_contact_staff(principal: Principal) -> bool:
-    """Agents and brand administrators: they see every contact, callback and complaint."""
+def is_contact_staff(user: Any) -> bool:
+    """Agents and brand administrators (and superusers): they see every contact, callback and
+    complaint."""
+    principal = principal_for(user)
     return principal.brand_admin or principal.agent
 
 
@@ -79,35 +86,62 @@ def may_export_complaints(user: Any) -> bool:
     return principal.authenticated and (principal.brand_admin or principal.auditor)
 
 
-def may_see_queue(user: Any) -> bool:
-    return is_contact_staff(principal_for(user))
+def check_contact_staff(user: Any) -> None:
+    """The contact centre's staff pages and the live queue: agents and brand administrators."""
+    if not is_contact_staff(user):
+        raise _forbidden(_("Only agents and brand administrators may see this."))
 
 
-def may_plan_staffing(user: Any) -> bool:
-    return roles.is_staff_member(user)
+def check_may_plan_staffing(user: Any) -> None:
+    """The staffing calculator (Erlang C): any staff member."""
+    if not roles.is_staff_member(user):
+        raise _forbidden(_("Staff only."))
+
+
+def check_may_export_complaints(user: Any) -> None:
+    if not may_export_complaints(user):
+        raise _forbidden(_("The complaint export is for auditors and brand administrators."))
+
+
+def access_customer(user: Any) -> Customer:
+    """The signed-in customer, acting for themself: only customers start chats, book callbacks
+    and file complaints here (403 ``forbidden`` for anyone else: agents use the console)."""
+    customer_id = principal_for(user).customer_id
+    if customer_id is None:
+        raise _forbidden(_("Only customers do this here; agents use the console."))
+    return Customer.objects.get(pk=customer_id)
+
+
+def access_agent(user: Any) -> AgentProfile:
+    """The user's agent profile (403 ``not_an_agent`` for anyone without one)."""
+    profile = AgentProfile.objects.filter(user=user).first() if user is not None else None
+    if profile is None:
+        raise DomainError(_("You are not set up as an agent."), code="not_an_agent", status=403)
+    return profile
 
 
 # --------------------------------------------------------------------------------------------
-# Access control
+# Conversations
 # --------------------------------------------------------------------------------------------
 
 
-def _own_or_all(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+def _own_or_all(qs: QuerySet[Any], user: Any, customer_field: str = "customer_id") -> Any:
     principal = principal_for(user)
     if not principal.authenticated:
         return qs.none()
-    if is_contact_staff(principal):
+    if is_contact_staff(user):
         return qs
     if principal.customer_id is not None:
-        return qs.filter(customer_id=principal.customer_id)
+        return qs.filter(**{customer_field: principal.customer_id})
     return qs.none()
 
 
 def contacts_visible_to(user: Any) -> QuerySet[Contact]:
-    return _own_or_all(Contact.objects.all(), user)
+    visible: QuerySet[Contact] = _own_or_all(Contact.objects.all(), user)
+    return visible
 
 
-def contact_get(*, user: Any, contact_id: int) -> Contact:
+def access_contact(*, user: Any, contact_id: int) -> Contact:
     """A contact the user may see, with its messages (404 ``contact_not_found`` otherwise)."""
     contact = (
         contacts_visible_to(user)
@@ -121,23 +155,105 @@ def contact_get(*, user: Any, contact_id: int) -> Contact:
     return contact
 
 
+def is_contact_customer(user: Any, contact: Contact) -> bool:
+    """Is the user the customer of this conversation?"""
+    customer_id = principal_for(user).customer_id
+    return contact.customer_id is not None and customer_id == contact.customer_id
+
+
+def access_contact_as_customer(*, user: Any, contact_id: int) -> Contact:
+    """A conversation of the user's own, as its customer: 404 ``contact_not_found`` when they may
+    not see it, 403 ``forbidden`` when they see it as staff (only the customer asks for a
+    person or leaves)."""
+    contact = access_contact(user=user, contact_id=contact_id)
+    if not is_contact_customer(user, contact):
+        raise _forbidden(_("Only the customer of this conversation can ask for a person."))
+    return contact
+
+
+def answers(agent: AgentProfile, contact: Contact) -> bool:
+    """Is ``agent`` the one answering this conversation now?"""
+    return contact.status == ContactStatus.ASSIGNED and contact.agent_id == agent.pk
+
+
+def access_contact_to_answer(*, contact_id: int, agent: AgentProfile) -> Contact:
+    """The conversation ``agent`` answers, locked for the write (inside the caller's
+    transaction); 403 ``not_your_contact`` when it is not with them."""
+    contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact_id)
+    if not answers(agent, contact):
+        raise DomainError(
+            _("This conversation is not yours to answer."), code="not_your_contact", status=403
+        )
+    return contact
+
+
+def access_contact_to_close(*, contact_id: int, agent: AgentProfile | None) -> Contact:
+    """The conversation to close, locked for the write: an agent closes only one that is theirs
+    (403 ``not_your_contact``); ``agent`` None is the customer leaving."""
+    contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact_id)
+    if agent is not None and contact.agent_id != agent.pk:
+        raise DomainError(
+            _("This conversation is not yours to close."), code="not_your_contact", status=403
+        )
+    return contact
+
+
+# --------------------------------------------------------------------------------------------
+# Callbacks
+# --------------------------------------------------------------------------------------------
+
+
 def callbacks_visible_to(user: Any) -> QuerySet[Callback]:
-    principal = principal_for(user)
-    qs = Callback.objects.select_related("contact")
-    if not principal.authenticated:
-        return qs.none()
-    if is_contact_staff(principal):
-        return qs
-    if principal.customer_id is not None:
-        return qs.filter(contact__customer_id=principal.customer_id)
-    return qs.none()
+    visible: QuerySet[Callback] = _own_or_all(
+        Callback.objects.select_related("contact"), user, "contact__customer_id"
+    )
+    return visible
+
+
+def access_callback(*, user: Any, callback_id: int) -> Callback:
+    """A callback the user may see (404 ``callback_not_found`` otherwise)."""
+    callback = callbacks_visible_to(user).filter(pk=callback_id).first()
+    if callback is None:
+        raise NotFound(_("There is no such callback."), code="callback_not_found")
+    return callback
+
+
+def callback_missed(callback: Callback, now: datetime) -> bool:
+    """Missed: marked so, or its window ended without a call — computed from the clock, so it
+    shows at once, whether the worker is up or not (a late call stays missed)."""
+    return callback.status == CallbackStatus.MISSED or (
+        callback.done_at is None and callback.window_end < now
+    )
+
+
+def access_callback_list(*, user: Any, now: datetime) -> QuerySet[Callback]:
+    """The callbacks the API lists, by the end of their window: a customer's own; for agents and
+    brand administrators every open one and those of the last 7 days (403 ``forbidden`` for
+    anyone else)."""
+    staff = is_contact_staff(user)
+    if not staff and principal_for(user).customer_id is None:
+        raise _forbidden(_("You have no callbacks here."))
+    qs = callbacks_visible_to(user).order_by("window_end", "id")
+    if staff:
+        qs = qs.filter(window_end__gte=now - timedelta(days=STAFF_CALLBACK_DAYS)) | qs.filter(
+            done_at__isnull=True, status=CallbackStatus.SCHEDULED
+        )
+    return qs
+
+
+# --------------------------------------------------------------------------------------------
+# Complaints
+# --------------------------------------------------------------------------------------------
 
 
 def complaints_visible_to(user: Any) -> QuerySet[Complaint]:
-    return _own_or_all(Complaint.objects.all(), user)
+    visible: QuerySet[Complaint] = _own_or_all(Complaint.objects.all(), user)
+    return visible
 
 
-def complaint_get(*, user: Any, complaint_id: int) -> Complaint:
+def access_complaint(*, user: Any, complaint_id: int) -> Complaint:
+    """A complaint the user may see (404 ``complaint_not_found`` otherwise: also an auditor,
+    who reads the redacted export instead)."""
     complaint = (
         complaints_visible_to(user)
         .select_related("customer", "outlet", "service_request", "owner")
@@ -149,38 +265,100 @@ def complaint_get(*, user: Any, complaint_id: int) -> Complaint:
     return complaint
 
 
+def access_complaint_list(user: Any) -> QuerySet[Complaint]:
+    """The complaints the user may list: a customer's own, everything for agents and brand
+    administrators (403 ``forbidden`` for anyone else: auditors use the export)."""
+    if not is_contact_staff(user) and principal_for(user).customer_id is None:
+        raise _forbidden(_("Auditors read complaints through the export."))
+    return complaints_visible_to(user)
+
+
+@dataclass(frozen=True)
+class ComplaintLinks:
+    """The records a new complaint is about (each may be None)."""
+
+    service_request: Any = None
+    subscription: Any = None
+    contact: Contact | None = None
+
+
+def access_complaint_links(
+    *,
+    user: Any,
+    customer: Customer,
+    service_request_number: str | None = None,
+    subscription_id: int | None = None,
+    contact_id: int | None = None,
+) -> ComplaintLinks:
+    """The service request (by number), subscription and conversation a complaint names: 422
+    ``service_request_not_found``, ``subscription_not_found``, or ``contact_not_found`` (a
+    conversation of the customer's own, that the user may see). Whether the request and the
+    subscription are the customer's is the filing's check (``not_yours``)."""
+    from fairdesk.plans.models import Subscription
+    from fairdesk.service_requests.models import ServiceRequest
+
+    service_request = subscription = contact = None
+    if service_request_number:
+        service_request = ServiceRequest.objects.filter(number=service_request_number).first()
+        if service_request is None:
+            raise DomainError(
+                _("There is no such service request."),
+                code="service_request_not_found",
+                status=422,
+            )
+    if subscription_id is not None:
+        subscription = Subscription.objects.filter(pk=subscription_id).first()
+        if subscription is None:
+            raise DomainError(
+                _("There is no such subscription."), code="subscription_not_found", status=422
+            )
+    if contact_id is not None:
+        contact = contacts_visible_to(user).filter(pk=contact_id, customer_id=customer.pk).first()
+        if contact is None:
+            raise DomainError(
+                _("There is no such conversation."), code="contact_not_found", status=422
+            )
+    return ComplaintLinks(service_request, subscription, contact)
+
+
+def complaint_categories() -> list[tuple[str, str]]:
+    return [(value, str(label)) for value, label in ComplaintCategory.choices]
+
+
 def complaint_timeline(complaint: Complaint) -> list[ComplaintEvent]:
     return list(complaint.events.select_related("actor").order_by("at", "id"))
 
 
 def complaint_role(user: Any, complaint: Complaint) -> str | None:
-    """What the user is to this complaint in ``workflow`` terms (customer, brand, or nothing)."""
+    """What the user is to this complaint in ``workflow`` terms: its own customer, the brand
+    (agents, brand administrators), or nothing (auditors read; outlet staff and technicians are
+    the subject of complaints, not their handlers)."""
     principal = principal_for(user)
     if principal.customer_id is not None and principal.customer_id == complaint.customer_id:
         return workflow.CUSTOMER
-    if is_contact_staff(principal):
+    if is_contact_staff(user):
         return workflow.BRAND
     return None
+
+
+def brand_late(complaint: Complaint, now: datetime) -> bool:
+    """The brand owes the next step and its deadline has passed."""
+    return (
+        complaint.status in workflow.BRAND_OWES
+        and complaint.due_at is not None
+        and complaint.due_at < now
+    )
 
 
 def complaint_next_statuses(
     user: Any, complaint: Complaint, *, now: datetime | None = None
 ) -> list[str]:
     """The statuses the user may move the complaint to now (what the services will accept)."""
-    now = now or timezone.now()
     role = complaint_role(user, complaint)
     if role is None:
         return []
-    out = workflow.next_statuses(complaint.status, role)
-    late = complaint.due_at is not None and complaint.due_at < now
-    if (
-        role == workflow.CUSTOMER
-        and late
-        and complaint.status in workflow.OVERDUE_ESCALATION_FROM
-        and ComplaintStatus.ESCALATED not in out
-    ):
-        out.append(ComplaintStatus.ESCALATED)
-    return [str(s) for s in out]
+    late = brand_late(complaint, now or timezone.now())
+    return [str(s) for s in workflow.next_statuses(complaint.status, role, late=late)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,6 +393,38 @@ class QueueSnapshot:
         return next((e for e in self.entries if e.contact_id == contact_id), None)
 
 
+def queue_item(contact: Contact) -> ordering.QueueItem:
+    """The only view of a waiting contact the ordering gets."""
+    if contact.queued_at is None:
+        raise ValueError(f"contact {contact.pk} is not in the queue")
+    return ordering.QueueItem(
+        contact_id=contact.pk,
+        contact_type=contact.contact_type,
+        safety_hazard=contact.safety_hazard,
+        queued_at=contact.queued_at,
+        product_line=contact.product_line,
+        language=contact.language,
+    )
+
+
+def queue_class(contact: Contact) -> str:
+    """safety, green or standard: the contact's class under the published rule."""
+    return ordering.CLASS_NAMES[ordering.class_of(contact.contact_type, contact.safety_hazard)]
+
+
+def agent_state(agent: AgentProfile, open_count: int) -> ordering.AgentState:
+    """The only view of an agent the choice of agent gets."""
+    return ordering.AgentState(
+        agent_id=agent.pk,
+        available=agent.status == AgentStatus.AVAILABLE,
+        active_contacts=open_count,
+        max_concurrent=agent.max_concurrent,
+        idle_since=agent.idle_since,
+        product_lines=frozenset(agent.product_lines or ()),
+        languages=frozenset(agent.languages or ()),
+    )
+
+
 def mean_handle_seconds() -> int:
     """Mean of (closed − answered) over the last ``HANDLE_SAMPLE`` closed contacts (else 300 s)."""
     rows = list(
@@ -226,7 +436,11 @@ def mean_handle_seconds() -> int:
     )
     if not rows:
         return DEFAULT_HANDLE_SECONDS
-    total = sum(max(0.0, (closed - assigned).total_seconds()) for assigned, closed in rows)
+    total = sum(
+        max(0.0, (closed - assigned).total_seconds())
+        for assigned, closed in rows
+        if assigned is not None and closed is not None  # filtered on: for the type checker
+    )
     return max(1, round(total / len(rows)))
 
 
@@ -303,9 +517,7 @@ def contact_queue_position(contact: Contact, *, now: datetime | None = None) -> 
 def waiting_by_class(*, now: datetime | None = None) -> dict[str, int]:
     """How many contacts wait now, per class (safety, green, standard)."""
     now = now or timezone.now()
-    counts = Counter(
-        ordering.CLASS_NAMES[ordering.base_class(queue_item(c))] for c in waiting_contacts(now)
-    )
+    counts = Counter(queue_class(c) for c in waiting_contacts(now))
     return {name: counts.get(name, 0) for name in ordering.CLASS_NAMES.values()}
 
 
@@ -398,240 +610,3 @@ def public_figures(*, now: datetime | None = None, days: int = 7) -> PublicFigur
         waits=assignment_waits_by_type(period_from=start, period_to=now),
         callbacks=missed_callbacks(period_from=start, period_to=now, now=now),
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Complaints for auditors: the redacted export and complaint rates
-# --------------------------------------------------------------------------------------------
-
-_DIGIT = r"[\s\-]?\d"
-#: Mainland mobiles (optionally +86 / 0086 / 86, with spaces or hyphens between digits).
-_MOBILE_RE = re.compile(r"(?<![\dA-Za-z])(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d" + _DIGIT * 8 + r"(?!\d)")
-#: Landlines and service numbers with their area code: 010-12345678, (0771)5550001, 0771 555 0001,
-#: +86 10 12345678, 400-820-1234.
-_LANDLINE_RE = re.compile(
-    r"(?<![\dA-Za-z])(?:"
-    r"(?:(?:\+|00)86[\s\-]?[(（]?[1-9]\d{1,2}[)）]?|[(（]?0[1-9]\d{1,2}[)）]?)"
-    r"[\s\-]?\d{3,4}[\s\-]?\d{4}"
-    r"|[48]00[\s\-]?\d{3}[\s\-]?\d{4}"
-    r")(?!\d)"
-)
-#: Resident identity card numbers (18 characters).
-_ID_CARD_RE = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-_EMAIL_RE = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
-#: Full-width digits and signs, as typed on Chinese keyboards, read as ASCII.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
-
-
-def _mask_match(match: re.Match[str]) -> str:
-    return mask_phone(re.sub(r"\D", "", match.group(0)))
-
-
-def redact(text: str, *, names: Iterable[str] = ()) -> str:
-    """Text with phone numbers masked (mobiles and landlines, however written), identity card
-    numbers and e-mail addresses hidden, and the given names replaced."""
-    if not text:
-        return ""
-    out = text.translate(_FULL_WIDTH)
-    out = _ID_CARD_RE.sub(lambda m: "*" * 14 + m.group(0)[-4:], out)
-    out = _MOBILE_RE.sub(_mask_match, out)
-    out = _LANDLINE_RE.sub(_mask_match, out)
-    out = _EMAIL_RE.sub("***@***", out)
-    for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len)[::-1]:
-        out = out.replace(name, "＊" * len(name))
-    return out
-
-
-def customer_pseudonym(customer_id: int) -> str:
-    """A stable pseudonym: the same customer always gets the same one, and it cannot be turned
-    back into the customer without the site's secret key (HMAC-SHA256 of the id)."""
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"fairdesk.contact.customer:{customer_id}".encode(), "sha256"
-    ).hexdigest()
-    return f"P{digest[:16]}"
-
-
-def _local_day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
-
-
-def period_bounds(period_from: date, period_to: date) -> tuple[datetime, datetime]:
-    """Beijing days [from, to] inclusive as an instant range [start, end)."""
-    return _local_day_start(period_from), _local_day_start(period_to + timedelta(days=1))
-
-
-MET, MISSED, OPEN = "met", "missed", "open"
-
-
-def _deadline_result(due: datetime | None, done: datetime | None, now: datetime) -> str | None:
-    if due is None:
-        return None
-    if done is not None:
-        return MET if done <= due else MISSED
-    return MISSED if now > due else OPEN
-
-
-def _deadline_figures(
-    complaint: Complaint, events: list[ComplaintEvent], now: datetime
-) -> dict[str, Any]:
-    """The brand's deadlines, from the append-only events: acknowledgement (due when received),
-    resolution (the first promise, made on acknowledgement — later steps do not move it), and
-    every brand step (each event that left the brand a step carries its due time)."""
-    first: dict[str, ComplaintEvent] = {}
-    for event in events:
-        first.setdefault(event.to_status, event)
-    received = first.get(ComplaintStatus.RECEIVED)
-    acknowledged = first.get(ComplaintStatus.ACKNOWLEDGED)
-    resolved = first.get(ComplaintStatus.RESOLVED)
-    ack_due = received.due_at if received else None
-    resolve_due = acknowledged.due_at if acknowledged else None
-    resolve_result = _deadline_result(resolve_due, resolved.at if resolved else None, now)
-    if resolved is None and resolve_due is not None and complaint.status in workflow.CLOSED:
-        resolve_result = MISSED  # taken outside without a resolution
-    met = missed = 0
-    for index, event in enumerate(events):
-        if event.to_status not in workflow.BRAND_OWES or event.due_at is None:
-            continue
-        following = events[index + 1] if index + 1 < len(events) else None
-        result = _deadline_result(event.due_at, following.at if following else None, now)
-        if result == MET:
-            met += 1
-        elif result == MISSED:
-            missed += 1
-    return {
-        "acknowledge_due": ack_due,
-        "acknowledged_at": acknowledged.at if acknowledged else None,
-        "acknowledge_deadline": _deadline_result(
-            ack_due, acknowledged.at if acknowledged else None, now
-        ),
-        "resolve_due": resolve_due,
-        "resolved_at": resolved.at if resolved else None,
-        "resolve_deadline": resolve_result,
-        "deadlines_met": met,
-        "deadlines_missed": missed,
-    }
-
-
-#: The export's columns, in order (the CSV header; the JSON keys).
-EXPORT_COLUMNS = (
-    "number",
-    "customer",
-    "category",
-    "green",
-    "status",
-    "outlet",
-    "received_at",
-    "acknowledge_due",
-    "acknowledged_at",
-    "acknowledge_deadline",
-    "resolve_due",
-    "resolved_at",
-    "resolve_deadline",
-    "deadlines_met",
-    "deadlines_missed",
-    "escalation_level",
-    "closed_at",
-    "outcome",
-    "external_body",
-    "description",
-)
-
-
-def complaints_export(
-    *,
-    period_from: date,
-    period_to: date,
-    category: str | None = None,
-    outlet: str | None = None,
-    now: datetime | None = None,
-) -> list[dict[str, Any]]:
-    """Complaints received in the Beijing days [from, to], oldest first, one row each, with the
-    personal data taken out: no name, the customer as a stable pseudonym, phone numbers, identity
-    card numbers and e-mail addresses masked in the free text, and the names of the exported
-    customers replaced wherever they appear (a name not on record cannot be recognised)."""
-    now = now or timezone.now()
-    start, end = period_bounds(period_from, period_to)
-    qs = (
-        Complaint.objects.filter(created_at__gte=start, created_at__lt=end)
-        .select_related("outlet", "customer")
-        .order_by("created_at", "id")
-    )
-    if category:
-        qs = qs.filter(category=category)
-    if outlet:
-        qs = qs.filter(outlet__code=outlet)
-    complaints = list(qs)
-    events: dict[int, list[ComplaintEvent]] = defaultdict(list)
-    for event in ComplaintEvent.objects.filter(complaint__in=[c.pk for c in complaints]).order_by(
-        "complaint_id", "at", "id"
-    ):
-        events[event.complaint_id].append(event)
-    # every exported customer's name is taken out of every row (complaints name other people)
-    names = sorted({c.customer.name for c in complaints if c.customer.name})
-    rows = []
-    for complaint in complaints:
-        row: dict[str, Any] = {
-            "number": complaint.number,
-            "customer": customer_pseudonym(complaint.customer_id),
-            "category": complaint.category,
-            "green": complaint.green,
-            "status": complaint.status,
-            "outlet": complaint.outlet.code if complaint.outlet else "",
-            "received_at": complaint.created_at,
-            **_deadline_figures(complaint, events[complaint.pk], now),
-            "escalation_level": complaint.escalation_level,
-            "closed_at": complaint.closed_at,
-            "outcome": redact(complaint.outcome, names=names),
-            "external_body": complaint.external_body,
-            "description": redact(complaint.description, names=names),
-        }
-        rows.append({key: row[key] for key in EXPORT_COLUMNS})
-    return rows
-
-
-@dataclass(frozen=True)
-class OutletRate:
-    outlet: str
-    outlet_name: str
-    complaints: int
-    service_requests: int
-    rate: float | None  # complaints per service request (None without requests)
-
-
-def complaint_rates_per_outlet(*, period_from: date, period_to: date) -> list[OutletRate]:
-    """Complaints ÷ service requests per outlet, both counted by when they were received in the
-    Beijing days [from, to]. Outlets with neither are left out."""
-    from fairdesk.network.models import Outlet
-    from fairdesk.service_requests.models import ServiceRequest
-
-    start, end = period_bounds(period_from, period_to)
-    complaints = dict(
-        Complaint.objects.filter(created_at__gte=start, created_at__lt=end, outlet__isnull=False)
-        .values("outlet_id")
-        .annotate(n=Count("id"))
-        .values_list("outlet_id", "n")
-    )
-    requests = dict(
-        ServiceRequest.objects.filter(
-            created_at__gte=start, created_at__lt=end, outlet__isnull=False
-        )
-        .values("outlet_id")
-        .annotate(n=Count("id"))
-        .values_list("outlet_id", "n")
-    )
-    ids = set(complaints) | set(requests)
-    outlets = Outlet.objects.filter(pk__in=ids).order_by("code")
-    return [
-        OutletRate(
-            outlet=o.code,
-            outlet_name=o.name,
-            complaints=complaints.get(o.pk, 0),
-            service_requests=requests.get(o.pk, 0),
-            rate=(complaints.get(o.pk, 0) / requests[o.pk]) if requests.get(o.pk) else None,
-        )
-        for o in outlets
-    ]
-
-
-def complaint_categories() -> list[tuple[str, str]]:
-    return [(value, str(label)) for value, label in ComplaintCategory.choices]

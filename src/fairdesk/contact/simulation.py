@@ -1,8 +1,8 @@
 """A discrete-event simulation (SimPy) of a peak day through the real queue rule.
 
 Contacts arrive by type at a rate that rises to a lunchtime and an evening peak; each waits in
-the queue until ``ordering.assign`` — the same function ``services.queue_dispatch`` calls — hands
-it to an agent; the agent handles it for a random time and takes the next. Reported per type:
+the queue until ``ordering.assign`` — the same function ``services.queue.queue_dispatch`` calls —
+hands it to an agent; the agent handles it for a random time and takes the next. Reported per type:
 how many, mean / p50 / p95 / max wait. Used by ``bench/sim_queue.py`` (the full day, figures in
 docs/benchmarks.md) and by a short run in the tests.
 """
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import simpy
 
@@ -22,7 +24,7 @@ from fairdesk.contact.choices import ContactType
 START = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
 
 #: Share of contacts by type on a peak day, and mean handle time in seconds.
-DEFAULT_MIX = {
+DEFAULT_MIX: dict[str, tuple[float, float]] = {
     ContactType.BUY_UPGRADE: (0.22, 240),
     ContactType.DOWNGRADE_CANCEL: (0.14, 300),
     ContactType.REFUND: (0.08, 360),
@@ -117,14 +119,14 @@ def simulate(
             busy[assignment.agent_id] += 1
             env.process(handle_contact(assignment.agent_id, handle))
 
-    def handle_contact(agent: int, handle: float):
+    def handle_contact(agent: int, handle: float) -> Generator[simpy.Event, Any, None]:
         yield env.timeout(handle)
         busy[agent] -= 1
         if not busy[agent]:
             idle_since[agent] = now_dt()
         dispatch()
 
-    def arrivals():
+    def arrivals() -> Generator[simpy.Event, Any, None]:
         contact_id = 0
         while env.now < hours * 3600:
             # thinning: a Poisson process with the day's time-varying rate

@@ -8,12 +8,13 @@ worker is down; the worker only assigns and sends the escalation messages, each 
 
 from __future__ import annotations
 
+# huey ships no type information (its imports are untyped: pyproject.toml): its decorator too
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from fairdesk.contact.services import contact_process_due
+from fairdesk.contact.services.due import contact_process_due
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
 def process_contacts_due() -> dict[str, int]:
     return contact_process_due()

@@ -4,7 +4,7 @@ and the complaint export page for auditors and brand administrators."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from fairdesk.contact import ordering, selectors, services
+from fairdesk.contact import export, ordering, selectors
 from fairdesk.contact.choices import GREEN_TYPES, ComplaintCategory, ContactType
+from fairdesk.contact.services.conversations import TRANSFER_WORDS
+from fairdesk.core.errors import DomainError
 
 PUBLIC_DAYS = 7
 
@@ -67,7 +69,7 @@ def queue_rule_context(*, now: Any = None) -> dict[str, Any]:
         "green_types": green_labels,
         "standard_types": standard_labels,
         "hazard_words": list(ordering.HAZARD_WORDS),
-        "transfer_words": sorted(services.TRANSFER_WORDS),
+        "transfer_words": sorted(TRANSFER_WORDS),
         "fields": sorted(ordering.QUEUE_ITEM_FIELDS),
         "figures": figures,
         "waiting": [
@@ -115,14 +117,18 @@ class ExportFilterForm(forms.Form):
         from fairdesk.network.models import Outlet
 
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("all")), *ComplaintCategory.choices]
-        self.fields["outlet"].choices = [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            ("", _("all")),
+            *ComplaintCategory.choices,
+        ]
+        cast(forms.ChoiceField, self.fields["outlet"]).choices = [
             ("", _("all")),
             *((o.code, f"{o.code} · {o.name}") for o in Outlet.objects.order_by("code")),
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("period_from"), data.get("period_to")
         if start and end and start > end:
             raise forms.ValidationError(_("The period starts after it ends."))
@@ -136,8 +142,10 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
     Auditors and brand administrators."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("customers:staff_login"))
-    if not selectors.may_export_complaints(request.user):
-        raise PermissionDenied(_("The complaint export is for auditors and brand administrators."))
+    try:
+        selectors.check_may_export_complaints(request.user)
+    except DomainError as exc:
+        raise PermissionDenied(exc.message) from exc
     form = ExportFilterForm(request.GET or None)
     today = timezone.localdate()
     period_to, period_from = today, today - timedelta(days=29)
@@ -155,7 +163,7 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
         query["outlet"] = outlet
     api = "/api/v1/complaints/export"
     rows = (
-        selectors.complaints_export(
+        export.complaints_export(
             period_from=period_from,
             period_to=period_to,
             category=category or None,
@@ -165,7 +173,7 @@ def complaint_export(request: HttpRequest) -> HttpResponse:
         else []
     )
     rates = (
-        selectors.complaint_rates_per_outlet(period_from=period_from, period_to=period_to)
+        export.complaint_rates_per_outlet(period_from=period_from, period_to=period_to)
         if valid
         else []
     )

@@ -1,7 +1,7 @@
 """Contact us, web chat, callbacks and complaints in the customer portal.
 
 Thin, like every view here: parse, call one selector or service of ``fairdesk.contact``, render.
-The rules are the domain's (``contact/services.py``); these pages make them reachable:
+The rules are the domain's (``contact/services/``); these pages make them reachable:
 
 * "Talk to a person" is one button at the top of every chat and under every assistant turn
   (guarantee F6); typing 人工 / "agent" transfers at once (the services decide). While waiting,
@@ -28,12 +28,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fairdesk.contact import selectors, services, workflow
+from fairdesk.contact import selectors, workflow
 from fairdesk.contact.choices import (
     CallbackStatus,
     Channel,
@@ -43,6 +44,9 @@ from fairdesk.contact.choices import (
     Sender,
 )
 from fairdesk.contact.models import Callback, Complaint, Contact
+from fairdesk.contact.services import callbacks as callback_services
+from fairdesk.contact.services import complaints as complaint_services
+from fairdesk.contact.services import conversations
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.customers.http import customer_required
 from fairdesk.plans import selectors as plan_selectors
@@ -58,28 +62,31 @@ from fairdesk.portal.forms import (
 )
 from fairdesk.service_requests import selectors as sr
 
+#: A label: a string or a lazily translated one.
+Text = str | Promise
+
 #: htmx stops polling when a fragment answers with this status (the conversation is closed).
 STOP_POLLING = 286
 
 TYPE_TEXT = dict(CONTACT_TYPE_CHOICES)
-CONTACT_STATUS_TEXT = {
+CONTACT_STATUS_TEXT: dict[str, Text] = {
     ContactStatus.BOT: gettext_lazy("With the automatic assistant"),
     ContactStatus.QUEUED: gettext_lazy("Waiting for a person"),
     ContactStatus.ASSIGNED: gettext_lazy("With an agent"),
     ContactStatus.CLOSED: gettext_lazy("Closed"),
 }
-SENDER_TEXT = {
+SENDER_TEXT: dict[str, Text] = {
     Sender.CUSTOMER: gettext_lazy("You"),
     Sender.BOT: gettext_lazy("Assistant"),
     Sender.AGENT: gettext_lazy("Agent"),
     Sender.SYSTEM: gettext_lazy("Notice"),
 }
-CALLBACK_STATUS_TEXT = {
+CALLBACK_STATUS_TEXT: dict[str, Text] = {
     CallbackStatus.SCHEDULED: gettext_lazy("Scheduled"),
     CallbackStatus.DONE: gettext_lazy("Called back"),
     CallbackStatus.MISSED: gettext_lazy("Missed"),
 }
-COMPLAINT_STATUS_TEXT = {
+COMPLAINT_STATUS_TEXT: dict[str, Text] = {
     ComplaintStatus.RECEIVED: pgettext_lazy("complaint status", "Received"),
     ComplaintStatus.ACKNOWLEDGED: gettext_lazy("Acknowledged"),
     ComplaintStatus.INVESTIGATING: gettext_lazy("Being investigated"),
@@ -125,7 +132,7 @@ def _language() -> str:
 
 def _contact_or_404(request: HttpRequest, pk: int) -> Contact:
     try:
-        return selectors.contact_get(user=request.user, contact_id=pk)
+        return selectors.access_contact(user=request.user, contact_id=pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -164,7 +171,7 @@ def contact_start(request: HttpRequest) -> HttpResponse:
         form = ContactStartForm(request.POST)
         if form.is_valid():
             try:
-                contact = services.contact_start(
+                contact = conversations.contact_start(
                     contact_type=form.cleaned_data["contact_type"],
                     channel=Channel.WEB_CHAT,
                     customer=customer,
@@ -172,7 +179,7 @@ def contact_start(request: HttpRequest) -> HttpResponse:
                     language=_language(),
                 )
                 if request.POST.get("human"):  # the start page's own "talk to a person" button
-                    contact = services.contact_request_human(contact=contact)
+                    contact = conversations.contact_request_human(contact=contact)
             except DomainError as exc:
                 context = _start_context(request, form, error=exc.message)
                 return render(request, "portal/contact_start.html", context, status=exc.status)
@@ -192,13 +199,13 @@ def talk_to_a_person(request: HttpRequest) -> HttpResponse:
     (as a question; the agent sets the type when they know what it is about)."""
     customer = request.customer  # type: ignore[attr-defined]
     try:
-        contact = services.contact_start(
+        contact = conversations.contact_start(
             contact_type=ContactType.CONSULTATION,
             channel=Channel.WEB_CHAT,
             customer=customer,
             language=_language(),
         )
-        contact = services.contact_request_human(contact=contact)
+        contact = conversations.contact_request_human(contact=contact)
     except DomainError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("portal:contact"))
@@ -263,8 +270,10 @@ def chat_say(request: HttpRequest, pk: int) -> HttpResponse:
         context = _chat_context(request, contact, form=form, error=_("Write a message first."))
         return render(request, "portal/contact_chat.html", context, status=422)
     try:
-        services.contact_say(
-            contact=contact, text=form.cleaned_data["text"], customer=request.customer
+        conversations.contact_say(
+            contact=contact,
+            text=form.cleaned_data["text"],
+            customer=request.customer,  # type: ignore[attr-defined]
         )
     except DomainError as exc:
         context = _chat_context(request, contact, form=form, error=exc.message)
@@ -279,7 +288,7 @@ def chat_human(request: HttpRequest, pk: int) -> HttpResponse:
     same kind is opened in the queue (still one step)."""
     contact = _contact_or_404(request, pk)
     if contact.status == ContactStatus.CLOSED:
-        contact = services.contact_start(
+        contact = conversations.contact_start(
             contact_type=contact.contact_type,
             channel=Channel.WEB_CHAT,
             customer=request.customer,  # type: ignore[attr-defined]
@@ -294,7 +303,7 @@ def chat_human(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         try:
-            services.contact_request_human(contact=contact)
+            conversations.contact_request_human(contact=contact)
         except DomainError as exc:
             context = _chat_context(request, contact, error=exc.message)
             return render(request, "portal/contact_chat.html", context, status=exc.status)
@@ -306,7 +315,7 @@ def chat_human(request: HttpRequest, pk: int) -> HttpResponse:
 def chat_close(request: HttpRequest, pk: int) -> HttpResponse:
     """The customer leaves the conversation."""
     contact = _contact_or_404(request, pk)
-    services.contact_close(contact=contact, outcome=_("Closed by the customer"))
+    conversations.contact_close(contact=contact, outcome=_("Closed by the customer"))
     messages.success(request, _("The conversation is closed. Thank you."))
     return HttpResponseRedirect(reverse("portal:contact"))
 
@@ -318,13 +327,7 @@ def chat_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def callback_view(callback: Callback, now: datetime) -> dict[str, Any]:
     """A callback as the customer sees it: a window that ended without a call is missed now."""
-    status = callback.status
-    if (
-        status == CallbackStatus.SCHEDULED
-        and callback.done_at is None
-        and callback.window_end < now
-    ):
-        status = CallbackStatus.MISSED
+    status = CallbackStatus.MISSED if selectors.callback_missed(callback, now) else callback.status
     return {
         "callback": callback,
         "status": status,
@@ -358,7 +361,7 @@ def callbacks(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and "window_start" in form.cleaned_data:
             data = form.cleaned_data
             try:
-                callback = services.callback_request(
+                callback = callback_services.callback_request(
                     customer=customer,
                     phone=data["phone"],
                     window_start=data["window_start"],
@@ -390,9 +393,10 @@ def callbacks(request: HttpRequest) -> HttpResponse:
 @customer_required
 def callback(request: HttpRequest, pk: int) -> HttpResponse:
     """One callback: the confirmation with the window, and its status since."""
-    found = selectors.callbacks_visible_to(request.user).filter(pk=pk).first()
-    if found is None:
-        raise Http404(_("There is no such callback."))
+    try:
+        found = selectors.access_callback(user=request.user, callback_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     context = {"section": "contact", "c": callback_view(found, timezone.now())}
     return render(request, "portal/contact_callback.html", context)
 
@@ -404,7 +408,7 @@ def callback(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _complaint_or_404(request: HttpRequest, pk: int) -> Complaint:
     try:
-        return selectors.complaint_get(user=request.user, complaint_id=pk)
+        return selectors.access_complaint(user=request.user, complaint_id=pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -430,13 +434,12 @@ def _complaint_form(request: HttpRequest, data: Any = None) -> ComplaintForm:
 
 
 def complaint_row(complaint: Complaint, now: datetime) -> dict[str, Any]:
-    brand_owes = complaint.status in workflow.BRAND_OWES
     return {
         "complaint": complaint,
         "status_text": COMPLAINT_STATUS_TEXT.get(complaint.status, complaint.status),
         "category": complaint.get_category_display(),
-        "late": brand_owes and complaint.due_at is not None and complaint.due_at < now,
-        "brand_owes": brand_owes,
+        "late": selectors.brand_late(complaint, now),
+        "brand_owes": complaint.status in workflow.BRAND_OWES,
     }
 
 
@@ -477,7 +480,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                     .first()
                 )
             try:
-                complaint = services.complaint_file(
+                complaint = complaint_services.complaint_file(
                     customer=customer,
                     category=data["category"],
                     description=data["description"],
@@ -580,7 +583,7 @@ def complaint_answer(request: HttpRequest, pk: int, action: str) -> HttpResponse
     form = ComplaintAnswerForm(request.POST)
     data = form.cleaned_data if form.is_valid() else {}
     try:
-        services.complaint_transition(
+        complaint_services.complaint_transition(
             complaint=found,
             to_status=to_status,
             actor=request.user,

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from fairdesk.contact import erlang, services
+from fairdesk.contact import erlang
 from fairdesk.contact.choices import (
     AgentStatus,
     CallbackStatus,
@@ -28,6 +28,14 @@ from fairdesk.contact.choices import (
     Sender,
 )
 from fairdesk.contact.models import AgentProfile, Callback, Complaint, Contact
+from fairdesk.contact.services.callbacks import callback_request
+from fairdesk.contact.services.complaints import complaint_file, complaint_transition
+from fairdesk.contact.services.conversations import (
+    contact_close,
+    contact_request_human,
+    contact_start,
+)
+from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status, queue_dispatch
 from fairdesk.portal.tests.fixtures import World, file_repair
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +52,7 @@ def as_user(user: Any, language: str = "zh-hans") -> Client:
 
 
 def html(response: Any) -> str:
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 def zh(message: str, **params: Any) -> str:
@@ -54,7 +62,7 @@ def zh(message: str, **params: Any) -> str:
 
 
 def chat(world: World, text: str = "你好", **kw: Any) -> Contact:
-    return services.contact_start(
+    return contact_start(
         contact_type=kw.pop("contact_type", "consultation"),
         channel="web_chat",
         customer=kw.pop("customer", world.customer),
@@ -66,17 +74,17 @@ def chat(world: World, text: str = "你好", **kw: Any) -> Contact:
 def assigned_to(world: World, agent: Any = None, **kw: Any) -> Contact:
     """A chat the customer handed to a person, dispatched to ``agent`` (made available)."""
     agent = agent or world.agent
-    services.agent_profile_ensure(user=agent)
-    services.agent_set_status(agent_user=agent, status=AgentStatus.AVAILABLE)
+    agent_profile_ensure(user=agent)
+    agent_set_status(agent_user=agent, status=AgentStatus.AVAILABLE)
     contact = chat(world, **kw)
-    services.contact_request_human(contact=contact)
-    services.queue_dispatch()
+    contact_request_human(contact=contact)
+    queue_dispatch()
     contact.refresh_from_db()
     assert contact.status == ContactStatus.ASSIGNED
     return contact
 
 
-CONTACT_PAGES = [
+CONTACT_PAGES: list[tuple[str, list[Any]]] = [
     ("console:contact_queue", []),
     ("console:contact_queue_live", []),
     ("console:contact_callbacks", []),
@@ -100,7 +108,7 @@ def test_outlet_staff_technicians_and_auditors_cannot_reach_the_contact_centre(
     world: World, who: str
 ) -> None:
     contact = chat(world)
-    complaint = services.complaint_file(customer=world.customer, category="other", description="x")
+    complaint = complaint_file(customer=world.customer, category="other", description="x")
     user = getattr(world, who)
     client = as_user(user)
     pages = [
@@ -163,10 +171,10 @@ def test_status_switch(world: World) -> None:
 def test_queue_in_served_order_with_class_waited_time_and_position(world: World) -> None:
     with time_machine.travel(T0, tick=False) as clock:
         sale = chat(world, contact_type="buy_upgrade")
-        services.contact_request_human(contact=sale)
+        contact_request_human(contact=sale)
         clock.shift(timedelta(minutes=10))
         cancel = chat(world, contact_type="downgrade_cancel", customer=world.other_customer)
-        services.contact_request_human(contact=cancel)
+        contact_request_human(contact=cancel)
         clock.shift(timedelta(minutes=5))
         hazard = chat(world, "家里有燃气味", contact_type="repair")  # queued at once: safety
         clock.shift(timedelta(minutes=1))
@@ -211,6 +219,7 @@ def _subscribe(world: World) -> Any:
 
     catalog_import(document=json.loads(CATALOG.read_text(encoding="utf-8")))
     plan = Plan.objects.order_by("id").first()
+    assert plan is not None
     return subscription_start(
         customer=world.customer,
         plan=plan,
@@ -226,7 +235,7 @@ def test_conversation_shows_requests_plans_past_contacts_reply_and_close(world: 
     sr = file_repair(world)
     sub = _subscribe(world)
     earlier = chat(world, "上次的问题")
-    services.contact_close(contact=earlier, outcome="已解答")
+    contact_close(contact=earlier, outcome="已解答")
     contact = assigned_to(world)
     client = as_user(world.agent)
     page = html(client.get(reverse("console:contact", args=[contact.pk])))
@@ -284,14 +293,14 @@ def test_unknown_conversation_is_not_found(world: World) -> None:
 
 def test_callbacks_due_missed_and_called_back(world: World) -> None:
     with time_machine.travel(T0, tick=False) as clock:
-        soon = services.callback_request(
+        soon = callback_request(
             customer=world.customer,
             phone=world.customer.phone,
             window_start=T0 + timedelta(minutes=30),
             window_end=T0 + timedelta(hours=1),
             contact_type="refund",
         )
-        later = services.callback_request(
+        later = callback_request(
             customer=world.other_customer,
             phone=world.other_customer.phone,
             window_start=T0 + timedelta(hours=3),
@@ -309,7 +318,8 @@ def test_callbacks_due_missed_and_called_back(world: World) -> None:
         assert f'data-callback="{soon.pk}"' in due and f'data-callback="{later.pk}"' not in due
         client.post(reverse("console:callback_done", args=[soon.pk]), {"outcome": "已退款"})
         soon.refresh_from_db()
-        assert soon.status == CallbackStatus.DONE and soon.done_by.user == world.agent
+        assert soon.status == CallbackStatus.DONE
+        assert soon.done_by is not None and soon.done_by.user == world.agent
 
         clock.move_to(T0 + timedelta(hours=4, minutes=5))
         page = html(client.get(reverse("console:contact_callbacks")))
@@ -332,7 +342,7 @@ def test_called_back_on_an_unknown_callback_is_not_found(world: World) -> None:
 
 
 def test_complaint_steps_are_the_workflows_and_resolving_needs_an_outcome(world: World) -> None:
-    complaint = services.complaint_file(
+    complaint = complaint_file(
         customer=world.customer, category="plan_change", description="降级被拖延"
     )
     client = as_user(world.agent)
@@ -377,11 +387,9 @@ def test_complaint_steps_are_the_workflows_and_resolving_needs_an_outcome(world:
 
 def test_complaint_filters_and_overdue(world: World) -> None:
     with time_machine.travel(T0, tick=False) as clock:
-        late = services.complaint_file(customer=world.customer, category="other", description="a")
+        late = complaint_file(customer=world.customer, category="other", description="a")
         clock.shift(timedelta(hours=30))
-        fresh = services.complaint_file(
-            customer=world.other_customer, category="other", description="b"
-        )
+        fresh = complaint_file(customer=world.other_customer, category="other", description="b")
         client = as_user(world.brand_admin)
         page = html(client.get(reverse("console:complaints") + "?show=overdue"))
         assert late.number in page and fresh.number not in page and "data-late" in page
@@ -445,20 +453,18 @@ def test_list_pages_cost_a_constant_number_of_queries(world: World) -> None:
 
     def make(n: int) -> None:
         for i in range(n):
-            complaint = services.complaint_file(
+            complaint = complaint_file(
                 customer=world.customer, category="other", description=f"第{i}件"
             )
-            services.complaint_transition(
-                complaint=complaint, to_status="acknowledged", actor=world.agent
-            )
-            services.callback_request(
+            complaint_transition(complaint=complaint, to_status="acknowledged", actor=world.agent)
+            callback_request(
                 customer=world.customer,
                 phone=world.customer.phone,
                 window_start=T0 + timedelta(hours=1),
                 window_end=T0 + timedelta(hours=2),
                 contact_type="repair",
             )
-            services.contact_request_human(contact=chat(world, contact_type="refund"))
+            contact_request_human(contact=chat(world, contact_type="refund"))
 
     client = as_user(world.agent)
     urls = [
@@ -503,7 +509,7 @@ def test_an_agent_logs_the_phone_call_of_the_caller_being_served(world: World) -
         "assigned",
         world.customer,
     )
-    assert contact.agent.user == world.agent
+    assert contact.agent is not None and contact.agent.user == world.agent
     response = client.post(reverse("console:contact_phone"), {"contact_type": "nonsense"})
     assert response.status_code == 422 and Contact.objects.count() == 1
 
@@ -517,10 +523,11 @@ def test_the_agent_sets_what_a_conversation_is_about(world: World) -> None:
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.contact_type == "complaint"
-    assert contact.messages.filter(sender="system").last().text.startswith("类型")
+    note = contact.messages.filter(sender="system").last()
+    assert note is not None and note.text.startswith("类型")
     other = world.brand_admin if hasattr(world, "brand_admin") else None
     if other is not None:
-        services.agent_profile_ensure(user=other)
+        agent_profile_ensure(user=other)
         response = as_user(other).post(
             reverse("console:contact_type", args=[contact.pk]), {"contact_type": "refund"}
         )

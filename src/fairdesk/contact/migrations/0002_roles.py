@@ -1,9 +1,11 @@
 """Give the role groups their permissions on the contact centre (core.roles)."""
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from fairdesk.core.roles import sync_roles
 
     sync_roles(apps, using=schema_editor.connection.alias, strict=False)

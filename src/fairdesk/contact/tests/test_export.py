@@ -11,21 +11,20 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
-from fairdesk.contact import selectors
+from fairdesk.contact import export
 from fairdesk.contact.choices import ComplaintStatus
-from fairdesk.contact.models import Complaint
-from fairdesk.contact.selectors import (
+from fairdesk.contact.export import (
     EXPORT_COLUMNS,
     complaint_rates_per_outlet,
     complaints_export,
     customer_pseudonym,
     redact,
 )
-from fairdesk.contact.services import complaint_file, complaint_transition
-from fairdesk.contact.tests.conftest import T0
+from fairdesk.contact.models import Complaint
+from fairdesk.contact.services.complaints import complaint_file, complaint_transition
+from fairdesk.contact.tests.conftest import T0, Clock, Staff, as_user
 from fairdesk.core import roles
 from fairdesk.customers.models import Customer
 from fairdesk.network.services import outlet_create
@@ -45,19 +44,6 @@ PHONES_WRITTEN = (
     "１３７００１３７０００",
 )
 DIGITS = ("13800000002", "13900000009", "62345678", "5550001", "13700137000")
-
-
-def as_user(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def other(django_user_model: Any) -> Customer:
-    user = django_user_model.objects.create_user("c13900000009", password="x")
-    user.groups.add(Group.objects.get(name=roles.CUSTOMER))
-    return Customer.objects.create(user=user, phone="13900000009", name="韩梅梅")
 
 
 @pytest.fixture
@@ -80,7 +66,9 @@ def make_request(customer: Customer, outlet: Any, at: Any, n: int) -> ServiceReq
 
 
 @pytest.fixture
-def complaints(customer, other, outlets, staff, clock) -> dict[str, Complaint]:
+def complaints(
+    customer: Customer, other: Customer, outlets: dict[str, Any], staff: Staff, clock: Clock
+) -> dict[str, Complaint]:
     """Three complaints on 23 November full of personal data; one on 1 November."""
     agent = staff("agent1")
     sr = make_request(customer, outlets["NN"], T0, 1)
@@ -134,7 +122,9 @@ def assert_no_personal_data(text: str) -> None:
     assert "11010519491231002X" not in text and "li.lei@example.com" not in text
 
 
-def test_csv_export_has_no_name_or_phone_number(complaints, staff):
+def test_csv_export_has_no_name_or_phone_number(
+    complaints: dict[str, Complaint], staff: Staff
+) -> None:
     response = as_user(staff("aud", roles.AUDITOR)).get(
         f"{URL}?format=csv&from=2026-11-23&to=2026-11-23"
     )
@@ -155,7 +145,9 @@ def test_csv_export_has_no_name_or_phone_number(complaints, staff):
     assert rows[1]["description"].startswith("'=")  # no formula when opened in Excel
 
 
-def test_json_export_has_no_name_or_phone_number_and_stable_pseudonyms(complaints, staff):
+def test_json_export_has_no_name_or_phone_number_and_stable_pseudonyms(
+    complaints: dict[str, Complaint], staff: Staff
+) -> None:
     response = as_user(staff("boss", roles.BRAND_ADMIN)).get(
         f"{URL}?format=json&from=2026-11-23&to=2026-11-23"
     )
@@ -174,14 +166,14 @@ def test_json_export_has_no_name_or_phone_number_and_stable_pseudonyms(complaint
     assert [r["customer"] for r in csv_rows] == [r["customer"] for r in data["items"]]
 
 
-def test_pseudonym_depends_on_the_secret_key(settings):
+def test_pseudonym_depends_on_the_secret_key(settings: Any) -> None:
     before = customer_pseudonym(7)
     assert before == customer_pseudonym(7) != customer_pseudonym(8)
     settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
     assert customer_pseudonym(7) != before
 
 
-def test_deadlines_met_or_missed(complaints, staff):
+def test_deadlines_met_or_missed(complaints: dict[str, Complaint], staff: Staff) -> None:
     rows = {
         r["number"]: r
         for r in complaints_export(period_from=DAY, period_to=DAY, now=T0 + timedelta(days=2))
@@ -198,7 +190,7 @@ def test_deadlines_met_or_missed(complaints, staff):
     assert third["outcome"] == "已致电＊＊的家人 138****0002 并退款"
 
 
-def test_filters(complaints, outlets, staff):
+def test_filters(complaints: dict[str, Complaint], outlets: dict[str, Any], staff: Staff) -> None:
     auditor = as_user(staff("aud", roles.AUDITOR))
 
     def numbers(query: str) -> list[str]:
@@ -226,13 +218,15 @@ def test_filters(complaints, outlets, staff):
         ("from=yesterday", "invalid_input"),
     ],
 )
-def test_bad_export_query_is_422(outlets, staff, query, code):
+def test_bad_export_query_is_422(
+    outlets: dict[str, Any], staff: Staff, query: str, code: str
+) -> None:
     response = as_user(staff("aud", roles.AUDITOR)).get(f"{URL}?{query}")
     assert response.status_code == 422
     assert response.json()["error"]["code"] == code
 
 
-def test_only_auditors_and_brand_admins_export(customer, staff):
+def test_only_auditors_and_brand_admins_export(customer: Customer, staff: Staff) -> None:
     for user in (customer.user, staff("agent1"), staff("tech", roles.TECHNICIAN)):
         response = as_user(user).get(URL)
         assert response.status_code == 403
@@ -252,15 +246,17 @@ def test_only_auditors_and_brand_admins_export(customer, staff):
         ("日期 20261123", None),
     ],
 )
-def test_redact(text, expected):
+def test_redact(text: str, expected: str | None) -> None:
     assert redact(text) == (text if expected is None else expected)
 
 
-def test_redact_replaces_the_customers_name():
+def test_redact_replaces_the_customers_name() -> None:
     assert redact("李雷说：李雷的热水器", names=["李雷"]) == "＊＊说：＊＊的热水器"
 
 
-def test_complaint_rates_per_outlet(customer, outlets, clock):
+def test_complaint_rates_per_outlet(
+    customer: Customer, outlets: dict[str, Any], clock: Clock
+) -> None:
     nn_request = make_request(customer, outlets["NN"], T0, 0)
     for n in range(1, 4):
         make_request(customer, outlets["NN"], T0 - timedelta(hours=n), n)
@@ -280,7 +276,9 @@ def test_complaint_rates_per_outlet(customer, outlets, clock):
     assert rates["NN"].rate == 0.25 and rates["LQ"].rate == 0
 
 
-def test_export_queries_do_not_grow_with_rows(complaints, django_assert_max_num_queries):
+def test_export_queries_do_not_grow_with_rows(
+    complaints: dict[str, Complaint], django_assert_max_num_queries: Any
+) -> None:
     with django_assert_max_num_queries(3):
-        rows = selectors.complaints_export(period_from=DAY, period_to=DAY)
+        rows = export.complaints_export(period_from=DAY, period_to=DAY)
     assert len(rows) == 3

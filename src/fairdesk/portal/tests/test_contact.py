@@ -16,7 +16,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from fairdesk.contact import services
 from fairdesk.contact.choices import (
     AgentStatus,
     CallbackStatus,
@@ -25,6 +24,11 @@ from fairdesk.contact.choices import (
     Sender,
 )
 from fairdesk.contact.models import Callback, Complaint, ComplaintEvent, Contact, FaqEntry
+from fairdesk.contact.services.callbacks import callback_request
+from fairdesk.contact.services.complaints import complaint_file, complaint_transition
+from fairdesk.contact.services.conversations import contact_reply, contact_say, contact_start
+from fairdesk.contact.services.due import contact_process_due
+from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status
 from fairdesk.portal.tests.fixtures import World, file_repair
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +43,7 @@ def as_user(user: Any, language: str = "zh-hans") -> Client:
 
 
 def html(response: Any) -> str:
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 def zh(message: str, **params: Any) -> str:
@@ -57,7 +61,7 @@ def faq() -> None:
 
 
 def chat_of(world: World, text: str = "", **kw: Any) -> Contact:
-    return services.contact_start(
+    return contact_start(
         contact_type=kw.pop("contact_type", "consultation"),
         channel="web_chat",
         customer=kw.pop("customer", world.customer),
@@ -156,7 +160,7 @@ def test_ask_the_assistant_get_an_answer_with_a_person_under_it(world: World) ->
 
 def test_every_assistant_turn_has_the_button(world: World) -> None:
     contact = chat_of(world, "你好")  # not understood: an assistant turn
-    services.contact_say(contact=contact, text="还是不明白")
+    contact_say(contact=contact, text="还是不明白")
     bot_turns = contact.messages.filter(sender=Sender.BOT).count()
     assert bot_turns == 2
     page = html(as_user(world.customer.user).get(reverse("portal:chat", args=[contact.pk])))
@@ -207,14 +211,15 @@ def test_the_start_page_button_goes_straight_to_the_queue(world: World) -> None:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_available_agent_answers_and_the_customer_sees_the_reply(world: World) -> None:
-    services.agent_profile_ensure(user=world.agent)
-    services.agent_set_status(agent_user=world.agent, status=AgentStatus.AVAILABLE)
+    agent_profile_ensure(user=world.agent)
+    agent_set_status(agent_user=world.agent, status=AgentStatus.AVAILABLE)
     contact = chat_of(world, "你好")
     me = as_user(world.customer.user)
     me.post(reverse("portal:chat_say", args=[contact.pk]), {"text": "agent"})
     contact.refresh_from_db()
-    assert contact.status == ContactStatus.ASSIGNED and contact.agent.user == world.agent
-    services.contact_reply(contact=contact, agent_user=world.agent, text="您好，我是客服小王。")
+    assert contact.status == ContactStatus.ASSIGNED
+    assert contact.agent is not None and contact.agent.user == world.agent
+    contact_reply(contact=contact, agent_user=world.agent, text="您好，我是客服小王。")
     fragment = html(me.get(reverse("portal:chat_messages", args=[contact.pk])))
     assert "您好，我是客服小王。" in fragment and 'data-sender="agent"' in fragment
     assert 'data-contact-status="assigned"' in fragment
@@ -300,7 +305,7 @@ def test_book_a_callback_see_the_window_then_missed_plainly(world: World) -> Non
         listing = html(me.get(reverse("portal:callbacks")))
         assert f'data-callback="{callback.pk}" data-status="missed"' in listing
         assert "data-missed" in listing
-        services.contact_process_due()
+        contact_process_due()
         callback.refresh_from_db()
         assert callback.status == CallbackStatus.MISSED
         page = html(me.get(reverse("portal:callback", args=[callback.pk])))
@@ -332,7 +337,7 @@ def test_bad_callback_is_explained_and_books_nothing(
 
 def test_a_callback_of_someone_else_is_not_found(world: World) -> None:
     with time_machine.travel(T0, tick=False):
-        theirs = services.callback_request(
+        theirs = callback_request(
             customer=world.other_customer,
             phone=world.other_customer.phone,
             window_start=T0 + timedelta(hours=1),
@@ -348,7 +353,7 @@ def test_a_callback_of_someone_else_is_not_found(world: World) -> None:
 
 
 def file_complaint(world: World, **kw: Any) -> Complaint:
-    return services.complaint_file(
+    return complaint_file(
         customer=kw.pop("customer", world.customer),
         category=kw.pop("category", "service_quality"),
         description=kw.pop("description", "师傅迟到三小时，没有通知。"),
@@ -409,12 +414,13 @@ def test_complaints_of_someone_else_are_not_found(world: World) -> None:
 
 
 def _resolve(world: World, complaint: Complaint) -> None:
-    for to, kw in (
-        (ComplaintStatus.ACKNOWLEDGED, {}),
-        (ComplaintStatus.INVESTIGATING, {}),
-        (ComplaintStatus.RESOLVED, {"outcome": "上门补偿 100 元"}),
-    ):
-        services.complaint_transition(complaint=complaint, to_status=to, actor=world.agent, **kw)
+    steps: tuple[tuple[str, str], ...] = (
+        (ComplaintStatus.ACKNOWLEDGED, ""),
+        (ComplaintStatus.INVESTIGATING, ""),
+        (ComplaintStatus.RESOLVED, "上门补偿 100 元"),
+    )
+    for to, outcome in steps:
+        complaint_transition(complaint=complaint, to_status=to, actor=world.agent, outcome=outcome)
 
 
 def test_resolved_complaint_offers_equal_answers_and_then_12315(world: World) -> None:
@@ -471,6 +477,7 @@ def test_late_brand_step_lets_the_customer_escalate(world: World) -> None:
         assert 'data-form="escalate"' not in html(
             me.get(reverse("portal:complaint", args=[complaint.pk]))
         )
+        assert complaint.due_at is not None
         clock.move_to(complaint.due_at + timedelta(minutes=1))
         page = html(me.get(reverse("portal:complaint", args=[complaint.pk])))
         assert "data-late" in page and 'data-form="escalate"' in page
@@ -487,10 +494,8 @@ def test_list_pages_cost_a_constant_number_of_queries(world: World) -> None:
     def make(n: int) -> None:
         for i in range(n):
             complaint = file_complaint(world, description=f"第{i}件")
-            services.complaint_transition(
-                complaint=complaint, to_status="acknowledged", actor=world.agent
-            )
-            services.callback_request(
+            complaint_transition(complaint=complaint, to_status="acknowledged", actor=world.agent)
+            callback_request(
                 customer=world.customer,
                 phone=world.customer.phone,
                 window_start=T0 + timedelta(hours=1),
@@ -516,7 +521,9 @@ def test_list_pages_cost_a_constant_number_of_queries(world: World) -> None:
             assert len(four) == before, url
 
 
-def test_talk_to_a_person_is_one_click_from_every_portal_page(client, django_user_model):
+def test_talk_to_a_person_is_one_click_from_every_portal_page(
+    client: Client, django_user_model: Any
+) -> None:
     """F6: the button is in the portal's navigation; one POST puts the customer in the queue."""
     from django.contrib.auth.models import Group
 

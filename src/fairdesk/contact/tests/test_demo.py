@@ -1,4 +1,5 @@
-"""The contact centre's demo (seeded twice, the same data) and the roles' contact permissions."""
+"""The contact centre's demo (``demo.py``): seeded twice, the same data; the automatic answers in
+both languages."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 
 from fairdesk.contact.choices import (
     AgentStatus,
@@ -28,9 +28,7 @@ from fairdesk.contact.models import (
     FaqEntry,
 )
 from fairdesk.contact.tests.conftest import SHANGHAI, T0
-from fairdesk.core import roles
 
-# the demo runs its dispatches after commit, as the real services do
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
@@ -94,7 +92,8 @@ def test_the_demo_seeds_varied_states_twice_the_same(settings: Any) -> None:
         assert by_status[ContactStatus.ASSIGNED] == 2
         assert by_status[ContactStatus.CLOSED] == 2
         waiting = contacts.get(status=ContactStatus.QUEUED, channel=Channel.WEB_CHAT)
-        assert waiting.language == "en" and waiting.queued_at <= T0
+        assert waiting.language == "en"
+        assert waiting.queued_at is not None and waiting.queued_at <= T0
         green = contacts.get(contact_type=ContactType.DOWNGRADE_CANCEL)
         assert green.status == ContactStatus.ASSIGNED and green.agent == agents["agent"]
         reason = green.assignments.get().reason
@@ -123,12 +122,16 @@ def test_the_demo_seeds_varied_states_twice_the_same(settings: Any) -> None:
             ComplaintStatus.RESOLVED,
         }
         received = complaints[ComplaintStatus.RECEIVED]
-        assert received.green and received.subscription.plan.code == "cloud-90"
-        assert received.due_at > T0
-        assert complaints[ComplaintStatus.INVESTIGATING].service_request.kind == "repair"
+        assert received.green and received.subscription is not None
+        assert received.subscription.plan.code == "cloud-90"
+        assert received.due_at is not None and received.due_at > T0
+        investigating = complaints[ComplaintStatus.INVESTIGATING].service_request
+        assert investigating is not None and investigating.kind == "repair"
         resolved = complaints[ComplaintStatus.RESOLVED]
-        assert resolved.green and resolved.subscription.plan.code == "ac-care-standard"
-        assert resolved.outcome and resolved.due_at > T0 + timedelta(days=10)
+        assert resolved.green and resolved.subscription is not None
+        assert resolved.subscription.plan.code == "ac-care-standard"
+        assert resolved.outcome and resolved.due_at is not None
+        assert resolved.due_at > T0 + timedelta(days=10)
         assert [e.to_status for e in resolved.events.all()] == [
             "received",
             "acknowledged",
@@ -136,7 +139,7 @@ def test_the_demo_seeds_varied_states_twice_the_same(settings: Any) -> None:
             "resolved",
         ]
         # nothing is overdue: the worker's minute has nothing to assign or escalate
-        from fairdesk.contact.services import contact_process_due
+        from fairdesk.contact.services.due import contact_process_due
 
         assert contact_process_due() == {"assigned": 0, "callbacks": 0, "complaints": 0}
 
@@ -147,7 +150,7 @@ def test_the_demo_seeds_varied_states_twice_the_same(settings: Any) -> None:
 
 def test_the_faq_answers_exist_in_both_languages() -> None:
     from fairdesk.contact.demo import FAQ, seed_contact_demo
-    from fairdesk.contact.services import faq_answer
+    from fairdesk.contact.services.conversations import faq_answer
 
     seed_contact_demo()
     entries = list(FaqEntry.objects.filter(active=True))
@@ -176,71 +179,3 @@ def test_the_faq_answers_exist_in_both_languages() -> None:
     # seeding again adds nothing
     seed_contact_demo()
     assert FaqEntry.objects.count() == len(FAQ)
-
-
-def _perms(role: str) -> set[str]:
-    group = Group.objects.get(name=role)
-    return {
-        f"{p.content_type.app_label}.{p.codename}"
-        for p in group.permissions.select_related("content_type")
-    }
-
-
-def _contact(perms: set[str]) -> set[str]:
-    return {p for p in perms if p.startswith("contact.")}
-
-
-def test_the_roles_have_their_contact_permissions_after_migrate() -> None:
-    assert _contact(_perms(roles.AGENT)) == {
-        "contact.view_contact",
-        "contact.view_contactmessage",
-        "contact.view_assignment",
-        "contact.view_callback",
-        "contact.view_complaint",
-        "contact.view_complaintevent",
-    }
-    admin = _contact(_perms(roles.BRAND_ADMIN))
-    every_view = {
-        f"contact.view_{model}"
-        for model in (
-            "agentprofile",
-            "assignment",
-            "callback",
-            "complaint",
-            "complaintevent",
-            "complaintpolicy",
-            "contact",
-            "contactmessage",
-            "faqentry",
-        )
-    }
-    assert every_view <= admin
-    assert {
-        "contact.change_faqentry",
-        "contact.change_complaintpolicy",
-        "contact.change_agentprofile",
-    } <= admin
-    # contacts, callbacks, complaints and the logs change only through the services
-    for model in ("contact", "contactmessage", "assignment", "callback", "complaint"):
-        for verb in ("add", "change", "delete"):
-            assert f"contact.{verb}_{model}" not in admin
-    assert not any(p.startswith("contact.delete_") for p in admin)
-    assert _contact(_perms(roles.AUDITOR)) == {
-        "contact.view_complaint",
-        "contact.view_complaintevent",
-        "contact.view_assignment",
-        "contact.view_complaintpolicy",
-    }
-    for role in (roles.CUSTOMER, roles.DISPATCHER, roles.TECHNICIAN, roles.OUTLET_MANAGER):
-        assert _contact(_perms(role)) == set(), role
-    # what the migration wrote is what core.roles lists
-    for role, listed in roles.ROLE_PERMISSIONS.items():
-        assert _perms(role) == set(listed), role
-
-
-def test_an_agent_user_has_the_permissions(django_user_model: Any) -> None:
-    user = django_user_model.objects.create_user("a1", password="x")
-    user.groups.add(Group.objects.get(name=roles.AGENT))
-    assert user.has_perm("contact.view_complaint")
-    assert not user.has_perm("contact.change_complaint")
-    assert not user.has_perm("contact.change_agentprofile")
