@@ -43,6 +43,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fairdesk.console.access import staff_required
+from fairdesk.console.pages import serving_customer
 from fairdesk.contact import erlang, selectors, workflow
 from fairdesk.contact.choices import (
     AgentStatus,
@@ -60,7 +61,6 @@ from fairdesk.contact.services import conversations
 from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone
-from fairdesk.customers.models import Customer
 from fairdesk.plans import selectors as plan_selectors
 from fairdesk.plans.display import plan_name
 from fairdesk.service_requests import selectors as sr
@@ -70,8 +70,6 @@ Text = str | Promise
 
 #: htmx stops polling when a fragment answers with this status.
 STOP_POLLING = 286
-#: The session key of the caller being served (``console.views``: numbers shown in full).
-SERVING_KEY = "console_serving_customer"
 
 CLASS_TEXT: dict[str, Text] = {
     "safety": gettext_lazy("Safety hazard"),
@@ -243,18 +241,13 @@ def contact_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., H
     return wrapper
 
 
-def _serving(request: HttpRequest) -> Customer | None:
-    pk = request.session.get(SERVING_KEY)
-    return Customer.objects.filter(pk=pk).first() if pk else None
-
-
 def _profile(request: HttpRequest) -> AgentProfile:
     """The user's agent profile, created on the first visit."""
     return agent_profile_ensure(user=request.user)
 
 
 def _base(request: HttpRequest, section: str) -> dict[str, Any]:
-    return {"section": section, "serving": _serving(request)}
+    return {"section": section, "serving": serving_customer(request)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -485,7 +478,7 @@ def set_type(request: HttpRequest, pk: int) -> HttpResponse:
 def phone_contact(request: HttpRequest) -> HttpResponse:
     """Log the phone call the agent is on, for the caller being served (found with the console's
     search): the conversation is the agent's at once, logged with its type."""
-    serving = _serving(request)
+    serving = serving_customer(request)
     form = PhoneContactForm(request.POST or None)
     context = {**_base(request, "contact_queue"), "form": form}
     if serving is None:

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fairdesk.console.access import staff_required
 from fairdesk.console.forms import AutoRenewForm, PlanChangeForm, PlanConfirmForm, PlanTimingForm
-from fairdesk.console.views import _forbidden, _serving  # the console's page helpers
+from fairdesk.console.pages import forbidden, serving_customer
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.money import yuan
 from fairdesk.plans import selectors as plan_selectors
@@ -63,7 +63,7 @@ def _plan_staff(request: HttpRequest) -> HttpResponse | None:
     try:
         plan_selectors.check_manages_plans(request.user)
     except DomainError as exc:
-        return _forbidden(request, exc.message)
+        return forbidden(request, exc.message)
     return None
 
 
@@ -160,7 +160,7 @@ def _plan_context(request: HttpRequest, sub: Subscription, **extra: Any) -> dict
         "events": _event_rows(sub),
         "consent_text": consent,
         "section": "search",
-        "serving": _serving(request),
+        "serving": serving_customer(request),
         **extra,
     }
 
@@ -231,7 +231,7 @@ def _preview_context(request: HttpRequest, attempt: ChangeAttempt, **extra: Any)
         "form": extra.pop("form", None) or PlanConfirmForm(),
         "refund_days": policy.refund_within_days,
         "section": "search",
-        "serving": _serving(request),
+        "serving": serving_customer(request),
         **extra,
     }
 
@@ -386,7 +386,7 @@ def plan_change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             {"refund": r, "amount": _yuan(r.amount_fen)} for r in change.refunds.order_by("id")
         ],
         "section": "search",
-        "serving": _serving(request),
+        "serving": serving_customer(request),
     }
     return render(request, "console/plan_change.html", context)
 

@@ -1,20 +1,20 @@
 from django.urls import path
 
-from fairdesk.console import contact_views, plan_views, views
+from fairdesk.console import caller_views, contact_views, plan_views, request_views
 
 app_name = "console"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("search/", views.search, name="search"),
-    path("callers/new/", views.caller_new, name="caller_new"),
-    path("serving/end/", views.serving_end, name="serving_end"),
-    path("callers/<int:pk>/", views.caller, name="caller"),
-    path("callers/<int:pk>/file/", views.file_for_caller, name="file"),
-    path("requests/", views.requests, name="requests"),
-    path("requests/<str:number>/", views.request_detail, name="request"),
-    path("requests/<str:number>/transition/", views.transition, name="transition"),
-    path("requests/<str:number>/assign/", views.assign_outlet, name="assign"),
+    path("", caller_views.home, name="home"),
+    path("search/", caller_views.search, name="search"),
+    path("callers/new/", caller_views.caller_new, name="caller_new"),
+    path("serving/end/", caller_views.serving_end, name="serving_end"),
+    path("callers/<int:pk>/", caller_views.caller, name="caller"),
+    path("callers/<int:pk>/file/", caller_views.file_for_caller, name="file"),
+    path("requests/", request_views.requests, name="requests"),
+    path("requests/<str:number>/", request_views.request_detail, name="request"),
+    path("requests/<str:number>/transition/", request_views.transition, name="transition"),
+    path("requests/<str:number>/assign/", request_views.assign_outlet, name="assign"),
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan"),
     path("plans/<int:pk>/change/", plan_views.plan_change_start, name="plan_change_start"),
     path("plans/<int:pk>/auto-renew/", plan_views.plan_auto_renew, name="plan_auto_renew"),
