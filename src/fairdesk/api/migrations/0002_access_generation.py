@@ -5,6 +5,7 @@ nothing of who may do what: those columns are left out of the update triggers (`
 ``api/tests/test_generation.py`` fails when a new column is not in a list). The SQL is written
 out here, as it was installed."""
 
+import random
 from typing import Any
 
 from django.db import migrations
@@ -109,6 +110,12 @@ def install(apps: Any, schema_editor: Any) -> None:
     statements = {"postgresql": POSTGRESQL, "sqlite": SQLITE}[schema_editor.connection.vendor]
     for statement in statements:
         schema_editor.execute(statement)
+    # a first generation, so that processes keep answers before the first change
+    generation = apps.get_model("core", "Generation")
+    for name in ["access"]:
+        generation.objects.using(schema_editor.connection.alias).get_or_create(
+            name=name, defaults={"value": random.getrandbits(53)}
+        )
 
 
 def uninstall(apps: Any, schema_editor: Any) -> None:

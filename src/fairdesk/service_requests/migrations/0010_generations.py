@@ -8,6 +8,7 @@ when an outlet, its coverage, an SLA policy or a business calendar changes
 A later migration that rebuilds one of these tables on SQLite (Django copies it, and drops its
 triggers) must install them again: ``tests/test_generations.py`` fails until it does."""
 
+import random
 from typing import Any
 
 from django.db import migrations
@@ -110,6 +111,12 @@ def install(apps: Any, schema_editor: Any) -> None:
     statements = {"postgresql": POSTGRESQL, "sqlite": SQLITE}[schema_editor.connection.vendor]
     for statement in statements:
         schema_editor.execute(statement)
+    # a first generation, so that processes keep answers before the first change
+    generation = apps.get_model("core", "Generation")
+    for name in ["access", "routing"]:
+        generation.objects.using(schema_editor.connection.alias).get_or_create(
+            name=name, defaults={"value": random.getrandbits(53)}
+        )
 
 
 def uninstall(apps: Any, schema_editor: Any) -> None:
