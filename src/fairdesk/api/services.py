@@ -78,6 +78,8 @@ class _KeptToken:
 
 
 ACCESS = Kept("access", limit=10_000)
+#: Where a user authenticated by a token carries the access generation it was read under.
+ACCESS_ON_USER = "fairdesk_access"
 
 
 def _fields(obj: Model) -> tuple[Any, ...]:
@@ -121,12 +123,16 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
     if not key.startswith(TOKEN_PREFIX) or len(key) > MAX_KEY_LENGTH:
         return None
     key_hash = hash_key(key)
-    kept = ACCESS.current().get(key_hash, lambda: _token_of(key_hash), keep_none=False)
+    access = ACCESS.current()
+    kept = access.get(key_hash, lambda: _token_of(key_hash), keep_none=False)
     if kept is None:
         return None
     token = _instance(ApiToken, kept.token)
     token.client = _instance(ApiClient, kept.client)
-    token.client.user = _instance(get_user_model(), kept.user)
+    token.client.user = user = _instance(get_user_model(), kept.user)
+    # the generation just read, for the user's principal in this same request
+    # (``service_requests.selectors.principal_for``): one statement fewer
+    setattr(user, ACCESS_ON_USER, access)
     now = timezone.now()
     if kept.last_used_at is None or now - kept.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

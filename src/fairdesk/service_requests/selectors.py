@@ -31,7 +31,7 @@ from django.db.models import BigIntegerField, CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fairdesk.api.services import ACCESS
+from fairdesk.api.services import ACCESS, ACCESS_ON_USER
 from fairdesk.core import roles
 from fairdesk.core.choices import is_value, label, rank
 from fairdesk.core.errors import DomainError, NotFound
@@ -133,7 +133,9 @@ def principal_for(user: Any) -> Principal:
     cached = getattr(user, "fairdesk_principal", None)
     if cached is not None:
         return cached
-    principal = ACCESS.current().get(
+    # the access generation the request's token was authenticated under, else read now
+    access = getattr(user, ACCESS_ON_USER, None) or ACCESS.current()
+    principal = access.get(
         ("principal", user.pk), lambda: _principal(user.pk, bool(user.is_superuser))
     )
     user.fairdesk_principal = principal

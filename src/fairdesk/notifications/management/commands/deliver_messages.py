@@ -1,8 +1,9 @@
 """deliver_messages: the outbox's deliverer, a loop (``fairdesk worker`` runs it).
 
-It delivers what is due (``services.messages_deliver_due``) batch after batch, and when nothing
-is due polls again every ``--poll`` seconds; it starts with whatever was left queued, so a
-restart resumes at once. SIGTERM or SIGINT stops it after the batch in hand. ``--once``
+It delivers what is due (``services.messages_deliver_due``) batch after batch; after a batch
+that was not full (nothing more was due) it waits ``--poll`` seconds, so that under load a batch
+carries the messages of many requests rather than one each. It starts with whatever was left
+queued, so a restart resumes at once. SIGTERM or SIGINT stops it after the batch in hand. ``--once``
 delivers what is due now and exits (for cron, or to empty the outbox by hand).
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from fairdesk.notifications.services import messages_deliver_due
+from fairdesk.notifications.services import DELIVERY_BATCH, messages_deliver_due
 
 log = logging.getLogger("fairdesk.notifications")
 
@@ -48,13 +49,14 @@ class Command(BaseCommand):
             signal.signal(signum, lambda *_args: stop.set())
         log.info("deliverer started (polling every %.2f s)", options["poll"])
         while not stop.is_set():
-            close_old_connections()  # a connection the database dropped is replaced
             try:
-                sent = messages_deliver_due()
+                sent = messages_deliver_due(batch=DELIVERY_BATCH)
             except Exception:
                 log.exception("delivery pass failed; trying again in %.0f s", ERROR_PAUSE)
+                close_old_connections()  # a connection the database dropped is replaced
                 stop.wait(ERROR_PAUSE)
                 continue
-            if not sent:
+            if sent < DELIVERY_BATCH:
+                close_old_connections()  # honours CONN_MAX_AGE between waits
                 stop.wait(options["poll"])
         log.info("deliverer stopped")
