@@ -17,19 +17,26 @@ def when_ready(server: Any) -> None:
 
     * import the URL configuration, and with it every view and the API with its schemas;
     * build the area index (filing a request resolves the customer's address);
+    * read the active outlets' coverage (``service_requests.configuration.warm_up``): the
+      workers keep it while the routing configuration is unchanged;
     * freeze what is there (``gc.freeze``): the collector's passes in the workers no longer go
       over these few hundred thousand lasting objects, and copy on write keeps them shared.
 
     No database connection is left open to be shared by the forked workers."""
     import gc
 
-    from django.db import connections
+    from django.db import DatabaseError, connections
     from django.urls import get_resolver
 
     from fairdesk.areas.resolver import get_index
+    from fairdesk.service_requests.configuration import warm_up
 
     get_resolver().url_patterns  # noqa: B018 - imported on first use
     get_index()
+    try:
+        warm_up()
+    except DatabaseError:  # the database is not up yet: each worker reads it when it needs it
+        server.log.warning("the routing configuration was not read before the workers forked")
     connections.close_all()
     gc.collect()
     gc.freeze()

@@ -9,6 +9,7 @@ same index).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,7 +121,50 @@ def _active_coverage(**lookup: Any) -> list[Coverage]:
     )
 
 
-def coverage_for(*, address: str | None = None, code: str | None = None) -> CoverageAnswer:
+class CoverageIndex:
+    """Every coverage row of the active outlets, in memory, by division code: what
+    ``coverage_for`` reads instead of the database when a caller keeps one (the routing
+    configuration of ``service_requests``). Rows are kept as their values (a national network's
+    tens of thousands take a few MB) and made into fresh instances when asked for; the outlets
+    are shared, read-only."""
+
+    def __init__(self, rows: list[tuple[int, str, int, str, int]], outlets: list[Outlet]) -> None:
+        self._outlets = {outlet.pk: outlet for outlet in outlets}
+        self._by_code: dict[str, list[tuple[int, str, int, str, int]]] = {}
+        for row in rows:
+            if row[4] in self._outlets:  # an outlet activated between the two reads is left out
+                self._by_code.setdefault(row[1], []).append(row)
+        self._codes = sorted(self._by_code)
+
+    @classmethod
+    def load(cls) -> CoverageIndex:
+        """The active outlets' coverage now (two queries)."""
+        rows = Coverage.objects.filter(outlet__status=OutletStatus.ACTIVE).values_list(
+            "pk", "division_code", "division_level", "division_name", "outlet_id"
+        )
+        return cls(list(rows), list(Outlet.objects.filter(status=OutletStatus.ACTIVE)))
+
+    def _rows(self, found: list[tuple[int, str, int, str, int]]) -> list[Coverage]:
+        made = []
+        for pk, code, level, name, outlet_id in found:
+            row = Coverage(pk=pk, division_code=code, division_level=level, division_name=name)
+            row.outlet = self._outlets[outlet_id]
+            made.append(row)
+        return made
+
+    def at(self, codes: list[str]) -> list[Coverage]:
+        """The rows of these division codes."""
+        return self._rows([row for code in codes for row in self._by_code.get(code, ())])
+
+    def within(self, low: str, high: str) -> list[Coverage]:
+        """The rows whose division code is in ``[low, high)``."""
+        start, end = bisect.bisect_left(self._codes, low), bisect.bisect_left(self._codes, high)
+        return self._rows([row for code in self._codes[start:end] for row in self._by_code[code]])
+
+
+def coverage_for(
+    *, address: str | None = None, code: str | None = None, index: CoverageIndex | None = None
+) -> CoverageAnswer:
     """The active outlets serving a place, most specific coverage first.
 
     Give a free-text ``address`` (resolved with the gazetteer) or a division ``code``. A place is
@@ -128,7 +172,8 @@ def coverage_for(*, address: str | None = None, code: str | None = None) -> Cove
     coverage serves its counties and townships). When none does, ``nearest`` lists outlets close
     by: those covering a part of the place, then the same county, prefecture, province.
     An address that does not resolve to one division gives an answer with no outlets and the
-    resolution (its candidates or suggestions); an empty one is a ``DomainError``.
+    resolution (its candidates or suggestions); an empty one is a ``DomainError``. With an
+    ``index`` the rows come from it, not from the database.
     """
     address = (address or "").strip()
     code = (code or "").strip()
@@ -156,7 +201,9 @@ def coverage_for(*, address: str | None = None, code: str | None = None) -> Cove
     target = resolution.code
     path = g.path(target)
     ancestors = [d.code for d in path]
-    rows = _active_coverage(division_code__in=ancestors)
+    rows = (
+        index.at(ancestors) if index is not None else _active_coverage(division_code__in=ancestors)
+    )
     # Most specific first; one line per outlet (its most specific row); stable by outlet code.
     rows.sort(key=lambda c: (-c.division_level, c.outlet.code))
     seen: set[int] = set()
@@ -170,7 +217,11 @@ def coverage_for(*, address: str | None = None, code: str | None = None) -> Cove
     # Not covered: the nearest outlets, inside the province (one range scan on the code index).
     province = path[0]
     prefix = province.prefix
-    nearby = _active_coverage(division_code__gte=prefix, division_code__lt=prefix + ":")
+    nearby = (
+        index.within(prefix, prefix + ":")
+        if index is not None
+        else _active_coverage(division_code__gte=prefix, division_code__lt=prefix + ":")
+    )
     ranked: list[tuple[tuple[int, int, str, str], OutletMatch]] = []
     target_div = g.divisions[target]
     for row in nearby:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fairdesk.core.generations import Answers, Kept
-from fairdesk.network.selectors import CoverageAnswer, coverage_for
+from fairdesk.network.selectors import CoverageAnswer, CoverageIndex, coverage_for
 from fairdesk.service_requests.models import SlaPolicy
 from fairdesk.service_requests.selectors import choose_policies, outlet_calendar, policy_candidates
 from fairdesk.service_requests.sla import CalendarSpec
@@ -29,9 +29,14 @@ class RoutingConfig:
     def __init__(self, answers: Answers) -> None:
         self._answers = answers
 
+    def coverage_index(self) -> CoverageIndex:
+        """The active outlets' coverage, read once for the generation."""
+        return self._answers.get("coverage index", CoverageIndex.load)
+
     def coverage(self, code: str) -> CoverageAnswer:
-        """``network.selectors.coverage_for(code=code)``."""
-        return self._answers.get(("coverage", code), lambda: coverage_for(code=code))
+        """``network.selectors.coverage_for(code=code)``, from the ``coverage_index``."""
+        index = self.coverage_index()
+        return self._answers.get(("coverage", code), lambda: coverage_for(code=code, index=index))
 
     def policies(
         self, *, kind: str, priority: str, division_code: str, covered: bool
@@ -54,3 +59,10 @@ class RoutingConfig:
 def routing_config() -> RoutingConfig:
     """The routing configuration now (one short statement, then answers from memory)."""
     return RoutingConfig(ROUTING.current())
+
+
+def warm_up() -> None:
+    """Read the coverage of the active outlets into this process's memory
+    (a server does it before it forks its workers: they share what it read until the routing
+    configuration changes)."""
+    routing_config().coverage_index()

@@ -41,13 +41,15 @@ def test_a_wrong_web_concurrency_is_refused_clearly(
         default_web_workers()
 
 
+@pytest.mark.django_db
 def test_the_server_loads_and_freezes_the_application_before_it_forks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """gunicorn loads the application in its master (``preload_app``); when it is ready, before
-    it forks the workers, the URL configuration and the area index are built, no database
-    connection is left open, and what is there is frozen (gc.freeze), so the workers share it
-    and the collector's passes skip the index's ~400,000 objects."""
+    it forks the workers, the URL configuration, the area index and the routing configuration's
+    coverage are built, no database connection is left open, and what is there is frozen
+    (gc.freeze), so the workers share it and the collector's passes skip the index's ~400,000
+    objects."""
     import gc
 
     from django.db import connections
@@ -62,6 +64,16 @@ def test_the_server_loads_and_freezes_the_application_before_it_forks(
         gunicorn_conf.when_ready(server=None)
         assert closed == [True]
         hit = get_index().aliases["南山区"]
+        from fairdesk.core.models import Generation
+        from fairdesk.service_requests.configuration import ROUTING
+
+        loaded: list[bool] = []
+        monkeypatch.setattr(
+            "fairdesk.network.selectors.CoverageIndex.load", lambda: loaded.append(True)
+        )
+        assert Generation.objects.filter(name="routing").exists()
+        ROUTING.current().get("coverage index", lambda: loaded.append(True))
+        assert loaded == []  # kept by when_ready
         assert gc.get_freeze_count() >= 100_000
         assert id(hit) not in {id(o) for o in gc.get_objects()}
     finally:

@@ -142,3 +142,20 @@ def test_network_summary(make_outlet: Callable[..., Outlet]) -> None:
     assert summary["outlets"] == 2
     assert summary["counties_covered"] == len(nanning_counties) + 1
     assert summary["provinces_covered"] == 3  # 广西, 贵州, 广东 (石岐街道 counts for 广东)
+
+
+def test_the_coverage_index_answers_what_the_database_does(
+    nanning: dict[str, Outlet], make_outlet: Callable[..., Outlet]
+) -> None:
+    """``coverage_for`` from a ``CoverageIndex`` (the routing configuration kept in memory)
+    gives the same answer as from the database: covered places, the nearest outlets of an
+    uncovered one, and a suspended outlet left out."""
+    from fairdesk.network.selectors import CoverageIndex, coverage_for
+
+    outlet_update(outlet=nanning["sibling"], status=OutletStatus.SUSPENDED)
+    make_outlet("G", coverage="黔东南榕江县")
+    index = CoverageIndex.load()
+    assert coverage_for(code="522600", index=index).nearest  # 黔东南: within it, not covering
+    for code in ("450108", "450108001", "450100", "450000", "450102", "450300", "520000", "522600"):
+        assert coverage_for(code=code, index=index).as_dict() == coverage_for(code=code).as_dict()
+    assert coverage_for(code="450108", index=index).outlets
