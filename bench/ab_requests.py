@@ -1,20 +1,24 @@
-"""Two revisions' HTTP benchmarks at the same time, on the same cores: an A/B comparison that
-the machine's changing speed cannot tilt.
+"""Two revisions' HTTP benchmarks compared: this checkout against ``--against REV``.
 
-    uv run python bench/ab_requests.py --against d4165b9            # 2 rounds
+    uv run python bench/ab_requests.py --against 2c750ed                 # at once, 2 rounds
+    uv run python bench/ab_requests.py --against 2c750ed --alone         # one after the other
     uv run python bench/ab_requests.py --against HEAD~1 --rounds 3 -- --duration 30 --warmup 20
 
-(``bench_requests.py`` imports ``fairdesk.cli.default_web_workers``: REV must have it, 824a6f0
-or later.) On the 2-core development machine the same code files 230 or
-330 creations/s depending on the minute, so runs one after the other cannot tell a 5 % change
-from the noise. Here this checkout and ``--against REV`` (a git worktree in a temporary folder,
-put first on PYTHONPATH: its ``src``, this checkout's dependencies) each run
-``bench_requests.py`` at once — each its own database, Redis database, ``fairdesk serve`` and
-wrk — so both meet the same minutes and share the cores. Each server files fewer requests than
-it would alone; what is compared is the two against each other. Arguments after ``--`` go to
-both ``bench_requests.py`` runs (default: ``--rate 30 --duration 30 --wrk --warmup 20``).
+Each side runs ``bench_requests.py`` — its own PostgreSQL database, migrated by its own code, its
+own Redis database, ``fairdesk serve`` and wrk — with this checkout's dependencies and, for the
+other side, that revision's ``src`` (a git worktree) first on PYTHONPATH. On the 2-core
+development machine the same code serves a third more or less from one minute to the next, so
+the two sides are measured in the same minutes:
 
-Prints one line per round and the ratio; results in bench/results/ab_{this,other}_N.json.
+* by default both at once, sharing the cores: each serves fewer requests than it would alone,
+  and the one that makes more round trips to PostgreSQL loses more to the switching between
+  processes; what is compared is the two against each other;
+* with ``--alone``, one after the other, the order alternating from round to round: each side's
+  figures are those of a server alone on the machine, as in production.
+
+Arguments after ``--`` go to both ``bench_requests.py`` runs (default: ``--rate 30 --duration 30
+--wrk --warmup 20``). Prints one line per round and the ratios; writes the rounds to
+bench/results/ab_requests.json (``ab_requests_alone.json`` with ``--alone``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -43,9 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--against", required=True, help="the other git revision")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--alone", action="store_true", help="one side after the other, alternated")
     a = ap.parse_args(argv)
 
-    tree = Path(tempfile.mkdtemp(prefix="fairdesk-ab-")) / "tree"
+    work = Path(tempfile.mkdtemp(prefix="fairdesk-ab-"))
+    tree = work / "tree"
     subprocess.run(
         ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), a.against],
         check=True,
@@ -59,38 +67,56 @@ def main(argv: list[str] | None = None) -> int:
             PYTHONPATH=str(tree / "src"),
         ),
     }
-    rows = []
+
+    def start(side: str, i: int) -> subprocess.Popen[bytes]:
+        env = sides[side]
+        subprocess.run(
+            ["redis-cli", "-u", env["BENCH_REDIS_URL"], "flushdb"], check=False, capture_output=True
+        )
+        out = work / f"{side}_{i}.json"
+        return subprocess.Popen(
+            [sys.executable, str(HERE / "bench_requests.py"), *passed, "--out", str(out)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def finish(side: str, i: int, process: subprocess.Popen[bytes]) -> dict[str, Any]:
+        process.wait()
+        data = json.loads((work / f"{side}_{i}.json").read_text())
+        if process.returncode != 0 or not data["integrity"]["ok"]:
+            raise SystemExit(f"round {i}, {side}: the run or its integrity check failed")
+        return data
+
+    rounds = []
     try:
         for i in range(1, a.rounds + 1):
-            procs = {}
-            for side, env in sides.items():
-                subprocess.run(
-                    ["redis-cli", "-u", env["BENCH_REDIS_URL"], "flushdb"],
-                    check=False,
-                    capture_output=True,
-                )
-                out = f"ab_{side}_{i}.json"
-                procs[side] = subprocess.Popen(
-                    [sys.executable, str(HERE / "bench_requests.py"), *passed, "--out", out],
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            results = {}
-            for side, p in procs.items():
-                p.wait()
-                data = json.loads((RESULTS / f"ab_{side}_{i}.json").read_text())
-                if p.returncode != 0 or not data["integrity"]["ok"]:
-                    raise SystemExit(f"round {i}, {side}: the run or its integrity check failed")
-                results[side] = data["closed_loop"]
-            this, other = results["this"], results["other"]
-            rows.append(this["ok_per_s"] / other["ok_per_s"])
+            results: dict[str, dict[str, Any]] = {}
+            if a.alone:
+                order = ["this", "other"] if i % 2 else ["other", "this"]
+                for side in order:
+                    results[side] = finish(side, i, start(side, i))
+            else:
+                running = {side: start(side, i) for side in sides}
+                results = {side: finish(side, i, p) for side, p in running.items()}
+            this, other = (results[s]["closed_loop"] for s in ("this", "other"))
+            ratio = this["ok_per_s"] / other["ok_per_s"]
+            rounds.append(
+                {
+                    side: {
+                        "closed_loop": results[side]["closed_loop"],
+                        "open_loop": results[side]["open_loop"],
+                    }
+                    for side in ("this", "other")
+                }
+                | {"ratio": round(ratio, 3)}
+            )
             print(
                 f"round {i}: this checkout {this['ok_per_s']:.0f}/s "
                 f"(p99 {this['p99_ms']:.0f} ms, gunicorn {this['cpu_ms_per_creation']['gunicorn']} "
                 f"ms CPU per creation) · {a.against} {other['ok_per_s']:.0f}/s "
                 f"(p99 {other['p99_ms']:.0f} ms, gunicorn "
-                f"{other['cpu_ms_per_creation']['gunicorn']} ms) · ratio {rows[-1]:.3f}"
+                f"{other['cpu_ms_per_creation']['gunicorn']} ms) · ratio {ratio:.3f}"
             )
     finally:
         subprocess.run(
@@ -98,8 +124,19 @@ def main(argv: list[str] | None = None) -> int:
             check=False,
             capture_output=True,
         )
-        shutil.rmtree(tree.parent, ignore_errors=True)
-    print(f"this checkout / {a.against}: " + " · ".join(f"{r:.3f}" for r in rows))
+        shutil.rmtree(work, ignore_errors=True)
+    RESULTS.mkdir(exist_ok=True)
+    name = "ab_requests_alone.json" if a.alone else "ab_requests.json"
+    summary = {
+        "date": time.strftime("%Y-%m-%d"),
+        "against": a.against,
+        "mode": "alone, alternated" if a.alone else "at once",
+        "command": "uv run python bench/ab_requests.py " + " ".join([*argv, "--", *passed]),
+        "ratios": [r["ratio"] for r in rounds],
+        "rounds": rounds,
+    }
+    (RESULTS / name).write_text(json.dumps(summary, indent=1) + "\n")
+    print(f"this checkout / {a.against}: " + " · ".join(f"{r['ratio']:.3f}" for r in rounds))
     return 0
 
 
