@@ -1,0 +1,68 @@
+"""A request's timeline: its events for a user who may see the request, each in plain words,
+and who acted, named by role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from fairdesk.service_requests.choices import ActorRole, ClockType, EventKind, Status
+from fairdesk.service_requests.models import ServiceRequest, TimelineEvent
+from fairdesk.service_requests.selectors.access import VIEW, check
+
+
+def timeline_for(*, user: Any, request: ServiceRequest) -> list[TimelineEvent]:
+    """The request's timeline, oldest first, if ``user`` may see the request."""
+    check(user, VIEW, request)
+    return list(TimelineEvent.objects.filter(request=request).order_by("at", "id"))
+
+
+_STATUS_SENTENCES: dict[str, Callable[[], str]] = {
+    Status.ACCEPTED: lambda: _("The request was accepted."),
+    Status.SCHEDULED: lambda: _("A visit was scheduled."),
+    Status.EN_ROUTE: lambda: _("The technician is on the way."),
+    Status.ON_SITE: lambda: _("The technician arrived."),
+    Status.RESOLVED: lambda: _("The problem was resolved."),
+    Status.CLOSED: lambda: _("The request was closed."),
+    Status.WAITING_CUSTOMER: lambda: _("Waiting for the customer."),
+    Status.WAITING_PARTS: lambda: _("Waiting for parts."),
+    Status.CANCELLED: lambda: _("The request was cancelled."),
+    Status.REOPENED: lambda: _("The request was reopened."),
+    Status.NEW: lambda: _("The request is new again."),
+}
+
+
+def event_text(event: TimelineEvent) -> str:
+    """One timeline event in plain words, in the active language (for the customer's page)."""
+    data = event.data or {}
+    if event.kind == EventKind.CREATED:
+        text = _("Request %(number)s was received.") % {"number": data.get("number", "")}
+    elif event.kind == EventKind.ROUTED:
+        text = _("It was sent to %(outlet)s, the outlet serving your area.") % {
+            "outlet": data.get("outlet_name") or data.get("outlet", "")
+        }
+    elif event.kind == EventKind.CENTRAL_QUEUE:
+        text = _("It was sent to the brand's central service desk.")
+    elif event.kind == EventKind.OUTLET_ASSIGNED:
+        text = _("It was assigned to %(outlet)s.") % {
+            "outlet": data.get("outlet_name") or data.get("outlet", "")
+        }
+    elif event.kind == EventKind.ESCALATED:
+        text = _("The %(clock)s deadline was missed; it was escalated (level %(level)s).") % {
+            "clock": str(dict(ClockType.choices).get(str(data.get("clock_type", "")), "")),
+            "level": data.get("level", ""),
+        }
+    else:
+        sentence = _STATUS_SENTENCES.get(event.to_status)
+        text = sentence() if sentence else str(event.get_kind_display())
+    if event.reason:
+        text = _("%(text)s Reason: %(reason)s") % {"text": text, "reason": event.reason}
+    return text
+
+
+def actor_display(event: TimelineEvent) -> str:
+    """Who acted, as a role in plain words (customers are shown roles, not staff names)."""
+    labels = dict(ActorRole.choices)
+    return str(labels.get(event.actor_role, event.actor_role or labels[ActorRole.SYSTEM]))
