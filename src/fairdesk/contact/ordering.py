@@ -23,48 +23,21 @@ added (guarantee F7).
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from fairdesk.contact.choices import GREEN_TYPES
+from fairdesk.core import safety
 
 SAFETY, GREEN, STANDARD = 0, 1, 2
 CLASS_NAMES = {SAFETY: "safety", GREEN: "green", STANDARD: "standard"}
 HEAD_START = {SAFETY: timedelta(hours=2), GREEN: timedelta(minutes=30), STANDARD: timedelta(0)}
 
-#: What marks a safety hazard in what the customer wrote: a leak, a smell, smoke, fire, sparks, a
-#: shock — not the mere name of a fuel or appliance (燃气热水器 is not a hazard, 燃气味 is).
-HAZARD_WORDS = (
-    "燃气味",
-    "煤气味",
-    "天然气味",
-    "闻到燃气",
-    "闻到煤气",
-    "闻到天然气",
-    "漏气",
-    "燃气泄漏",
-    "煤气泄漏",
-    "泄漏",
-    "漏电",
-    "触电",
-    "冒烟",
-    "起火",
-    "着火",
-    "冒火",
-    "火花",
-    "打火花",
-    "爆炸",
-    "烧焦味",
-    "焦糊味",
-)
-_HAZARD_EN = re.compile(
-    r"\b(gas leak|leaking gas|smell(s|ing)? (of )?gas|gas smell|smoke|smoking|on fire|fire|"
-    r"flames?|sparks|sparking|electric shock|shocked|burning smell|smell(s|ing)? burning)\b",
-    re.IGNORECASE,
-)
+#: What marks a safety hazard: one list for the whole product (``fairdesk.core.safety``).
+HAZARD_WORDS = safety.HAZARD_WORDS
+looks_hazardous = safety.looks_hazardous
 
 
 @dataclass(frozen=True)
@@ -94,11 +67,6 @@ class AgentState:
     idle_since: datetime  # when the agent's last conversation ended (or they became available)
     product_lines: frozenset[str] = frozenset()  # empty: every product line
     languages: frozenset[str] = frozenset({"zh-hans"})
-
-
-def looks_hazardous(text: str) -> bool:
-    text = text or ""
-    return any(word in text for word in HAZARD_WORDS) or bool(_HAZARD_EN.search(text))
 
 
 def class_of(contact_type: str, safety_hazard: bool) -> int:

@@ -92,6 +92,7 @@ class EventKind(models.TextChoices):
     STATUS_CHANGED = "status_changed", _("Status changed")
     OUTLET_ASSIGNED = "outlet_assigned", _("Outlet assigned")
     ESCALATED = "escalated", _("SLA escalation")
+    SAFETY_ALERT = "safety_alert", _("Safety alert")
 
 
 #: Who acted, as stored in the timeline (``TimelineEvent.actor_role``).

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fairdesk.core.safety import safety_advice
 from fairdesk.service_requests import selectors as sr
-from fairdesk.service_requests.choices import ActorRole, ClockStatus
+from fairdesk.service_requests.choices import ActorRole, ClockStatus, Priority
 
 
 def format_duration(delta: timedelta) -> str:
@@ -130,3 +131,11 @@ def promise_terms(policy: Any) -> str:
     if sentence is None:
         return f"{policy.get_clock_type_display()}: {length}"
     return sentence % {"length": length}
+
+
+def safety_advice_for(request: Any) -> list[str]:
+    """What to do now, shown at the top of a safety request's page (the customer's and the
+    agent's): empty unless the request is urgent (``core.safety``)."""
+    if getattr(request, "priority", None) != Priority.URGENT:
+        return []
+    return safety_advice(request.description)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from fairdesk.core import roles
 from fairdesk.core.localtime import local_text as _local
+from fairdesk.core.safety import hazards_in, safety_advice
 from fairdesk.network.choices import MemberRole
 from fairdesk.network.selectors import outlet_members
 from fairdesk.notifications.services import message_send
@@ -34,6 +35,80 @@ def escalation_recipients(sr: ServiceRequest, level: int) -> list[Any]:
         if managers:
             return managers
     return roles.brand_admins()
+
+
+def _notify(
+    recipients: list[Any], *, kind: str, subject: str, body: str, reference: str, key: str
+) -> None:
+    """An escalation's messages to staff: in the portal inbox and by e-mail when they have one,
+    each once (``key`` and the recipient make the dedupe key)."""
+    for user in recipients:
+        message_send(
+            channel="portal",
+            user=user,
+            kind=kind,
+            subject=subject,
+            body=body,
+            reference=reference,
+            dedupe_key=f"{key}:u{user.pk}",
+        )
+        if user.email:
+            message_send(
+                channel="email",
+                recipient=user.email,
+                user=user,
+                kind=kind,
+                subject=subject,
+                body=body,
+                reference=reference,
+                dedupe_key=f"{key}:e{user.pk}",
+            )
+
+
+def safety_alert(*, sr: ServiceRequest, now: datetime) -> None:
+    """A safety request is escalated the moment it is filed (in its creating transaction): the
+    outlet's managers (the brand's administrators for the central queue or an outlet without a
+    manager) are told with what to do, and the timeline says who was told."""
+    recipients = escalation_recipients(sr, 1)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Safety hazard: %(number)s") % {"number": sr.number}
+        body = " ".join(
+            [
+                _(
+                    "Request %(number)s (%(kind)s) reports a safety hazard: %(description)s "
+                    "Outlet: %(outlet)s. Call the customer now; the customer has been told:"
+                )
+                % {
+                    "number": sr.number,
+                    "kind": sr.get_kind_display(),
+                    "description": sr.description[:200],
+                    "outlet": sr.outlet.name if sr.outlet else _("central queue"),
+                },
+                *safety_advice(sr.description),
+            ]
+        )
+    _notify(
+        recipients,
+        kind="service_request.safety_alert",
+        subject=subject,
+        body=body,
+        reference=sr.number,
+        key=f"safety:{sr.pk}",
+    )
+    if not recipients:
+        log.warning("safety alert %s: nobody to notify", sr.number)
+    TimelineEvent.objects.create(
+        request=sr,
+        at=now,
+        actor_role=ActorRole.SYSTEM,
+        from_status=sr.status,
+        to_status=sr.status,
+        kind=EventKind.SAFETY_ALERT,
+        data={
+            "hazards": hazards_in(sr.description),
+            "notified": [u.get_username() for u in recipients],
+        },
+    )
 
 
 def sla_clock_escalate(*, clock: SlaClock, level: int, now: datetime) -> bool:
@@ -70,28 +145,14 @@ def sla_clock_escalate(*, clock: SlaClock, level: int, now: datetime) -> bool:
             }
             if level >= 2:
                 body += " " + _("Still not met: escalated to the brand's administrators.")
-        for user in recipients:
-            key = f"sla:{clock.pk}:{level}"
-            message_send(
-                channel="portal",
-                user=user,
-                kind="sla.escalation",
-                subject=subject,
-                body=body,
-                reference=sr.number,
-                dedupe_key=f"{key}:u{user.pk}",
-            )
-            if user.email:
-                message_send(
-                    channel="email",
-                    recipient=user.email,
-                    user=user,
-                    kind="sla.escalation",
-                    subject=subject,
-                    body=body,
-                    reference=sr.number,
-                    dedupe_key=f"{key}:e{user.pk}",
-                )
+        _notify(
+            recipients,
+            kind="sla.escalation",
+            subject=subject,
+            body=body,
+            reference=sr.number,
+            key=f"sla:{clock.pk}:{level}",
+        )
         if not recipients:
             log.warning("SLA escalation %s level %s: nobody to notify", sr.number, level)
         TimelineEvent.objects.create(

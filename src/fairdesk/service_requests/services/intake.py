@@ -33,6 +33,7 @@ from fairdesk.core.choices import is_value, label, rank
 from fairdesk.core.errors import DomainError, Invalid
 from fairdesk.core.localtime import SHANGHAI
 from fairdesk.core.localtime import local_text as _local
+from fairdesk.core.safety import looks_hazardous, safety_advice
 from fairdesk.notifications.services import message_send_to_customer
 from fairdesk.service_requests.choices import (
     FIELD_KINDS,
@@ -63,6 +64,7 @@ from fairdesk.service_requests.selectors import (
     signed_in_user,
 )
 from fairdesk.service_requests.services.clocks import new_clock
+from fairdesk.service_requests.services.escalation import safety_alert
 from fairdesk.service_requests.services.routing import Routing, route_request
 
 MAX_DESCRIPTION = 5000
@@ -157,6 +159,8 @@ def check_service_request(
     description = (description or "").strip()
     if not description:
         raise Invalid(_("Describe the problem or the request."), code="description_required")
+    if looks_hazardous(description):
+        priority = Priority.URGENT  # a hazard is urgent whoever files it and however
     if len(description) > MAX_DESCRIPTION:
         raise Invalid(
             _("The description is too long (at most %(n)s characters).") % {"n": MAX_DESCRIPTION},
@@ -354,6 +358,8 @@ def do_service_request_create(
                 )
             )
             _write_events(sr, new, routing, clocks, not_applying, now=now)
+            if sr.priority == Priority.URGENT:
+                safety_alert(sr=sr, now=now)
             _confirm(sr, clocks, not_applying, routing)
     except IntegrityError:
         replay = replay_of(claim) if claim is not None else None
@@ -471,10 +477,14 @@ def confirmation_text(
     (Beijing time), the outlet, and for a request out of coverage why and which promises do not
     apply."""
     separator = pgettext("list separator", "; ")
-    parts = [
+    parts: list[Any] = []
+    if request.priority == Priority.URGENT:
+        parts.append(_("Safety first:"))
+        parts.extend(safety_advice(request.description))
+    parts.append(
         _("Your request %(number)s (%(kind)s) has been received.")
         % {"kind": label(Kind, request.kind), "number": request.number}
-    ]
+    )
     if clocks:
         promises = separator.join(
             _("%(clock)s by %(deadline)s")

@@ -29,3 +29,10 @@ def promise_label(clock_type: str) -> str:
 @register.filter
 def promise_terms(policy: Any) -> str:
     return display.promise_terms(policy)
+
+
+@register.filter
+def safety_advice(request: Any) -> list[str]:
+    """What to do now for a safety request (``priority`` urgent), in the active language;
+    empty for any other request."""
+    return display.safety_advice_for(request)

@@ -44,7 +44,7 @@ def test_admin_lists_only_visible_requests_read_only_and_masked(world: World) ->
 def test_admin_policies_and_calendars(world: World) -> None:
     brand = admin_client(world.brand_admin)
     assert brand.get("/admin/service_requests/slapolicy/").status_code == 200
-    assert SlaPolicy.objects.count() == 6  # the defaults
+    assert SlaPolicy.objects.count() == 11  # the defaults: 6 general, 5 for safety hazards
     assert brand.get("/admin/service_requests/businesscalendar/add/").status_code == 200
 
 
