@@ -258,4 +258,5 @@ def file_for_caller(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return HttpResponseRedirect(reverse("console:request", args=[created.number]))
     context = _caller_context(request, customer, form=form)
-    return render(request, "console/caller.html", context, status=422)
+    status = 409 if form.open_request is not None else 422
+    return render(request, "console/caller.html", context, status=status)

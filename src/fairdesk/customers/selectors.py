@@ -105,9 +105,8 @@ def address_warning(address: Address) -> str | None:
             "requests to it are routed by hand; adding the province or city avoids that."
         )
     return _(
-        "We could not find this address in the official list of divisions. It is saved and can "
-        "be used, but requests to it are routed by hand; please check the province, city and "
-        "district."
+        "We could not find this address in the official list of divisions, so no technician can "
+        "be sent to it. Correct it: start with the province, city and district."
     )
 
 

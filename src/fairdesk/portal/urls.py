@@ -20,6 +20,7 @@ urlpatterns = [
     path("plans/changes/<int:pk>/undo/", plan_change_views.undo, name="plan_undo"),
     path("requests/<str:number>/", views.detail, name="request"),
     path("requests/<str:number>/booked/", views.confirmation, name="confirmation"),
+    path("requests/<str:number>/note/", views.add_note, name="add_note"),
     path(
         "requests/<str:number>/<slug:action>/",
         views.change,

@@ -22,9 +22,10 @@ from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.customers import selectors as customer_selectors
 from fairdesk.customers.http import customer_required
 from fairdesk.service_requests import selectors as sr
-from fairdesk.service_requests.choices import Channel, Status
+from fairdesk.service_requests.choices import FINAL_STATES, Channel, Status
 from fairdesk.service_requests.display import request_row, request_rows, timeline_entries
 from fairdesk.service_requests.forms import ReasonForm, file_request, request_form_for
+from fairdesk.service_requests.services.notes import service_request_add_note
 from fairdesk.service_requests.services.transitions import service_request_transition
 from fairdesk.service_requests.workflow import reason_required
 
@@ -65,7 +66,7 @@ def book(request: HttpRequest) -> HttpResponse:
             created = file_request(request, customer=customer, form=form, channel=Channel.PORTAL)
             if created is not None:
                 return HttpResponseRedirect(reverse("portal:confirmation", args=[created.number]))
-        status = 422
+        status = 409 if form.open_request is not None else 422
     else:
         form = request_form_for(customer)
     context = {"section": "book", "form": form}
@@ -87,6 +88,7 @@ def _detail_context(request: HttpRequest, sr_obj: Any) -> dict[str, Any]:
         "timeline": timeline_entries(user=request.user, request=sr_obj),
         "actions": actions,
         "reason_form": ReasonForm(),
+        "may_add_note": sr_obj.status not in FINAL_STATES,
     }
 
 
@@ -153,3 +155,20 @@ def messages_list(request: HttpRequest) -> HttpResponse:
         {"message": m, "request_number": m.reference if m.reference in own else ""} for m in items
     ]
     return render(request, "portal/messages.html", {"section": "messages", "rows": rows})
+
+
+@require_POST
+@customer_required
+def add_note(request: HttpRequest, number: str) -> HttpResponse:
+    """Add information to one of my open requests (instead of booking the same fault again)."""
+    sr_obj = _request_or_404(request, number)
+    try:
+        service_request_add_note(
+            request=sr_obj, actor=request.user, text=request.POST.get("text", "")
+        )
+    except DomainError as exc:
+        context = _detail_context(request, sr_obj)
+        context["error"] = exc.message
+        return render(request, "portal/detail.html", context, status=exc.status)
+    messages.success(request, _("Added to request %(number)s.") % {"number": sr_obj.number})
+    return HttpResponseRedirect(reverse("portal:request", args=[sr_obj.number]))

@@ -93,6 +93,7 @@ class EventKind(models.TextChoices):
     OUTLET_ASSIGNED = "outlet_assigned", _("Outlet assigned")
     ESCALATED = "escalated", _("SLA escalation")
     SAFETY_ALERT = "safety_alert", _("Safety alert")
+    NOTE = "note", _("Information added")
 
 
 #: Who acted, as stored in the timeline (``TimelineEvent.actor_role``).

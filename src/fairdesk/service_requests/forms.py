@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from fairdesk.core.errors import DomainError
 from fairdesk.customers import selectors as customer_selectors
 from fairdesk.customers import services as customer_services
+from fairdesk.service_requests import selectors as sr_selectors
 from fairdesk.service_requests.choices import Kind, Priority
 from fairdesk.service_requests.services.intake import service_request_create
 
@@ -66,6 +67,9 @@ def visit_window(day: date | None, slot: str) -> tuple[datetime | None, datetime
 
 class RequestForm(forms.Form):
     """What is wrong, with what, where and when: shared by the portal and the console."""
+
+    #: The customer's open request this one would repeat (set by ``file_request``).
+    open_request: Any = None
 
     kind = forms.ChoiceField(
         label=_("What do you need?"),
@@ -118,6 +122,10 @@ class RequestForm(forms.Form):
         label=_("Preferred time"), choices=SLOT_CHOICES, required=False
     )
     idempotency_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    new_problem = forms.BooleanField(
+        label=_("This is another problem: file a new request"),
+        required=False,
+    )
 
     def __init__(
         self,
@@ -183,9 +191,13 @@ def _device_choices(customer: Any) -> list[tuple[str, str]]:
 
 
 def _address_choices(customer: Any) -> list[tuple[str, str]]:
+    """The customer's addresses that name a place (one the resolver could not find at all, from
+    before such addresses were refused, is not offered: a request to it would be refused)."""
     return [
         (str(a.pk), f"{a.label} · {a.text}" if a.label else a.text)
-        for a in customer_selectors.customer_addresses(customer=customer)
+        for a in customer_selectors.customer_addresses(customer=customer).exclude(
+            division_status="not_found"
+        )
     ]
 
 
@@ -207,6 +219,7 @@ _FIELD_OF_ERROR = {
     "name_too_long": "contact_name",
     "address_required": "new_address",
     "address_too_long": "new_address",
+    "address_not_found": "new_address",
     "label_too_long": "new_address",
     "description_required": "description",
     "description_too_long": "description",
@@ -234,6 +247,37 @@ def _address_for(customer: Any, data: dict[str, Any]) -> Any:
     )
 
 
+def _is_a_second_booking(form: RequestForm, *, customer: Any, device: Any, address: Any) -> bool:
+    """Whether the customer already has an open request for this device (or this product at
+    this address): then the form asks first — the Back button and a second send, or the same
+    fault booked twice — and shows the open one (``form.open_request``), where information can
+    be added; ticking ``new_problem`` files a new request anyway."""
+    data = form.cleaned_data
+    existing = sr_selectors.open_request_like(
+        customer=customer,
+        kind=data["kind"],
+        device=device,
+        address=address,
+        product=data["product_description"] or "",
+    )
+    if existing is None:
+        return False
+    form.open_request = existing
+    same = existing.description.strip() == (data["description"] or "").strip()
+    message = (
+        _("You already sent this request: it is %(number)s (%(status)s). Nothing new was filed.")
+        if same
+        else _(
+            "There is already an open request for this: %(number)s (%(status)s). Add what you "
+            "want to say to it, or tick “another problem” to file a new request."
+        )
+    )
+    form.add_error(
+        None, message % {"number": existing.number, "status": existing.get_status_display()}
+    )
+    return True
+
+
 def file_request(
     request: HttpRequest, *, customer: Any, form: RequestForm, channel: str
 ) -> Any | None:
@@ -249,6 +293,15 @@ def file_request(
             if data["device"]
             else None
         )
+        sent_before = sr_selectors.request_filed_with_key(
+            user=request.user, key=data["idempotency_key"]
+        )
+        if (
+            not data["new_problem"]
+            and sent_before is None
+            and _is_a_second_booking(form, customer=customer, device=device, address=address)
+        ):
+            return None
         return service_request_create(
             customer=customer,
             kind=data["kind"],

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fairdesk.areas.resolver import resolve
@@ -153,10 +154,12 @@ def _check_label(label: str | None) -> str:
 def _resolution_fields(text: str) -> dict[str, str]:
     """How the resolver reads an address: code, name, status and a note (kept as it was read).
 
-    An address that does not resolve to one division is kept: the note says why (and lists the
-    possible readings), and a request to it is routed by hand.
+    An address that names no known place is refused (``check_address_found``). One that does
+    not resolve to exactly one division (ambiguous) is kept: the note lists the possible
+    readings, and a request to it is routed by hand.
     """
     res = resolve(text)
+    check_address_found(res)
     fields = {
         "division_code": (res.code or "") if res.ok else "",
         "division_name": (res.name or "")[:200] if res.ok else "",
@@ -169,6 +172,29 @@ def _resolution_fields(text: str) -> dict[str, str]:
         note = f"{note}。{label}：{names}" if note else f"{label}：{names}"
     fields["resolution_note"] = note[:500]
     return fields
+
+
+def check_address_found(res: Any) -> None:
+    """422 ``address_not_found`` when the resolver found no place in the text (火星基地3号舱):
+    nothing is saved, and the answer says what was understood and the nearest names, so the
+    customer (or the agent on the phone) can write the province, city and district."""
+    if res.status != AddressStatus.NOT_FOUND:
+        return
+    candidates = [c.as_dict() for c in res.candidates[:5]]
+    message = _(
+        "We could not find this address: %(text)s. Start with the province, city and "
+        "district, e.g. 广西壮族自治区南宁市良庆区玉洞大道33号."
+    ) % {"text": res.input}
+    if candidates:
+        message += " " + _("Did you mean: %(names)s?") % {
+            "names": "、".join(c["name"] for c in candidates)
+        }
+    raise invalid(
+        message,
+        "address_not_found",
+        note=res.note_en if get_language().startswith("en") else res.note,
+        candidates=candidates,
+    )
 
 
 def _lock_customer(customer: Customer) -> None:

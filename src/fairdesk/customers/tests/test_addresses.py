@@ -61,13 +61,16 @@ def test_ambiguous_address_is_kept_with_a_warning(customer: Customer) -> None:
     assert address.is_default
 
 
-def test_unknown_address_is_kept_with_a_warning(customer: Customer) -> None:
-    address = address_create(customer=customer, text="火星市奥林匹斯县1号")
-    address.refresh_from_db()
-    assert address.division_status == "not_found" and address.division_code == ""
-    assert "未找到" in address.resolution_note
+def test_unknown_address_is_refused_with_what_to_write(customer: Customer) -> None:
+    with pytest.raises(DomainError) as raised:
+        address_create(customer=customer, text="火星市奥林匹斯县1号")
+    assert raised.value.code == "address_not_found" and raised.value.status == 422
+    assert "未找到" in (raised.value.details or {})["note"]
+    assert not Address.objects.filter(customer=customer).exists()
+    # an address kept from before the rule says it cannot be used for a visit
+    old = Address.objects.create(customer=customer, text="火星市1号", division_status="not_found")
     with translation.override("en"):
-        assert "could not find this address" in (address_warning(address) or "")
+        assert "no technician can be sent" in (address_warning(old) or "")
 
 
 def test_retired_name_with_one_successor_is_placed(customer: Customer) -> None:

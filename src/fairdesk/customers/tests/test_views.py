@@ -160,10 +160,17 @@ def test_add_address_and_device_through_the_page(
         follow=True,
         headers={"accept-language": "en"},
     )
+    assert response.status_code == 422
+    assert "We could not find this address" in response.content.decode()
+    assert not Address.objects.exists()
+    response = client.post(
+        "/me/addresses/",
+        {"text": "广西南宁市良庆区玉洞大道33号", "label": "家", "contact_phone": ""},
+        follow=True,
+    )
     assert response.status_code == 200
-    assert "could not find this address" in response.content.decode()
     address = Address.objects.get()
-    assert address.division_status == "not_found" and address.is_default
+    assert address.division_status == "resolved" and address.is_default
 
     response = client.post(
         "/me/devices/",

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import normalize_mobile
-from fairdesk.service_requests.models import ServiceRequest
+from fairdesk.service_requests.choices import FIELD_KINDS, FINAL_STATES, Status
+from fairdesk.service_requests.models import IdempotencyRecord, ServiceRequest
 from fairdesk.service_requests.selectors.access import requests_visible_to
 
 
@@ -118,3 +119,36 @@ def request_list(*, user: Any, filters: RequestFilters | None = None) -> QuerySe
     if f.out_of_coverage is not None:
         qs = qs.filter(out_of_coverage=f.out_of_coverage)
     return qs.order_by("-created_at", "-id")
+
+
+def open_request_like(
+    *, customer: Any, kind: str, device: Any = None, address: Any = None, product: str = ""
+) -> ServiceRequest | None:
+    """The customer's newest open field request for the same device (or, with no registered
+    device, the same address and product description): what a second booking of the same
+    fault would duplicate. None for desk kinds, or when there is none."""
+    if kind not in FIELD_KINDS:
+        return None
+    open_ = ServiceRequest.objects.filter(customer=customer, kind__in=FIELD_KINDS).exclude(
+        status__in=[*FINAL_STATES, Status.RESOLVED]
+    )
+    if device is not None:
+        open_ = open_.filter(device=device)
+    else:
+        open_ = open_.filter(
+            device__isnull=True, address=address, product_description=product.strip()
+        )
+    return open_.order_by("-created_at", "-pk").first()
+
+
+def request_filed_with_key(*, user: Any, key: str) -> int | None:
+    """The id of the request this signed-in user filed with this Idempotency-Key (a form sent
+    again: the request is answered again, not questioned as a second booking)."""
+
+    if not key or user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        IdempotencyRecord.objects.filter(key=key, client=None, user=user)
+        .values_list("service_request_id", flat=True)
+        .first()
+    )

@@ -54,12 +54,14 @@ def event_text(event: TimelineEvent) -> str:
             "clock": str(dict(ClockType.choices).get(str(data.get("clock_type", "")), "")),
             "level": data.get("level", ""),
         }
+    elif event.kind == EventKind.NOTE:
+        text = _("Information added: %(text)s") % {"text": event.reason}
     elif event.kind == EventKind.SAFETY_ALERT:
         text = _("A safety hazard was reported: the service managers were alerted at once.")
     else:
         sentence = _STATUS_SENTENCES.get(event.to_status)
         text = sentence() if sentence else str(event.get_kind_display())
-    if event.reason:
+    if event.reason and event.kind != EventKind.NOTE:
         text = _("%(text)s Reason: %(reason)s") % {"text": text, "reason": event.reason}
     return text
 

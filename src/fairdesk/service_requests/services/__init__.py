@@ -5,7 +5,8 @@
 * ``routing``: which outlet a new request goes to, and routing by hand;
 * ``clocks``: the SLA clocks a request starts and what a change of status does to them;
 * ``transitions``: the state machine's changes, and the automatic closing of resolved requests;
-* ``escalation``: breached promises escalated once per level.
+* ``escalation``: breached promises escalated once per level, and safety requests at once;
+* ``notes``: information added to an open request (a timeline event, no status change).
 
 Every function is keyword-only, checks first, runs its writes in one transaction and appends to
 the timeline in that same transaction. Messages go through the notification outbox (written in

@@ -193,6 +193,16 @@ def check_may_file(new: NewRequest, *, now: datetime) -> None:
     are the customer's, a field request names its product, the visit window can be kept, the
     integration is active, and the caller may file for this customer (``check_files_for``)."""
     check_belongs_to(new.customer, device=new.device, address=new.address)
+    if new.kind in FIELD_KINDS and getattr(new.address, "division_status", "") == "not_found":
+        raise Invalid(
+            _(
+                "We could not find this address: %(text)s. Correct it (province, city and "
+                "district first) and file the request again."
+            )
+            % {"text": new.address.text},
+            code="address_not_found",
+            details={"address_id": new.address.pk},
+        )
     if new.kind in FIELD_KINDS and new.device is None and not new.product_description:
         raise Invalid(
             _("Choose a registered device or describe the product."), code="product_required"
@@ -505,13 +515,18 @@ def confirmation_text(
                 }
                 for p in not_applying
             )
-            parts.append(
-                _(
+            # a place no outlet covers, or whose outlets do not serve this product
+            if "nearest" in routing.data or "product_line" in routing.data:
+                text = _(
                     "Your address is outside our outlets' service areas, so these promises do "
                     "not apply: %(promises)s. Our service desk will arrange your request by hand."
                 )
-                % {"promises": missing}
-            )
+            else:  # no address, or one that could not be placed in one district
+                text = _(
+                    "Until our service desk has found the outlet for your address, these "
+                    "promises do not apply: %(promises)s. It will arrange your request by hand."
+                )
+            parts.append(text % {"promises": missing})
     if not clocks:
         parts.append(_("No time promise applies to this request."))
     return pgettext("sentence separator", " ").join(str(p) for p in parts if p)

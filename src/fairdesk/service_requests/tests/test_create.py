@@ -112,14 +112,25 @@ def test_uncovered_address_goes_to_the_central_queue_with_only_the_promises_that
     assert "以下承诺不适用：24 小时内师傅到场；72 小时内解决。" in body
 
 
-@pytest.mark.parametrize("status", ["ambiguous", "not_found"])
-def test_unresolved_address_is_accepted_and_routed_by_hand(
-    clock: Any, outlets: dict[str, Outlet], customer: Customer, make_address, status: str
+def test_ambiguous_address_is_accepted_and_routed_by_hand(
+    clock: Any, outlets: dict[str, Outlet], customer: Customer, make_address
 ) -> None:
-    sr = create(customer, address=make_address(customer, status=status))
+    sr = create(customer, address=make_address(customer, status="ambiguous"))
     assert sr.outlet is None and sr.out_of_coverage and sr.status == "new"
     assert set(deadlines(sr)) == {"first_response"}
     assert "人工分派" in TimelineEvent.objects.get(request=sr, kind="central_queue").reason
+    body = Message.objects.get(channel="sms", reference=sr.number).body
+    assert "服务区域之外" not in body  # not "outside the service areas": not placed yet
+    assert "找到服务网点之前" in body
+
+
+def test_an_address_that_names_no_place_is_refused_for_a_visit(
+    clock: Any, outlets: dict[str, Outlet], customer: Customer, make_address
+) -> None:
+    with pytest.raises(DomainError) as raised:
+        create(customer, address=make_address(customer, status="not_found"))
+    assert raised.value.code == "address_not_found"
+    assert not ServiceRequest.objects.exists()
 
 
 def test_field_request_without_address_is_still_accepted(
