@@ -237,11 +237,25 @@ IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 30)
 # A request the customer neither closes nor reopens is closed this many days after resolution.
 AUTO_CLOSE_RESOLVED_DAYS = env_int("AUTO_CLOSE_RESOLVED_DAYS", 7)
 
+# One handler, on the root logger: every logger propagates to it, so each record is written once.
+# Huey's ``run_huey`` adds a handler of its own to the "huey" logger when that logger has none
+# (and the record then went out twice, through it and through the root's): it gets the root's
+# handler here and does not propagate. Logs carry no message text, code, token or full phone
+# number (docs/notifications.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "[%(asctime)s] %(levelname)s %(name)s %(process)d: %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "huey": {"handlers": ["console"], "propagate": False},
+        # httpx logs every request at INFO (a line per text message): only its warnings
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
