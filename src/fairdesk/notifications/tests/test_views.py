@@ -99,6 +99,9 @@ def test_outside_the_demo_no_text_is_shown(settings: Any) -> None:
     assert "收据正文" not in html and "门户正文" not in html
     assert "门户标题" in html  # the subject is metadata
     assert "The text of messages is not shown." in html
+    zh = staff_client("brand_admin")
+    zh.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    assert "不显示消息正文" in zh.get("/outbox/").content.decode()
 
 
 def test_the_demo_shows_every_text_and_says_it_is_the_demo(settings: Any) -> None:
@@ -110,6 +113,9 @@ def test_the_demo_shows_every_text_and_says_it_is_the_demo(settings: Any) -> Non
     assert code in html and "门户正文" in html  # where the demo's codes are read
     assert "data-demo" in html and "this is the demo" in html
     assert "138****8000" in html and "13800138000" not in html
+    zh = staff_client("agent")
+    zh.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    assert "演示环境" in zh.get("/outbox/").content.decode()  # labelled in Chinese first
     messages_deliver_due()  # the demo keeps the text after delivery
     assert code in Message.objects.get(kind="login_code").body
 

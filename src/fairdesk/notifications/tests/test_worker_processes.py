@@ -131,8 +131,8 @@ def test_a_burst_survives_three_kill_9s_of_the_deliverer(tmp_path: Path) -> None
                 if current["deliverer"].poll() is None:
                     current["deliverer"].send_signal(signal.SIGTERM)
                     current["deliverer"].wait(15)
-        for output in outputs:
-            output.close()
+        for log in outputs:
+            log.close()
 
         # 0 lost: the gateway took every message, each under its own id
         assert sorted(gateway.sent) == sorted(str(pk) for pk in ids)
