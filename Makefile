@@ -1,6 +1,6 @@
 # fairdesk: the two commands that do everything on a fresh machine.
 #
-#   make demo    install uv if missing, install the locked dependencies, start the demo (SQLite)
+#   make demo    install uv if missing, install the locked runtime dependencies, start the demo
 #   make test    the same, then run the whole test suite
 #
 # Also: make lint (ruff, import contracts, private names, mypy), make types (mypy alone), make ci
@@ -40,8 +40,11 @@ uv:
 sync: uv
 	$(UV) sync --locked --inexact
 
-demo: sync
-	$(UV) run fairdesk demo --port $(PORT)
+# The demo installs what it runs: the project without the dev group (pytest, Playwright, ruff…);
+# --inexact keeps what `make test` installed. `uv run --no-dev` does not add the group back.
+demo: uv
+	$(UV) sync --locked --no-dev --inexact
+	$(UV) run --locked --no-dev fairdesk demo --port $(PORT)
 
 # The browser tests (tests/e2e) drive Debian's Chromium at /usr/bin/chromium; install it when it
 # is missing (as root, or with password-less sudo). Never `playwright install`: no test downloads

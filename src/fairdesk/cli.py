@@ -113,6 +113,9 @@ def _run_server_with_worker(host: str, port: int, workers: int, with_worker: boo
 
 def cmd_demo(ns: argparse.Namespace) -> int:
     os.environ.setdefault("FAIRDESK_DATA_DIR", "var/demo")
+    # the one mark of the demo (settings.DEMO): the outbox page shows the text of messages,
+    # sign-in codes included, since no SMS gateway delivers them
+    os.environ["FAIRDESK_DEMO"] = "true"
     # links in the demo's messages (renewal reminders, price notices) point at this server
     os.environ.setdefault("PUBLIC_URL", f"http://{ns.host}:{ns.port}")
     _django_setup()
@@ -133,7 +136,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     )
     print(
         f"  customer 客户登录     →  {url}login/   13800000001 (张三), 13800000002 (李四); "
-        f"the code 验证码 → {url}outbox/ (as a staff user 员工账号)"
+        f"the code 验证码 → {url}outbox/ (as agent or admin 客服或管理员账号)"
     )
     print(f"  customer portal 客户服务 →  {url}portal/   (book a repair 报修, deadlines 时限)")
     print(
@@ -146,8 +149,43 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     return _run_server_with_worker(ns.host, ns.port, ns.workers, with_worker=True)
 
 
+def sms_refusal(*, allow_without_gateway: bool = False) -> str | None:
+    """Why ``fairdesk serve`` must not start, in one sentence, or None: the notifications'
+    system checks (``notifications/checks.py``, deployment checks included). With
+    ``allow_without_gateway`` (``--without-sms``) the lack of a gateway is accepted; a wrong
+    gateway never is."""
+    _django_setup()
+    from django.core.checks import ERROR, run_checks
+
+    from fairdesk.notifications.checks import TAG
+
+    errors = [
+        m
+        for m in run_checks(tags=[TAG], include_deployment_checks=True)
+        if m.level >= ERROR and not (allow_without_gateway and m.id == "notifications.E010")
+    ]
+    if not errors:
+        return None
+    if any(m.id == "notifications.E010" for m in errors):
+        return (
+            "fairdesk serve: not starting, because no SMS gateway is configured and so no "
+            "customer would receive a sign-in code: set SMS_PROVIDER and its variables "
+            "(docs/notifications.md), or start with --without-sms (FAIRDESK_WITHOUT_SMS=true) "
+            "to run without text messages on purpose."
+        )
+    return "fairdesk serve: not starting, because the SMS gateway is misconfigured: " + " ".join(
+        str(m.msg) for m in errors
+    )
+
+
 def cmd_serve(ns: argparse.Namespace) -> int:
     workers = ns.workers or default_web_workers()  # a wrong WEB_CONCURRENCY stops here
+    if ns.without_sms:
+        os.environ["FAIRDESK_WITHOUT_SMS"] = "true"
+    refusal = sms_refusal(allow_without_gateway=ns.without_sms)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     _manage("migrate", "--noinput")
     _manage("collectstatic", "--noinput", "--verbosity", "0")
     return _run_server_with_worker(ns.host, ns.port, workers, with_worker=not ns.no_worker)
@@ -205,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-worker",
         action="store_true",
         help="do not start the background worker here (run `fairdesk worker` elsewhere)",
+    )
+    p.add_argument(
+        "--without-sms",
+        action="store_true",
+        help="start without an SMS gateway on purpose (no customer receives a sign-in code); "
+        "also FAIRDESK_WITHOUT_SMS=true",
     )
     p.set_defaults(func=cmd_serve)
 

@@ -10,6 +10,11 @@ from typing import Any
 # memory (copy on write) and none loads it on its first request.
 preload_app = True
 
+# The access log: the path without its query string and no referrer (a caller search's query
+# carries a phone number; logs carry no phone number, code or token), the status, the size and
+# the time taken in seconds.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s "%(a)s"'
+
 
 def when_ready(server: Any) -> None:
     """In the master, after the application is loaded and before the workers fork, do what

@@ -46,6 +46,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_map(name: str) -> dict[str, str]:
+    """``"a=1, b=2"`` → ``{"a": "1", "b": "2"}`` (empty: {})."""
+    result: dict[str, str] = {}
+    for item in env_list(name, []):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"{name} must be a list of name=value, got {item!r}")
+        result[key.strip()] = value.strip()
+    return result
+
+
 def env_secret(name: str, data_dir: Path) -> str:
     """The secret from the environment, else one generated once and kept in the data folder."""
     value = os.environ.get(name)
@@ -68,6 +79,10 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env_secret("SECRET_KEY", DATA_DIR)
 DEBUG = env_bool("DEBUG", False)
+# The demo (`fairdesk demo` sets it): demo data, the demo's logins, and the outbox page showing
+# the text of every message, sign-in codes included, since no SMS gateway delivers them. Never on
+# a real install.
+DEMO = env_bool("FAIRDESK_DEMO", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -222,11 +237,25 @@ IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 30)
 # A request the customer neither closes nor reopens is closed this many days after resolution.
 AUTO_CLOSE_RESOLVED_DAYS = env_int("AUTO_CLOSE_RESOLVED_DAYS", 7)
 
+# One handler, on the root logger: every logger propagates to it, so each record is written once.
+# Huey's ``run_huey`` adds a handler of its own to the "huey" logger when that logger has none
+# (and the record then went out twice, through it and through the root's): it gets the root's
+# handler here and does not propagate. Logs carry no message text, code, token or full phone
+# number (docs/notifications.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "[%(asctime)s] %(levelname)s %(name)s %(process)d: %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "huey": {"handlers": ["console"], "propagate": False},
+        # httpx logs every request at INFO (a line per text message): only its warnings
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -240,3 +269,26 @@ PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "fairdesk.plans.gateway.Loca
 # The address customers reach fairdesk at, for links in SMS and e-mail (renewal reminders carry a
 # direct link to change or cancel).
 PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Text messages (docs/notifications.md). SMS_PROVIDER picks the gateway: "aliyun" (Alibaba Cloud
+# SMS, dysmsapi SendSms) or "tencent" (Tencent Cloud SMS, SendSms 2021-01-11); empty: none, the
+# outbox keeps them (the demo). Providers in China send approved templates, not free text:
+# SMS_TEMPLATES maps each kind of text message to its template ("login_code=SMS_1,…").
+SMS_PROVIDER = env_str("SMS_PROVIDER").strip().lower()
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME").strip()
+SMS_TEMPLATES = env_map("SMS_TEMPLATES")
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
+ALIYUN_SMS_ACCESS_KEY_ID = env_str("ALIYUN_SMS_ACCESS_KEY_ID").strip()
+ALIYUN_SMS_ACCESS_KEY_SECRET = env_str("ALIYUN_SMS_ACCESS_KEY_SECRET").strip()
+ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com").rstrip("/")
+ALIYUN_SMS_REGION = env_str("ALIYUN_SMS_REGION", "cn-hangzhou").strip()
+TENCENT_SMS_SECRET_ID = env_str("TENCENT_SMS_SECRET_ID").strip()
+TENCENT_SMS_SECRET_KEY = env_str("TENCENT_SMS_SECRET_KEY").strip()
+TENCENT_SMS_SDK_APP_ID = env_str("TENCENT_SMS_SDK_APP_ID").strip()
+TENCENT_SMS_REGION = env_str("TENCENT_SMS_REGION", "ap-guangzhou").strip()
+TENCENT_SMS_ENDPOINT = env_str("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com").rstrip(
+    "/"
+)
+# Run without any SMS gateway on purpose (no sign-in code reaches a customer): `fairdesk serve`
+# refuses to start without a gateway unless this (or `--without-sms`) says so.
+WITHOUT_SMS = env_bool("FAIRDESK_WITHOUT_SMS", False)

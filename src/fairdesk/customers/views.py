@@ -48,10 +48,10 @@ def _after_sign_in(request: HttpRequest) -> str:
 
 
 def _codes_on_outbox_page() -> bool:
-    """No SMS gateway is configured: codes are delivered to the staff outbox page (the demo)."""
-    from fairdesk.notifications.senders import OutboxSender, sender_for
+    """The demo without an SMS gateway: codes are read on the staff outbox page."""
+    from fairdesk.notifications.selectors import codes_read_on_outbox
 
-    return isinstance(sender_for("sms"), OutboxSender)
+    return codes_read_on_outbox()
 
 
 def display_phone(phone: str) -> str:

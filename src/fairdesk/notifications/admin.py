@@ -1,4 +1,7 @@
-"""Admin of the outbox: read-only (messages are written by ``message_send`` and senders)."""
+"""Admin of the outbox: read-only (messages are written by ``message_send`` and senders), and
+metadata only: the text and the template parameters of a message are shown in the demo alone,
+and a sign-in code's never (``selectors.admin_body``). The recipient is masked (a search by a
+whole number still finds its messages)."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from fairdesk.core.admin import ModelAdmin
+from fairdesk.notifications.display import mask_recipient
 from fairdesk.notifications.models import Message
-from fairdesk.notifications.views import mask_recipient, visible_body
+from fairdesk.notifications.selectors import admin_body, admin_params
 
 
 @admin.register(Message)
@@ -30,11 +34,12 @@ class MessageAdmin(ModelAdmin):
     fields = readonly_fields = (
         "channel",
         "kind",
-        "recipient",
+        "masked_recipient",
         "customer",
         "user",
         "subject",
         "text",
+        "template_parameters",
         "reference",
         "dedupe_key",
         "status",
@@ -51,7 +56,11 @@ class MessageAdmin(ModelAdmin):
 
     @admin.display(description=_("text"))
     def text(self, obj: Message) -> str:
-        return visible_body(obj)
+        return admin_body(obj)
+
+    @admin.display(description=_("template parameters"))
+    def template_parameters(self, obj: Message) -> Any:
+        return admin_params(obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "fairdesk.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from fairdesk.notifications import checks  # noqa: F401  (registers the system checks)

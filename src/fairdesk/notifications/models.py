@@ -37,6 +37,9 @@ class Message(models.Model):
     kind = models.CharField(_("kind"), max_length=64)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"))
+    # a text message's template parameters (kinds.SMS_KINDS: SMS providers send templates);
+    # {} for the other channels
+    params = models.JSONField(_("template parameters"), default=dict, blank=True)
     # what the message is about, e.g. a service request number
     reference = models.CharField(_("reference"), max_length=64, blank=True)
     # sending twice with the same key is a no-op (unique: see Meta); NULL, not "", for the many
@@ -83,4 +86,5 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel} {self.kind} → {self.recipient or self.customer_id}"
+        # no recipient: the admin's titles and logs would show a whole number
+        return f"{self.channel} {self.kind} #{self.pk}"

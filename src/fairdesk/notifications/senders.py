@@ -1,11 +1,12 @@
 """How messages leave fairdesk: one small interface, one sender per channel.
 
-``NOTIFICATION_SENDERS`` (settings) maps a channel to a dotted path. The default for every
-channel is ``OutboxSender``: it delivers to the outbox itself (the staff outbox page, the
-customer's portal inbox) and to the log — what the demo uses, and what a brand without an SMS
-gateway still has. A real gateway (an SMS provider, SMTP) is a class with the same ``send``
+``NOTIFICATION_SENDERS`` (settings) maps a channel to a dotted path; for text messages
+``SMS_PROVIDER`` picks one of the real gateways (``sms.py``: Alibaba Cloud, Tencent Cloud). The
+default for every channel is ``OutboxSender``: the message stays in the outbox (the customer's
+portal inbox shows portal messages; the demo's outbox page shows the rest) and a line of
+metadata goes to the log — never the text. A real gateway is a class with the same ``send``
 method; it raises ``SendError`` when the gateway refuses, and the message stays in the outbox
-marked failed, to be retried.
+with the error, to be retried.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
+from fairdesk.notifications.display import log_recipient
 from fairdesk.notifications.models import Message
 
 log = logging.getLogger("fairdesk.notifications")
@@ -33,18 +35,18 @@ class Sender(Protocol):
 
 
 class OutboxSender:
-    """Delivers to the outbox page and the log (no external gateway)."""
+    """Keeps the message in the outbox (no external gateway) and logs its metadata: never its
+    text, which may be a sign-in code."""
 
     name = "outbox"
 
     def send(self, message: Message) -> None:
         log.info(
-            "message %s [%s/%s] to %s: %s",
+            "message %s [%s/%s] to %s kept in the outbox",
             message.pk,
             message.channel,
             message.kind,
-            message.recipient or f"customer {message.customer_id}",
-            message.body,
+            log_recipient(message),
         )
 
 
@@ -63,10 +65,32 @@ class DjangoMailSender:
 
 
 DEFAULT_SENDER = "fairdesk.notifications.senders.OutboxSender"
+#: ``SMS_PROVIDER`` → the sender of text messages.
+SMS_PROVIDERS = {
+    "aliyun": "fairdesk.notifications.sms.AliyunSmsSender",
+    "tencent": "fairdesk.notifications.sms.TencentSmsSender",
+}
+
+
+def sender_path(channel: str) -> str:
+    """The dotted path of a channel's sender: ``NOTIFICATION_SENDERS``, else for text messages
+    the ``SMS_PROVIDER``'s, else ``OutboxSender`` (read at call time, so tests can override it).
+    An unknown ``SMS_PROVIDER`` is reported by the system checks (``checks.py``)."""
+    paths = getattr(settings, "NOTIFICATION_SENDERS", {}) or {}
+    if channel in paths:
+        return str(paths[channel])
+    provider = getattr(settings, "SMS_PROVIDER", "")
+    if channel == "sms" and provider:
+        return SMS_PROVIDERS.get(provider, DEFAULT_SENDER)
+    return DEFAULT_SENDER
 
 
 def sender_for(channel: str) -> Sender:
-    """The configured sender of a channel (read at call time, so tests can override it)."""
-    paths = getattr(settings, "NOTIFICATION_SENDERS", {}) or {}
-    sender: Sender = import_string(paths.get(channel, DEFAULT_SENDER))()
+    """The configured sender of a channel."""
+    sender: Sender = import_string(sender_path(channel))()
     return sender
+
+
+def has_sms_gateway() -> bool:
+    """True when text messages leave fairdesk (a gateway, not the outbox)."""
+    return sender_path("sms") != DEFAULT_SENDER

@@ -126,6 +126,7 @@ def callback_request(
                 kind="contact.callback",
                 body=body,
                 reference=f"C{contact.pk}",
+                params={"start": _local(window_start), "end": _local(window_end)},
             )
             if customer is not None:
                 message_send(
@@ -227,6 +228,7 @@ def callbacks_escalate_due(*, now: datetime | None = None) -> int:
                     body=apology,
                     reference=f"C{contact.pk}",
                     dedupe_key=f"callback:{callback.pk}:customer",
+                    params={"end": _local(callback.window_end)},
                 )
             done += 1
     return done

@@ -149,6 +149,7 @@ def complaint_file(
                 subject=_("Complaint received"),
                 body=body,
                 reference=complaint.number,
+                params={"number": complaint.number, "due": _local(complaint.due_at)},
             )
     return complaint
 

@@ -86,3 +86,13 @@ def test_serve_runs_gunicorn_with_its_configuration() -> None:
     argv = _gunicorn_argv("127.0.0.1", 8123, 3)
     assert argv[argv.index("--config") + 1] == "python:fairdesk.gunicorn_conf"
     assert argv[argv.index("--workers") + 1] == "3" and "--logger-class" not in argv
+
+
+def test_the_access_log_carries_no_query_string() -> None:
+    """A caller search's query carries a phone number: the access log has the path alone, and
+    no referrer (which has query strings too)."""
+    from fairdesk import gunicorn_conf
+
+    fmt = gunicorn_conf.access_log_format
+    assert "%(U)s" in fmt
+    assert not [atom for atom in ("%(r)s", "%(q)s", "%(f)s", "%({") if atom in fmt]

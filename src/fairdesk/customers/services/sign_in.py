@@ -205,6 +205,7 @@ def login_code_request(*, phone: str, ip: str | None) -> LoginCode:
             recipient=phone,
             customer=customer,
             body=body,
+            params={"code": code, "minutes": max(1, ttl // 60)},
         )
     return row
 

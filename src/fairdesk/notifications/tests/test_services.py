@@ -40,7 +40,9 @@ def _recorded() -> None:
 
 def send(**fields: Any) -> Message:
     fields.setdefault("channel", "sms")
-    fields.setdefault("kind", "test")
+    fields.setdefault("kind", "contact.callback_missed")
+    if fields["channel"] == "sms":
+        fields.setdefault("params", {"end": "2026-03-01 10:00"})
     fields.setdefault("recipient", "13800138000")
     fields.setdefault("body", "你好")
     return message_send(**fields)
@@ -62,6 +64,23 @@ def test_unknown_channel_is_refused() -> None:
     with pytest.raises(ValueError, match="carrier pigeon"):
         send(channel="carrier pigeon")
     assert not Message.objects.exists()
+
+
+def test_a_text_message_carries_its_template_parameters() -> None:
+    """Providers send templates: an SMS is written with exactly its kind's parameters, in the
+    transaction that creates it; a kind that is not a text message's, or a wrong set of
+    parameters, is refused (a programming error, never a silent drop)."""
+    message = fresh(send(params={"end": "2026-03-01 10:00"}))
+    assert message.params == {"end": "2026-03-01 10:00"}
+    with pytest.raises(ValueError, match="not a kind of text message"):
+        send(kind="note")
+    with pytest.raises(ValueError, match=r"takes the parameters \['end'\]"):
+        send(params={})
+    with pytest.raises(ValueError, match="takes the parameters"):
+        send(params={"end": "x", "extra": "y"})
+    assert Message.objects.count() == 1
+    portal = fresh(send(channel="portal", kind="note", recipient=""))
+    assert portal.params == {}
 
 
 def test_dedupe_key_sends_once() -> None:
@@ -172,13 +191,19 @@ def test_one_message_to_a_customer_on_several_channels(django_assert_num_queries
     customer = Customer.objects.create(phone="13800138000", name="李雷", email="li@example.com")
     with django_assert_num_queries(1):
         rows = message_send_to_customer(
-            customer=customer, kind="note", subject="标题", body="正文", reference="SR1"
+            customer=customer,
+            kind="contact.complaint",
+            subject="标题",
+            body="正文",
+            reference="TS1",
+            params={"number": "TS1", "due": "2026-03-02 10:00"},
         )
     assert [(m.channel, m.recipient, m.subject) for m in rows] == [
         ("sms", "13800138000", ""),
         ("portal", "", "标题"),
     ]
     assert all(m.pk for m in rows) and Message.objects.count() == 2
+    assert [m.params for m in rows] == [{"number": "TS1", "due": "2026-03-02 10:00"}, {}]
 
 
 def test_the_command_once_empties_the_outbox(settings: Any) -> None:

@@ -42,9 +42,17 @@ def _reference(sub: Subscription) -> str:
 
 
 def _tell(
-    customer: Customer, *, kind: str, subject: str, body: str, reference: str, sms: bool
+    customer: Customer,
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    reference: str,
+    sms: bool,
+    params: dict[str, str] | None = None,
 ) -> None:
-    """A confirmation: always in the portal inbox, and by SMS when ``sms``."""
+    """A confirmation: always in the portal inbox, and by SMS when ``sms`` (with the template's
+    ``params``, notifications.kinds)."""
     message_send_to_customer(
         customer=customer,
         channels=("portal", "sms") if sms else ("portal",),
@@ -52,11 +60,19 @@ def _tell(
         subject=subject,
         body=body,
         reference=reference,
+        params=params,
     )
 
 
 def _sms_and_portal(
-    sub: Subscription, *, kind: str, subject: str, body: str, dedupe_key: str, portal_key: str
+    sub: Subscription,
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    portal_key: str,
+    params: dict[str, str],
 ) -> None:
     """An SMS and a portal message, each sent once (by its dedupe key)."""
     message_send(
@@ -67,6 +83,7 @@ def _sms_and_portal(
         body=body,
         reference=_reference(sub),
         dedupe_key=dedupe_key,
+        params=params,
     )
     message_send(
         channel="portal",
@@ -100,6 +117,12 @@ def tell_price_notice(sub: Subscription, change: PriceChange) -> None:
             body=body,
             dedupe_key=f"plans.price_notice:{change.pk}:{sub.pk}",
             portal_key=f"plans.price_notice.portal:{change.pk}:{sub.pk}",
+            params={
+                "plan": plan_name(change.plan),
+                "new_price": yuan_amount(change.new_price_fen),
+                "old_price": yuan_amount(change.old_price_fen),
+                "date": _local(change.effective_at),
+            },
         )
 
 
@@ -123,6 +146,11 @@ def tell_payment_failed(sub: Subscription, invoice: Invoice) -> None:
             body=body,
             reference=_reference(sub),
             sms=True,
+            params={
+                "plan": plan_name(sub.plan),
+                "amount": yuan_amount(invoice.due_fen),
+                "grace_until": _local(sub.grace_until),
+            },
         )
 
 
@@ -147,6 +175,11 @@ def tell_subscribed(sub: Subscription, *, language: str, at: datetime) -> None:
             body=body,
             reference=_reference(sub),
             sms=True,
+            params={
+                "plan": plan_name(sub.plan),
+                "price": yuan_amount(sub.period_price_fen),
+                "period_end": _local(sub.period_end),
+            },
         )
 
 
@@ -217,6 +250,11 @@ def tell_change_confirmed(sub: Subscription, change: PlanChange, split: CreditSp
             body=" ".join(parts),
             reference=_reference(sub),
             sms=True,
+            params={
+                "change": str(ChangeKind(change.kind).label),
+                "plan": plan_name(change.to_plan or change.from_plan),
+                "effective": _local(change.effective_at),
+            },
         )
 
 
@@ -252,6 +290,7 @@ def tell_change_undone(sub: Subscription, change: PlanChange, *, at: datetime) -
             body=body,
             reference=_reference(sub),
             sms=True,
+            params={"plan": plan_name(sub.plan), "date": _local(change.effective_at)},
         )
 
 
@@ -298,4 +337,9 @@ def tell_renewal_reminder(sub: Subscription, plan: Plan, amount_fen: int) -> Non
             body=body,
             dedupe_key=key,
             portal_key=key + ":portal",
+            params={
+                "plan": plan_name(plan),
+                "date": _local(sub.period_end),
+                "amount": yuan_amount(amount_fen),
+            },
         )

@@ -468,12 +468,19 @@ def _confirm(
     with translation.override(language):
         body = confirmation_text(sr, clocks, not_applying, routing)
         subject = _("Service request %(number)s") % {"number": sr.number}
+        params = {
+            "number": sr.number,
+            "kind": str(label(Kind, sr.kind)),
+            # the earliest promise (the SMS template's one deadline); "-" for none
+            "deadline": _local(min(c.deadline for c in clocks)) if clocks else "-",
+        }
     message_send_to_customer(
         customer=customer,
         kind="service_request.created",
         subject=subject,
         body=body,
         reference=sr.number,
+        params=params,
     )
 
 
