@@ -20,6 +20,9 @@ SMS_KINDS: dict[str, tuple[str, ...]] = {
     "login_code": ("code", "minutes"),
     # a new service request: its number, its kind, the earliest promised deadline (Beijing time)
     "service_request.created": ("number", "kind", "deadline"),
+    # a new safety request (a gas smell, sparks, smoke): what to do now is the template's own
+    # text; its number and the earliest promised deadline (Beijing time)
+    "service_request.safety": ("number", "deadline"),
     # plans: each with the plan's name; amounts in yuan, dates in Beijing time
     "plans.subscribed": ("plan", "price", "period_end"),
     "plans.change_confirmed": ("change", "plan", "effective"),

@@ -474,9 +474,12 @@ def _confirm(
             # the earliest promise (the SMS template's one deadline); "-" for none
             "deadline": _local(min(c.deadline for c in clocks)) if clocks else "-",
         }
+    urgent = sr.priority == Priority.URGENT
+    if urgent:  # the safety template says what to do now (docs/notifications.md)
+        params.pop("kind")
     message_send_to_customer(
         customer=customer,
-        kind="service_request.created",
+        kind="service_request.safety" if urgent else "service_request.created",
         subject=subject,
         body=body,
         reference=sr.number,

@@ -91,9 +91,10 @@ def test_a_safety_request_is_escalated_at_once_with_what_to_do(
     told = Message.objects.get(kind="service_request.safety_alert", user=world.manager)
     assert sr.number in told.body and "燃气" in told.body and "119" in told.body
     # the customer's confirmation starts with what to do now
-    sms = Message.objects.get(kind="service_request.created", channel="sms", reference=sr.number)
+    sms = Message.objects.get(kind="service_request.safety", channel="sms", reference=sr.number)
     assert sms.body.startswith("安全第一")
     assert "关闭燃气" in sms.body and "119" in sms.body
+    assert set(sms.params) == {"number", "deadline"}  # the safety template (a real gateway)
 
 
 def test_the_customer_and_the_agent_see_what_to_do_on_the_request_page(
