@@ -113,6 +113,9 @@ def _run_server_with_worker(host: str, port: int, workers: int, with_worker: boo
 
 def cmd_demo(ns: argparse.Namespace) -> int:
     os.environ.setdefault("FAIRDESK_DATA_DIR", "var/demo")
+    # the one mark of the demo (settings.DEMO): the outbox page shows the text of messages,
+    # sign-in codes included, since no SMS gateway delivers them
+    os.environ["FAIRDESK_DEMO"] = "true"
     # links in the demo's messages (renewal reminders, price notices) point at this server
     os.environ.setdefault("PUBLIC_URL", f"http://{ns.host}:{ns.port}")
     _django_setup()
