@@ -105,10 +105,14 @@ def v2_sign(params: Mapping[str, str], key: str, sign_type: str = "HMAC-SHA256")
 
 
 def v2_verified(params: Mapping[str, str], key: str) -> bool:
-    sign_type = params.get("sign_type") or "MD5"
+    """True when the API v2 key signed ``params``: with the ``sign_type`` they name or, when they
+    name none (an answer is signed as its request was), the type its length tells (HMAC-SHA256:
+    64 hex digits, MD5: 32)."""
+    sign = params.get("sign", "")
+    sign_type = params.get("sign_type") or ("HMAC-SHA256" if len(sign) == 64 else "MD5")
     if sign_type not in {"MD5", "HMAC-SHA256"}:
         return False
-    return hmac.compare_digest(params.get("sign", ""), v2_sign(params, key, sign_type))
+    return hmac.compare_digest(sign, v2_sign(params, key, sign_type))
 
 
 def xml_dump(params: Mapping[str, str]) -> bytes:
