@@ -262,10 +262,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# Service plans: the payment gateway (dotted path to a class with charge() and refund(); the
-# default is the labelled demo gateway, which moves no real money).
-PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "fairdesk.plans.gateway.LocalGateway")
-
 # The address customers reach fairdesk at, for links in SMS and e-mail (renewal reminders carry a
 # direct link to change or cancel).
 PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -292,3 +288,41 @@ TENCENT_SMS_ENDPOINT = env_str("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloud
 # Run without any SMS gateway on purpose (no sign-in code reaches a customer): `fairdesk serve`
 # refuses to start without a gateway unless this (or `--without-sms`) says so.
 WITHOUT_SMS = env_bool("FAIRDESK_WITHOUT_SMS", False)
+
+# Service plans: the payment gateway (docs/plans.md, Payments): "alipay", "wechatpay", "local"
+# (the labelled demo gateway, which moves no real money: the default in the demo only) or a dotted
+# path to a class with charge() and refund(). Unset outside the demo: no gateway, nothing is
+# charged, and `fairdesk manage check --deploy` says so.
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "local" if DEMO else "").strip()
+# What a customer's statement shows for a charge (Alipay's subject, WeChat Pay's body).
+PAYMENT_SUBJECT = env_str("PAYMENT_SUBJECT", "服务计划").strip()
+PAYMENT_TIMEOUT_SECONDS = env_int("PAYMENT_TIMEOUT_SECONDS", 10)
+# Alipay (open platform, RSA2 public-key mode): the application's id and private key, Alipay's
+# public key (files), the gateway and the address Alipay posts its notifications to.
+ALIPAY_APP_ID = env_str("ALIPAY_APP_ID").strip()
+ALIPAY_APP_PRIVATE_KEY_PATH = env_str("ALIPAY_APP_PRIVATE_KEY_PATH").strip()
+ALIPAY_PUBLIC_KEY_PATH = env_str("ALIPAY_PUBLIC_KEY_PATH").strip()
+ALIPAY_GATEWAY_URL = env_str("ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do").strip()
+ALIPAY_NOTIFY_URL = env_str("ALIPAY_NOTIFY_URL", f"{PUBLIC_URL}/payments/notify/alipay/").strip()
+# WeChat Pay (direct merchant): merchant id, the app id the contracts were signed in, the
+# merchant's API private key (file) and its certificate's serial number, the API v3 key (32
+# characters; decrypts notifications) and the API v2 key (the deduction calls), WeChat Pay's
+# public key (file) with its id, or its platform certificate(s) (file), the API address, the
+# addresses of the two notifications, and this server's public IP (spbill_create_ip).
+WECHATPAY_MCH_ID = env_str("WECHATPAY_MCH_ID").strip()
+WECHATPAY_APP_ID = env_str("WECHATPAY_APP_ID").strip()
+WECHATPAY_MCH_PRIVATE_KEY_PATH = env_str("WECHATPAY_MCH_PRIVATE_KEY_PATH").strip()
+WECHATPAY_MCH_CERT_SERIAL = env_str("WECHATPAY_MCH_CERT_SERIAL").strip()
+WECHATPAY_APIV3_KEY = env_str("WECHATPAY_APIV3_KEY").strip()
+WECHATPAY_APIV2_KEY = env_str("WECHATPAY_APIV2_KEY").strip()
+WECHATPAY_PUBLIC_KEY_PATH = env_str("WECHATPAY_PUBLIC_KEY_PATH").strip()
+WECHATPAY_PUBLIC_KEY_ID = env_str("WECHATPAY_PUBLIC_KEY_ID").strip()
+WECHATPAY_PLATFORM_CERT_PATH = env_str("WECHATPAY_PLATFORM_CERT_PATH").strip()
+WECHATPAY_API_URL = env_str("WECHATPAY_API_URL", "https://api.mch.weixin.qq.com").strip()
+WECHATPAY_NOTIFY_URL = env_str(
+    "WECHATPAY_NOTIFY_URL", f"{PUBLIC_URL}/payments/notify/wechatpay/"
+).strip()
+WECHATPAY_PAPAY_NOTIFY_URL = env_str(
+    "WECHATPAY_PAPAY_NOTIFY_URL", f"{PUBLIC_URL}/payments/notify/wechatpay/papay/"
+).strip()
+WECHATPAY_SERVER_IP = env_str("WECHATPAY_SERVER_IP").strip()

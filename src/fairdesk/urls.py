@@ -36,6 +36,8 @@ urlpatterns = [
     path("", include("fairdesk.notifications.urls")),
     path("portal/", include("fairdesk.portal.urls")),
     path("console/", include("fairdesk.console.urls")),
+    # the payment providers' notifications (Alipay, WeChat Pay): verified, CSRF-exempt
+    path("payments/", include("fairdesk.plans.urls")),
     path("", site_views.home, name="home"),
 ]
 

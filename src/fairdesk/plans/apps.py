@@ -6,3 +6,6 @@ class PlansConfig(AppConfig):
     name = "fairdesk.plans"
     label = "plans"
     verbose_name = _("Service plans")
+
+    def ready(self) -> None:
+        from fairdesk.plans import checks  # noqa: F401  (registers the deployment checks)

@@ -40,6 +40,7 @@ ALIYUN_TEMPLATES = {
     "contact.complaint": "SMS_100000009",
     "contact.callback": "SMS_100000010",
     "contact.callback_missed": "SMS_100000011",
+    "service_request.safety": "SMS_100000012",
 }
 TENCENT_TEMPLATES = {kind: str(2_000_000 + i) for i, kind in enumerate(ALIYUN_TEMPLATES)}
 ALIYUN_KEY_ID, ALIYUN_SECRET = "LTAI-test-key", "aliyun-test-secret"

@@ -12,6 +12,8 @@ re-exported here):
   renewal reminders, and the worker's minute (``plans_process_due``);
 * ``billing``: invoices, collecting them through the payment gateway, credits for unused time,
   refunds, and writing off what an ended plan still asked for;
+* ``notices``: what a payment provider's verified notification records (a charge or a refund
+  whose outcome came later), through ``billing``'s own functions;
 * ``ledger``: one balanced double-entry transaction (``ledger_post``);
 * ``audit``: one event of a subscription's audit trail (``event_record``);
 * ``messages``: the confirmations, notices and reminders customers get (portal inbox and SMS).

@@ -5,8 +5,9 @@ same transaction (``ledger.ledger_post``).
 The payment gateway is called after commit and outside any transaction (``invoice_collect``,
 ``refund_execute``), with an idempotency key (the invoice and its attempt number, the refund),
 and its answer is recorded only if nobody recorded it first: a retry after a crash, or two
-workers at once, never charge or refund twice. The worker retries what failed
-(``renewals.plans_process_due``).
+workers at once, never charge or refund twice. The worker retries what failed or is pending
+(``renewals.plans_process_due``); a provider's verified notification records an outcome that
+came later through the same functions (``charge_record_paid`` …, ``notices``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from fairdesk.plans.choices import (
     RefundTo,
     SubscriptionStatus,
 )
-from fairdesk.plans.gateway import get_gateway
+from fairdesk.plans.gateway import gateway_named, get_gateway
 from fairdesk.plans.models import Invoice, Payment, Plan, PlanChange, Refund, Subscription
 from fairdesk.plans.selectors import (
     CreditSplit,
@@ -104,11 +105,26 @@ def _collect_quietly(invoice_id: int) -> None:
         log.exception("collecting invoice %s failed; will retry", invoice_id)
 
 
+def charge_key(invoice_id: int, attempt_no: int) -> str:
+    """The idempotency key of a charge: the invoice and its attempt number (the provider's
+    ``out_trade_no``). A retry of one attempt reuses it; a new attempt follows a recorded
+    failure only."""
+    return f"fairdesk-invoice-{invoice_id}-{attempt_no}"
+
+
+def refund_key(refund_id: int) -> str:
+    """The idempotency key of a refund (the provider's ``out_request_no`` / ``out_refund_no``)."""
+    return f"fairdesk-refund-{refund_id}"
+
+
 def invoice_collect(*, invoice_id: int, now: datetime | None = None) -> Invoice | None:
     """Ask the gateway for what an open invoice still asks, then record the answer.
 
     Safe to call twice at once or after a crash: the gateway call's idempotency key is the
-    invoice and its attempt number, and the answer is recorded only if nobody recorded it first.
+    invoice and its attempt number, and an answer is recorded only if nobody recorded it first.
+    A pending answer (the provider took the request, or its outcome is unknown) records nothing
+    but the time: the same attempt is asked again later, with the same key, and a verified
+    notification settles it sooner (``notices.gateway_notice_apply``).
     Must not run inside a transaction (the gateway is outside the database).
     """
     now = now or timezone.now()
@@ -119,73 +135,136 @@ def invoice_collect(*, invoice_id: int, now: datetime | None = None) -> Invoice 
     if sub.status == SubscriptionStatus.ENDED:
         return inv
     attempt_no = inv.payment_attempts + 1
+    asked = inv.due_fen
+    key = charge_key(inv.pk, attempt_no)
     gateway = get_gateway()
-    result = gateway.charge(
-        method=sub.payment_method,
-        amount_fen=inv.due_fen,
-        idempotency_key=f"fairdesk-invoice-{inv.pk}-{attempt_no}",
-    )
+    result = gateway.charge(method=sub.payment_method, amount_fen=asked, idempotency_key=key)
     with transaction.atomic():
         sub = lock_subscription(sub.pk)
         inv = Invoice.objects.select_for_update(of=("self",)).get(pk=inv.pk)
+        if result.ok:  # recorded once, even if the invoice changed meanwhile
+            charge_record_paid(
+                sub,
+                inv,
+                attempt_no=attempt_no,
+                gateway_name=gateway.name,
+                reference=result.reference or key,
+                received_fen=asked,
+                at=now,
+            )
+            return inv
         if inv.payment_attempts != attempt_no - 1 or inv.status != InvoiceStatus.OPEN:
             return inv  # someone else recorded this attempt
-        inv.payment_attempts = attempt_no
-        inv.last_attempt_at = now
-        if result.ok:
-            amount = inv.due_fen
-            Payment.objects.create(
-                subscription=sub,
-                invoice=inv,
-                gateway=gateway.name,
-                gateway_ref=result.reference,
-                method=sub.payment_method,
-                amount_fen=amount,
-                at=now,
-            )
-            ledger_post(
-                sub,
-                EntryKind.PAYMENT,
-                [(Account.GATEWAY, amount), (Account.RECEIVABLE, -amount)],
-                at=now,
-                memo=result.reference,
-                invoice=inv,
-            )
-            inv.paid_fen += amount
-            inv.status, inv.paid_at, inv.last_failure = InvoiceStatus.PAID, now, ""
-            inv.save()
-            event_record(
-                sub,
-                PlanEventKind.PAYMENT_SUCCEEDED,
-                at=now,
-                channel=Channel.SYSTEM,
-                invoice=inv.pk,
-                fen=amount,
-            )
-            if (
-                sub.status == SubscriptionStatus.PAST_DUE
-                and not sub.invoices.filter(status=InvoiceStatus.OPEN).exists()
-            ):
-                sub.status, sub.grace_until = SubscriptionStatus.ACTIVE, None
-                sub.save(update_fields=["status", "grace_until"])
+        if result.pending:
+            inv.last_attempt_at = now
+            inv.save(update_fields=["last_attempt_at"])
             return inv
-        inv.last_failure = result.error[:200]
-        inv.save()
-        event_record(
-            sub,
-            PlanEventKind.PAYMENT_FAILED,
-            at=now,
-            channel=Channel.SYSTEM,
-            invoice=inv.pk,
-            fen=inv.due_fen,
-            error=result.error,
-        )
-        if sub.status == SubscriptionStatus.ACTIVE:
-            sub.status = SubscriptionStatus.PAST_DUE
-            sub.grace_until = now + timedelta(days=policy_get().grace_days)
-            sub.save(update_fields=["status", "grace_until"])
-            tell_payment_failed(sub, inv)
+        charge_record_failed(sub, inv, attempt_no=attempt_no, error=result.error, at=now)
     return inv
+
+
+def charge_record_paid(
+    sub: Subscription,
+    inv: Invoice,
+    *,
+    attempt_no: int,
+    gateway_name: str,
+    reference: str,
+    received_fen: int,
+    at: datetime,
+) -> Payment | None:
+    """Record money the gateway received for ``inv`` (the subscription and the invoice are
+    locked), unless that payment (the gateway and its reference) is recorded already: None.
+
+    What the invoice no longer asks — a credit settled it meanwhile, the plan ended, another
+    attempt paid it — is promised back to the payment method at once (a ``Refund``, paid after
+    commit): money received is never kept for nothing, nor left out of the books.
+    """
+    if Payment.objects.filter(gateway=gateway_name, gateway_ref=reference).exists():
+        return None
+    applied = min(received_fen, inv.due_fen) if inv.status == InvoiceStatus.OPEN else 0
+    excess = received_fen - applied
+    payment = Payment.objects.create(
+        subscription=sub,
+        invoice=inv,
+        gateway=gateway_name,
+        gateway_ref=reference,
+        method=sub.payment_method,
+        amount_fen=received_fen,
+        at=at,
+    )
+    ledger_post(
+        sub,
+        EntryKind.PAYMENT,
+        [
+            (Account.GATEWAY, received_fen),
+            (Account.RECEIVABLE, -applied),
+            (Account.REFUND_PAYABLE, -excess),
+        ],
+        at=at,
+        memo=reference,
+        invoice=inv,
+    )
+    inv.payment_attempts = max(inv.payment_attempts, attempt_no)
+    inv.last_attempt_at = at
+    if applied:
+        inv.paid_fen += applied
+        inv.last_failure = ""
+        if inv.due_fen == 0:
+            inv.status, inv.paid_at = InvoiceStatus.PAID, at
+    inv.save()
+    event_record(
+        sub,
+        PlanEventKind.PAYMENT_SUCCEEDED,
+        at=at,
+        channel=Channel.SYSTEM,
+        invoice=inv.pk,
+        fen=received_fen,
+    )
+    if excess:
+        log.warning(
+            "payment %s for invoice %s: %s fen no longer owed, refunded", reference, inv.pk, excess
+        )
+        refund = Refund.objects.create(
+            subscription=sub,
+            payment=payment,
+            amount_fen=excess,
+            created_at=at,
+            due_at=at + timedelta(days=policy_get().refund_within_days),
+        )
+        transaction.on_commit(partial(_refund_quietly, refund.pk))
+    if (
+        sub.status == SubscriptionStatus.PAST_DUE
+        and not sub.invoices.filter(status=InvoiceStatus.OPEN).exists()
+    ):
+        sub.status, sub.grace_until = SubscriptionStatus.ACTIVE, None
+        sub.save(update_fields=["status", "grace_until"])
+    return payment
+
+
+def charge_record_failed(
+    sub: Subscription, inv: Invoice, *, attempt_no: int, error: str, at: datetime
+) -> None:
+    """Record that the gateway refused attempt ``attempt_no`` of ``inv`` (locks held): the next
+    attempt has a new key; an active plan enters its grace period and the customer is told."""
+    inv.payment_attempts = attempt_no
+    inv.last_attempt_at = at
+    inv.last_failure = error[:200]
+    inv.save()
+    event_record(
+        sub,
+        PlanEventKind.PAYMENT_FAILED,
+        at=at,
+        channel=Channel.SYSTEM,
+        invoice=inv.pk,
+        fen=inv.due_fen,
+        error=error,
+    )
+    if sub.status == SubscriptionStatus.ACTIVE:
+        sub.status = SubscriptionStatus.PAST_DUE
+        sub.grace_until = at + timedelta(days=policy_get().grace_days)
+        sub.save(update_fields=["status", "grace_until"])
+        tell_payment_failed(sub, inv)
 
 
 def credit_unused_time(
@@ -269,16 +348,18 @@ def _refund_quietly(refund_id: int) -> None:
 
 
 def refund_execute(*, refund_id: int, now: datetime | None = None) -> Refund | None:
-    """Pay a promised refund through the gateway (idempotent, like ``invoice_collect``)."""
+    """Pay a promised refund through the gateway that took the payment (idempotent, like
+    ``invoice_collect``; the key is the refund's). A pending answer leaves it pending: asked
+    again later with the same key, or settled by a verified notification."""
     now = now or timezone.now()
     refund = Refund.objects.select_related("payment").filter(pk=refund_id).first()
     if refund is None or refund.status == RefundStatus.DONE:
         return refund
-    gateway = get_gateway()
+    gateway = gateway_named(refund.payment.gateway)
     result = gateway.refund(
         payment_reference=refund.payment.gateway_ref,
         amount_fen=refund.amount_fen,
-        idempotency_key=f"fairdesk-refund-{refund.pk}",
+        idempotency_key=refund_key(refund.pk),
     )
     with transaction.atomic():
         sub = lock_subscription(refund.subscription_id)
@@ -287,41 +368,55 @@ def refund_execute(*, refund_id: int, now: datetime | None = None) -> Refund | N
             return refund
         refund.attempts += 1
         refund.last_attempt_at = now
-        if not result.ok:
-            refund.status, refund.last_error = RefundStatus.FAILED, result.error[:200]
+        if result.ok:
+            refund_record_paid(sub, refund, reference=result.reference, at=now)
+        elif result.pending:
+            refund.status = RefundStatus.PENDING
             refund.save()
-            event_record(
-                sub,
-                PlanEventKind.REFUND_FAILED,
-                at=now,
-                channel=Channel.SYSTEM,
-                refund=refund.pk,
-                error=result.error,
-            )
-            return refund
-        refund.status, refund.done_at = RefundStatus.DONE, now
-        refund.gateway_ref, refund.last_error = result.reference, ""
-        refund.save()
-        Payment.objects.filter(pk=refund.payment_id).update(
-            refunded_fen=refund.payment.refunded_fen + refund.amount_fen
-        )
-        ledger_post(
-            sub,
-            EntryKind.REFUND,
-            [(Account.REFUND_PAYABLE, refund.amount_fen), (Account.GATEWAY, -refund.amount_fen)],
-            at=now,
-            memo=result.reference,
-            refund=refund,
-        )
-        event_record(
-            sub,
-            PlanEventKind.REFUND_PAID,
-            at=now,
-            channel=Channel.SYSTEM,
-            refund=refund.pk,
-            fen=refund.amount_fen,
-        )
+        else:
+            refund_record_failed(sub, refund, error=result.error, at=now)
     return refund
+
+
+def refund_record_paid(sub: Subscription, refund: Refund, *, reference: str, at: datetime) -> None:
+    """Record that the gateway paid ``refund`` back (the subscription and the refund are
+    locked; the caller checked it is not done yet)."""
+    refund.status, refund.done_at = RefundStatus.DONE, at
+    refund.gateway_ref, refund.last_error = reference[:100], ""
+    refund.save()
+    payment = Payment.objects.select_for_update(of=("self",)).get(pk=refund.payment_id)
+    payment.refunded_fen += refund.amount_fen
+    payment.save(update_fields=["refunded_fen"])
+    ledger_post(
+        sub,
+        EntryKind.REFUND,
+        [(Account.REFUND_PAYABLE, refund.amount_fen), (Account.GATEWAY, -refund.amount_fen)],
+        at=at,
+        memo=reference,
+        refund=refund,
+    )
+    event_record(
+        sub,
+        PlanEventKind.REFUND_PAID,
+        at=at,
+        channel=Channel.SYSTEM,
+        refund=refund.pk,
+        fen=refund.amount_fen,
+    )
+
+
+def refund_record_failed(sub: Subscription, refund: Refund, *, error: str, at: datetime) -> None:
+    """Record that the gateway did not pay ``refund`` (locks held): retried by the worker."""
+    refund.status, refund.last_error = RefundStatus.FAILED, error[:200]
+    refund.save()
+    event_record(
+        sub,
+        PlanEventKind.REFUND_FAILED,
+        at=at,
+        channel=Channel.SYSTEM,
+        refund=refund.pk,
+        error=error,
+    )
 
 
 def write_off_open_invoices(sub: Subscription, *, at: datetime) -> None:
