@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
     "fairdesk.portal",
     "fairdesk.console",
     "fairdesk.site",
+    "axes",  # the staff password lock (fairdesk.customers.staff_sign_in)
 ]
 
 MIDDLEWARE = [
@@ -107,6 +109,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # last: turns a locked-out sign-in into the page that says so (django-axes)
+    "axes.middleware.AxesMiddleware",
+]
+
+# Staff sign in with a password; django-axes refuses it while the account or the address is
+# locked (fairdesk.customers.staff_sign_in). Customers sign in with a code (customers.services).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "fairdesk.urls"
@@ -212,6 +223,17 @@ HUEY = {
 # Reverse proxies in front of fairdesk that append to X-Forwarded-For (nginx: 1). 0: REMOTE_ADDR
 # is the client (the per-IP sign-in limits count it).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+# The staff password lock (django-axes; fairdesk.customers.staff_sign_in): this many wrong
+# passwords within the lock time lock a user name, or an address, for the lock time.
+AXES_HANDLER = "fairdesk.customers.staff_sign_in.StaffSignInHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("STAFF_LOGIN_LOCK_FAILURES", 10)
+STAFF_LOGIN_LOCK_FAILURES_PER_IP = env_int("STAFF_LOGIN_LOCK_FAILURES_PER_IP", 30)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("STAFF_LOGIN_LOCK_MINUTES", 15))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "fairdesk.core.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "fairdesk.customers.staff_sign_in.lockout_response"
 
 # SLA escalation: level 2 (to the brand's administrators) once a clock is this many hours overdue.
 SLA_ESCALATION_LEVEL2_HOURS = env_int("SLA_ESCALATION_LEVEL2_HOURS", 4)
