@@ -10,6 +10,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -69,8 +70,44 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env_secret("SECRET_KEY", DATA_DIR)
 DEBUG = env_bool("DEBUG", False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# The address customers reach fairdesk at, for links in SMS and e-mail (renewal reminders carry a
+# direct link to change or cancel); its origin is trusted for CSRF and its host name is answered.
+PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+_public = urlsplit(PUBLIC_URL)
+PUBLIC_ORIGIN = f"{_public.scheme}://{_public.netloc}" if _public.scheme and _public.netloc else ""
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    list(dict.fromkeys(["localhost", "127.0.0.1", "[::1]", *filter(None, [_public.hostname])])),
+)
+CSRF_TRUSTED_ORIGINS = list(
+    dict.fromkeys([*env_list("CSRF_TRUSTED_ORIGINS", []), *filter(None, [PUBLIC_ORIGIN])])
+)
+
+# HTTPS mode (docs/deploy.md): fairdesk behind a TLS reverse proxy (nginx) that sets
+# X-Forwarded-Proto and appends the client to X-Forwarded-For. On: secure cookies, HSTS, HTTP
+# redirected to HTTPS (but /healthz, for the proxy's own checks), the scheme and the client's
+# address taken from the proxy's headers. Off (the demo, plain HTTP on a laptop): none of these,
+# and no header from a client is believed.
+HTTPS = env_bool("FAIRDESK_HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# A year of HSTS by default (lower it, e.g. to 3600, for a first try); subdomains and the
+# browsers' preload list only when asked: a brand's other host names may not all speak HTTPS,
+# and leaving the preload list takes months.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# `check --deploy` warns about those two defaults (security.W005, W021): they are decisions
+# (above), so their warnings are silenced while the choice stands, never the other checks.
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -81,6 +118,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "ninja",  # serves the API docs' Swagger UI from its own static files, not from a CDN
     "huey.contrib.djhuey",
     "fairdesk.core",
@@ -100,6 +138,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fairdesk.core.middleware.LocaleMiddleware",
@@ -221,8 +260,9 @@ HUEY = {
 }
 
 # Reverse proxies in front of fairdesk that append to X-Forwarded-For (nginx: 1). 0: REMOTE_ADDR
-# is the client (the per-IP sign-in limits count it).
-TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+# is the client (the per-IP sign-in limits count it). In HTTPS mode fairdesk is behind one
+# proxy unless told otherwise.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1 if HTTPS else 0)
 
 # The staff password lock (django-axes; fairdesk.customers.staff_sign_in): this many wrong
 # passwords within the lock time lock a user name, or an address, for the lock time.
@@ -255,10 +295,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# Content-Security-Policy on every page (django-csp): scripts and styles from our own static
+# files only — no inline <script>, style="" or event handler attribute anywhere, no eval; images
+# also as data: URLs (the API docs' Swagger UI draws its icons so). A page that needs more says
+# so with django-csp's decorators, never by loosening this.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "upgrade-insecure-requests": HTTPS,
+    },
+}
+
 # Service plans: the payment gateway (dotted path to a class with charge() and refund(); the
 # default is the labelled demo gateway, which moves no real money).
 PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "fairdesk.plans.gateway.LocalGateway")
-
-# The address customers reach fairdesk at, for links in SMS and e-mail (renewal reminders carry a
-# direct link to change or cancel).
-PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

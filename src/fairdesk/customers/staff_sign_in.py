@@ -65,7 +65,9 @@ def _cool_off(request: HttpRequest | None) -> timedelta:
     return get_cool_off(request) or timedelta(minutes=15)
 
 
-def _lock_end(attempts: QuerySet[AccessAttempt], limit: int, cool_off: timedelta) -> datetime | None:
+def _lock_end(
+    attempts: QuerySet[AccessAttempt], limit: int, cool_off: timedelta
+) -> datetime | None:
     """When the failures of ``attempts`` (within the cool-off) stop reaching ``limit``, or None.
 
     An access attempt row holds the failures of one user name, address and browser and the time
@@ -148,9 +150,7 @@ def lockout_response(
     form = context.get("form") if isinstance(context, dict) else None
     if isinstance(original_response, TemplateResponse) and form is not None:
         form.errors[NON_FIELD_ERRORS] = form.error_class([message])
-        response = TemplateResponse(
-            request, original_response.template_name, context, status=429
-        )
+        response = TemplateResponse(request, original_response.template_name, context, status=429)
     else:
         response = TemplateResponse(
             request, "customers/staff_locked.html", {"message": message}, status=429

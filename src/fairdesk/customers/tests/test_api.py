@@ -158,7 +158,11 @@ def test_csrf_is_checked_for_cookie_sessions(client: Client) -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Origin": "https://evil.example"}, {"Origin": "https://evil.example", "x-csrftoken": "!"}],
+    [
+        {},
+        {"Origin": "https://evil.example"},
+        {"Origin": "https://evil.example", "x-csrftoken": "!"},
+    ],
 )
 def test_sign_out_is_csrf_checked(headers: dict[str, str]) -> None:
     """Issue 24 item 6: another site's page cannot sign a customer out (it was 204)."""

@@ -117,13 +117,19 @@ def test_behind_the_proxy_the_forwarded_address_counts_and_only_then(settings: A
     settings.TRUSTED_PROXY_HOPS = 1
     for n in range(5):
         attempt(
-            Client(REMOTE_ADDR=proxy), f"guess{n}", "wrong", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, {HOME}"
+            Client(REMOTE_ADDR=proxy),
+            f"guess{n}",
+            "wrong",
+            HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, {HOME}",
         )
     locked = attempt(Client(REMOTE_ADDR=proxy), "agent3", PASSWORD, HTTP_X_FORWARDED_FOR=HOME)
     assert locked.status_code == 429
-    assert attempt(
-        Client(REMOTE_ADDR=proxy), "agent3", PASSWORD, HTTP_X_FORWARDED_FOR=OTHER
-    ).status_code == 302
+    assert (
+        attempt(
+            Client(REMOTE_ADDR=proxy), "agent3", PASSWORD, HTTP_X_FORWARDED_FOR=OTHER
+        ).status_code
+        == 302
+    )
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {HOME}
 
     AccessAttempt.objects.all().delete()
@@ -137,7 +143,11 @@ def test_behind_the_proxy_the_forwarded_address_counts_and_only_then(settings: A
 def test_only_brand_administrators_see_the_lock_records_in_the_admin() -> None:
     roles.sync_roles()
     attempt(Client(REMOTE_ADDR=HOME), "someone", "wrong")
-    pages = ["/admin/axes/accessattempt/", "/admin/axes/accesslog/", "/admin/axes/accessfailurelog/"]
+    pages = [
+        "/admin/axes/accessattempt/",
+        "/admin/axes/accesslog/",
+        "/admin/axes/accessfailurelog/",
+    ]
     for role in roles.STAFF_ROLES:
         user = staff(f"r-{role}", is_staff=True)
         user.groups.add(Group.objects.get(name=role))
