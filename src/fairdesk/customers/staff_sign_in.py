@@ -104,7 +104,7 @@ def staff_lock(
     return None
 
 
-class StaffSignInHandler(AxesDatabaseHandler):  # type: ignore[misc]
+class StaffSignInHandler(AxesDatabaseHandler):
     """Axes' database handler with a limit of its own for an address (``AXES_LOCKOUT_PARAMETERS``
     is ``["username", "ip_address"]``: either locks). Axes compares ``get_failures`` with
     ``AXES_FAILURE_LIMIT`` (the account's limit): an address over its own limit counts as that."""
