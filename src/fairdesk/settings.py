@@ -274,6 +274,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("STAFF_LOGIN_LOCK_MINUTES", 15))
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "fairdesk.core.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "fairdesk.customers.staff_sign_in.lockout_response"
+AXES_VERBOSE = False  # no banner at every start; failures and locks are still logged (warnings)
 
 # SLA escalation: level 2 (to the brand's administrators) once a clock is this many hours overdue.
 SLA_ESCALATION_LEVEL2_HOURS = env_int("SLA_ESCALATION_LEVEL2_HOURS", 4)
@@ -289,6 +290,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes: each failed staff sign-in and each lock is a warning; its per-attempt
+    # housekeeping is not worth a line
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
