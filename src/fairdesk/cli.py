@@ -1,4 +1,4 @@
-"""The ``fairdesk`` command: demo, serve, worker, manage, areas, network."""
+"""The ``fairdesk`` command: demo, serve, worker, check-production, manage, areas, network."""
 
 from __future__ import annotations
 
@@ -198,6 +198,22 @@ def cmd_worker(ns: argparse.Namespace) -> int:
     return _supervise([*manage, "run_huey"], [[*manage, "deliver_messages"]])
 
 
+def cmd_check_production(ns: argparse.Namespace) -> int:
+    """Every missing piece of a production install, with how to fix it (``check_production``);
+    non-zero when something is missing."""
+    from django.core.management import CommandError
+
+    _django_setup()
+    from django.core.management import call_command
+
+    try:
+        call_command("check_production", lang=ns.lang)
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return exc.returncode
+    return 0
+
+
 def cmd_manage(ns: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fairdesk.settings")
     from django.core.management import execute_from_command_line
@@ -254,6 +270,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("worker", help="background worker: Huey consumer and the outbox's deliverer")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser(
+        "check-production",
+        help="report every missing piece of a production install, with how to fix it",
+    )
+    p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans")
+    p.set_defaults(func=cmd_check_production)
 
     p = sub.add_parser("manage", help="Django management commands", add_help=False)
     p.add_argument("args", nargs=argparse.REMAINDER)

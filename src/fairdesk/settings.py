@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -83,8 +85,44 @@ DEBUG = env_bool("DEBUG", False)
 # the text of every message, sign-in codes included, since no SMS gateway delivers them. Never on
 # a real install.
 DEMO = env_bool("FAIRDESK_DEMO", False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# The address customers reach fairdesk at, for links in SMS and e-mail (renewal reminders carry a
+# direct link to change or cancel); its origin is trusted for CSRF and its host name is answered.
+PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+_public = urlsplit(PUBLIC_URL)
+PUBLIC_ORIGIN = f"{_public.scheme}://{_public.netloc}" if _public.scheme and _public.netloc else ""
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    list(dict.fromkeys(["localhost", "127.0.0.1", "[::1]", *filter(None, [_public.hostname])])),
+)
+CSRF_TRUSTED_ORIGINS = list(
+    dict.fromkeys([*env_list("CSRF_TRUSTED_ORIGINS", []), *filter(None, [PUBLIC_ORIGIN])])
+)
+
+# HTTPS mode (docs/deploy.md): fairdesk behind a TLS reverse proxy (nginx) that sets
+# X-Forwarded-Proto and appends the client to X-Forwarded-For. On: secure cookies, HSTS, HTTP
+# redirected to HTTPS (but /healthz, for the proxy's own checks), the scheme and the client's
+# address taken from the proxy's headers. Off (the demo, plain HTTP on a laptop): none of these,
+# and no header from a client is believed.
+HTTPS = env_bool("FAIRDESK_HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# A year of HSTS by default (lower it, e.g. to 3600, for a first try); subdomains and the
+# browsers' preload list only when asked: a brand's other host names may not all speak HTTPS,
+# and leaving the preload list takes months.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# `check --deploy` warns about those two defaults (security.W005, W021): they are decisions
+# (above), so their warnings are silenced while the choice stands, never the other checks.
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -95,6 +133,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "ninja",  # serves the API docs' Swagger UI from its own static files, not from a CDN
     "huey.contrib.djhuey",
     "fairdesk.core",
@@ -109,10 +148,12 @@ INSTALLED_APPS = [
     "fairdesk.portal",
     "fairdesk.console",
     "fairdesk.site",
+    "axes",  # the staff password lock (fairdesk.customers.staff_sign_in)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fairdesk.core.middleware.LocaleMiddleware",
@@ -122,6 +163,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # last: turns a locked-out sign-in into the page that says so (django-axes)
+    "axes.middleware.AxesMiddleware",
+]
+
+# Staff sign in with a password; django-axes refuses it while the account or the address is
+# locked (fairdesk.customers.staff_sign_in). Customers sign in with a code (customers.services).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "fairdesk.urls"
@@ -225,8 +275,21 @@ HUEY = {
 }
 
 # Reverse proxies in front of fairdesk that append to X-Forwarded-For (nginx: 1). 0: REMOTE_ADDR
-# is the client (the per-IP sign-in limits count it).
-TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+# is the client (the per-IP sign-in limits count it). In HTTPS mode fairdesk is behind one
+# proxy unless told otherwise.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1 if HTTPS else 0)
+
+# The staff password lock (django-axes; fairdesk.customers.staff_sign_in): this many wrong
+# passwords within the lock time lock a user name, or an address, for the lock time.
+AXES_HANDLER = "fairdesk.customers.staff_sign_in.StaffSignInHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("STAFF_LOGIN_LOCK_FAILURES", 10)
+STAFF_LOGIN_LOCK_FAILURES_PER_IP = env_int("STAFF_LOGIN_LOCK_FAILURES_PER_IP", 30)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("STAFF_LOGIN_LOCK_MINUTES", 15))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "fairdesk.core.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "fairdesk.customers.staff_sign_in.lockout_response"
+AXES_VERBOSE = False  # no banner at every start; failures and locks are still logged (warnings)
 
 # SLA escalation: level 2 (to the brand's administrators) once a clock is this many hours overdue.
 SLA_ESCALATION_LEVEL2_HOURS = env_int("SLA_ESCALATION_LEVEL2_HOURS", 4)
@@ -255,6 +318,9 @@ LOGGING = {
         # httpx logs every request at INFO (a line per text message): only its warnings
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # django-axes: each failed staff sign-in and each lock is a warning; its per-attempt
+        # housekeeping is not worth a line
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -262,9 +328,25 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# The address customers reach fairdesk at, for links in SMS and e-mail (renewal reminders carry a
-# direct link to change or cancel).
-PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Content-Security-Policy on every page (django-csp): scripts and styles from our own static
+# files only — no inline <script>, style="" or event handler attribute anywhere, no eval; images
+# also as data: URLs (the API docs' Swagger UI draws its icons so). A page that needs more says
+# so with django-csp's decorators, never by loosening this.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "upgrade-insecure-requests": HTTPS,
+    },
+}
 
 # Text messages (docs/notifications.md). SMS_PROVIDER picks the gateway: "aliyun" (Alibaba Cloud
 # SMS, dysmsapi SendSms) or "tencent" (Tencent Cloud SMS, SendSms 2021-01-11); empty: none, the

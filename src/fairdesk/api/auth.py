@@ -76,6 +76,20 @@ class BearerToken(HttpBearer):
         return Caller(user=found.client.user, client=found.client)
 
 
+def check_session_csrf(request: HttpRequest) -> None:
+    """An unsafe call that rides on the session cookie carries Django's CSRF token
+    (``X-CSRFToken``) and, when the browser sends one, an ``Origin`` of this site (or of
+    ``CSRF_TRUSTED_ORIGINS``); else 403 ``csrf_failed``. ``SessionCookie`` calls it for every
+    authenticated write; an operation without ``api_auth`` that changes the session (signing
+    out) calls it itself."""
+    if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+        raise DomainError(
+            _("The form has expired (CSRF check failed): reload the page and try again."),
+            code="csrf_failed",
+            status=403,
+        )
+
+
 class SessionCookie(APIKeyCookie):
     """The signed-in user's session, CSRF-checked for unsafe methods. Last in ``api_auth``:
     when it fails, the call is not authenticated."""
@@ -90,12 +104,7 @@ class SessionCookie(APIKeyCookie):
                 code="not_authenticated",
                 status=401,
             )
-        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
-            raise DomainError(
-                _("The form has expired (CSRF check failed): reload the page and try again."),
-                code="csrf_failed",
-                status=403,
-            )
+        check_session_csrf(request)
         return Caller(user=user)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:

@@ -236,6 +236,21 @@ for _role, _perms in _CONTACT_PERMISSIONS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] + _perms
 
 
+# The staff password lock (django-axes): who failed to sign in, from where, and the locks in
+# force. Brand administrators alone read it and lift a lock (deleting an access attempt); no
+# other role sees these pages.
+_STAFF_SIGN_IN_PERMISSIONS: dict[str, list[str]] = {
+    BRAND_ADMIN: [
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+        "axes.view_accessfailurelog",
+    ],
+}
+for _role, _perms in _STAFF_SIGN_IN_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] + _perms
+
+
 def sync_roles(apps: Any = None, using: str = "default", strict: bool = True) -> None:
     """Create every role group and give it exactly the permissions listed above.
 

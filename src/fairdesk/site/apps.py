@@ -9,3 +9,8 @@ class SiteConfig(AppConfig):
     name = "fairdesk.site"
     label = "site"
     verbose_name = _("Site")
+
+    def ready(self) -> None:
+        from fairdesk.site.checks import register_checks
+
+        register_checks()

@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Status
 
-from fairdesk.api.errors import responds
+from fairdesk.api.auth import check_session_csrf
+from fairdesk.api.errors import ErrorOut, responds
 from fairdesk.core.errors import DomainError
 from fairdesk.customers import services
 from fairdesk.customers.api.router import router
@@ -76,10 +77,14 @@ def auth_verify(request: HttpRequest, payload: VerifyIn) -> Customer:
 
 @router.post(
     "/auth/sign-out",
-    response={204: None},
+    response={204: None, 403: ErrorOut},
     summary="Sign out / 退出登录",
     tags=["auth"],
 )
 def auth_sign_out(request: HttpRequest) -> Status[Any]:
+    """End the session. It rides on the session cookie, so it needs the CSRF token
+    (``X-CSRFToken``) like every other write: 403 ``csrf_failed`` without it or from another
+    site's page."""
+    check_session_csrf(request)
     logout(request)
     return Status(204, None)

@@ -156,6 +156,34 @@ def test_csrf_is_checked_for_cookie_sessions(client: Client) -> None:
     assert response.status_code == 201
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Origin": "https://evil.example"},
+        {"Origin": "https://evil.example", "x-csrftoken": "!"},
+    ],
+)
+def test_sign_out_is_csrf_checked(headers: dict[str, str]) -> None:
+    """Issue 24 item 6: another site's page cannot sign a customer out (it was 204)."""
+    browser = Client(enforce_csrf_checks=True)
+    sign_in(browser)
+    if "x-csrftoken" in headers:  # a foreign page that somehow holds the token: Origin decides
+        headers = {**headers, "x-csrftoken": browser.cookies["csrftoken"].value}
+    response = browser.post("/api/v1/auth/sign-out", headers={**EN, **headers})
+    assert response.status_code == 403
+    error = error_of(response)
+    assert error["code"] == "csrf_failed" and "CSRF" in error["message"]
+    assert browser.get("/api/v1/me").status_code == 200  # still signed in
+    # the same page of our own, with the token, signs out
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(
+        "/api/v1/auth/sign-out", headers={"Origin": "http://testserver", "x-csrftoken": token}
+    )
+    assert response.status_code == 204
+    assert browser.get("/api/v1/me").status_code == 401
+
+
 def test_addresses(client: Client) -> None:
     sign_in(client)
     response = client.post(
