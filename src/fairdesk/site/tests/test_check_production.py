@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 
 from fairdesk.site import checks
 from fairdesk.site.management.commands.seed_demo import DEMO_PASSWORD
+from fairdesk.site.tests.production import production
 from fairdesk.site.tests.test_https_mode import environment
 
 #: docs/deploy.md's environment, with SQLite in a data folder that is kept (the child's TMPDIR
@@ -49,7 +50,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_complete_install_has_nothing_missing(installed: Path) -> None:
-    env = environment(installed, **PRODUCTION, DJANGO_SUPERUSER_PASSWORD="a-long-Real-pass-2024")
+    env = environment(
+        installed,
+        **production(installed / "keys"),
+        DJANGO_SUPERUSER_PASSWORD="a-long-Real-pass-2024",
+    )
     done = fairdesk(
         env, "manage", "createsuperuser", "--noinput", "--username", "chief", "--email", "c@x.cn"
     )
