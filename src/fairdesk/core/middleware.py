@@ -54,8 +54,8 @@ class InputGuardMiddleware:
     forget it.
 
     Under ``/api/`` a refusal is the API's error shape: 422 ``invalid_text`` (``details``: the
-    field and where it is), 400 ``invalid_body`` (a body too deeply nested to read, or a form
-    that cannot be read), 413 ``body_too_large``; and every other answer under ``/api/`` that
+    field and where it is), 400 ``invalid_body`` (a body too deeply nested to read, a form or
+    a query string that cannot be read), 413 ``body_too_large``; and every other answer under ``/api/`` that
     is not JSON — Django's 404 for a path no operation matches, a 405, a 500 — is answered in
     the same shape. Elsewhere a refusal is a short page in the visitor's language, 400 or 413.
     Nothing is changed by a request that is refused.
@@ -83,12 +83,12 @@ def check_request_text(request: HttpRequest, *, api: bool) -> None:
         raise _invalid_text(
             _("The address (path) contains a character that is not allowed."), "path"
         )
-    for key, values in request.GET.lists():
-        for value in (key, *values):
-            if bad_text(value):
-                raise _invalid_field(key, "query")
     content_type = request.content_type or ""
     try:
+        for key, values in request.GET.lists():
+            for value in (key, *values):
+                if bad_text(value):
+                    raise _invalid_field(key, "query")
         if content_type in FORM_TYPES:
             if request.method == "POST":
                 _check_form(request)
@@ -104,7 +104,7 @@ def check_request_text(request: HttpRequest, *, api: bool) -> None:
         ) from exc
     except (MultiPartParserError, SuspiciousOperation, BadRequest, UnreadablePostError) as exc:
         raise DomainError(
-            _("The form could not be read: %(reason)s") % {"reason": exc},
+            _("The request could not be read: %(reason)s") % {"reason": exc},
             code="invalid_body",
             status=400,
         ) from exc

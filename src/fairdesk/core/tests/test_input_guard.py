@@ -104,6 +104,11 @@ def test_a_body_too_large_is_413_in_the_error_shape(client: Client, settings: An
     assert page.status_code == 413 and "请求未被接受" in page.content.decode()
 
 
+def test_too_many_query_fields_is_400_in_the_error_shape(client: Client) -> None:
+    response = client.get("/api/v1/outlets?" + "&".join(f"f{n}=1" for n in range(1001)))
+    assert response.status_code == 400 and error(response)["code"] == "invalid_body"
+
+
 def test_a_path_with_a_control_character_is_refused(client: Client) -> None:
     response = client.get("/api/v1/outlets/%00")  # was a 500 on PostgreSQL
     assert response.status_code == 422 and error(response)["details"] == {"in": "path"}
