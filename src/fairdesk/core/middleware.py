@@ -55,10 +55,10 @@ class InputGuardMiddleware:
 
     Under ``/api/`` a refusal is the API's error shape: 422 ``invalid_text`` (``details``: the
     field and where it is), 400 ``invalid_body`` (a body too deeply nested to read, a form or
-    a query string that cannot be read), 413 ``body_too_large``; and every other answer under ``/api/`` that
-    is not JSON — Django's 404 for a path no operation matches, a 405, a 500 — is answered in
-    the same shape. Elsewhere a refusal is a short page in the visitor's language, 400 or 413.
-    Nothing is changed by a request that is refused.
+    a query string that cannot be read), 413 ``body_too_large``; and every other answer under
+    ``/api/`` that is not JSON — Django's 404 for a path no operation matches, a 405, a 500 — is
+    answered in the same shape. Elsewhere a refusal is a short page in the visitor's language,
+    400 or 413. Nothing is changed by a request that is refused.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
