@@ -13,13 +13,16 @@ from fairdesk.api.schemas import Data
 
 T = TypeVar("T")
 
+#: The furthest a list can be paged (a larger offset is 422, not an overflow in the database).
+MAX_OFFSET = 1_000_000_000
+
 
 class PageQuery(Schema):
     """The paging parameters; an endpoint's filters extend it (``Query[MyFilters]``). An
     endpoint with another default or maximum page size overrides ``limit``."""
 
     limit: int = Field(20, ge=1, le=100, description="How many items (a page)")
-    offset: int = Field(0, ge=0, description="How many items to skip")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many items to skip")
 
 
 class Page(Data, Generic[T]):

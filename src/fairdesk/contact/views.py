@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from fairdesk.contact import export, ordering, selectors
 from fairdesk.contact.choices import GREEN_TYPES, ComplaintCategory, ContactType
 from fairdesk.contact.services.conversations import TRANSFER_WORDS
+from fairdesk.core.bounds import DayField
 from fairdesk.core.errors import DomainError
 
 PUBLIC_DAYS = 7
@@ -104,10 +105,10 @@ def queue_rule(request: HttpRequest) -> HttpResponse:
 
 
 class ExportFilterForm(forms.Form):
-    period_from = forms.DateField(
+    period_from = DayField(
         label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    period_to = forms.DateField(
+    period_to = DayField(
         label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)

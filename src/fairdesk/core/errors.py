@@ -17,7 +17,7 @@ class DomainError(Exception):
         *,
         code: str | None = None,
         status: int | None = None,
-        details: Any = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -25,13 +25,12 @@ class DomainError(Exception):
             self.code = code
         if status:
             self.status = status
-        self.details = details
+        self.details: dict[str, Any] = details if details is not None else {}
 
     def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": str(self.message)}
-        if self.details is not None:
-            body["details"] = self.details
-        return {"error": body}
+        """``{"error": {"code", "message", "details"}}``: ``details`` is always an object (empty
+        when the code and message say it all)."""
+        return {"error": {"code": self.code, "message": str(self.message), "details": self.details}}
 
 
 class NotFound(DomainError):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from fairdesk.core.bounds import DayField
 from fairdesk.customers.models import ProductModel
 from fairdesk.customers.services import setting
 
@@ -92,7 +93,7 @@ class DeviceForm(forms.Form):
         help_text=_("Printed on the label of the device and on the box."),
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
     )
-    purchase_date = forms.DateField(
+    purchase_date = DayField(
         label=_("Purchase date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     proof = forms.FileField(

@@ -162,11 +162,18 @@ def _visible(user: Any) -> QuerySet[Subscription]:
 
 
 def lock_subscription(subscription_id: int) -> Subscription:
-    """The subscription row, locked until the end of the transaction (the first lock taken)."""
-    return (
-        Subscription.objects.select_for_update(of=("self",))
-        .select_related("plan", "plan__family", "customer")
-        .get(pk=subscription_id)
+    """The subscription row, locked until the end of the transaction (the first lock taken),
+    then read with its plan and customer.
+
+    The lock is taken on the row alone, in a statement of its own: on PostgreSQL a locking read
+    that waited for another transaction re-checks its joins against the row that transaction
+    wrote, and a row whose plan it changed (a confirmed upgrade) would match no plan and not be
+    found at all. Read after the lock, the row is the one the other transaction committed."""
+    locked = Subscription.objects.select_for_update().filter(pk=subscription_id)
+    if not locked.values_list("pk", flat=True):
+        raise _subscription_not_found(subscription_id)
+    return Subscription.objects.select_related("plan", "plan__family", "customer").get(
+        pk=subscription_id
     )
 
 

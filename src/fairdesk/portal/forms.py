@@ -8,6 +8,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fairdesk.core.bounds import DayField
+
 # --- service plans ------------------------------------------------------------------------------
 
 #: The demo gateway's payment methods (``plans.gateway.LocalGateway``): one that pays and one that
@@ -116,7 +118,7 @@ class CallbackForm(forms.Form):
         max_length=32,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = DayField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(
         label=_("From (Beijing time)"), widget=forms.TimeInput(attrs={"type": "time"})
     )

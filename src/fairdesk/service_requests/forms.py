@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from fairdesk.core.bounds import DayField
 from fairdesk.core.errors import DomainError
 from fairdesk.customers import selectors as customer_selectors
 from fairdesk.customers import services as customer_services
@@ -113,7 +114,7 @@ class RequestForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    preferred_day = forms.DateField(
+    preferred_day = DayField(
         label=_("Preferred day of the visit"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

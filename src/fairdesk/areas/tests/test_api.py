@@ -147,7 +147,11 @@ def test_unknown_division_is_404(en_client: Client) -> None:
     response = en_client.get("/api/v1/areas/divisions/999999")
     assert response.status_code == 404
     assert response.json() == {
-        "error": {"code": "division_not_found", "message": "No division has the code 999999."}
+        "error": {
+            "code": "division_not_found",
+            "message": "No division has the code 999999.",
+            "details": {},
+        }
     }
 
 

@@ -29,7 +29,8 @@ Errors have one shape, ``{"error": {"code", "message", "details"}}``:
   ``not_your_contact``;
 * 404 ``contact_not_found`` (also one you may not see), ``complaint_not_found``;
 * 409 ``contact_closed``, ``illegal_transition``;
-* 422 ``invalid_input`` (the body or query, with ``details``), ``invalid_contact_type``,
+* 422 ``invalid_input`` (the body or query, with ``details``), ``invalid_text`` (a control
+  character or invalid Unicode), ``invalid_contact_type``,
   ``invalid_language``, ``empty_message``, ``message_too_long``, ``timezone_required``,
   ``invalid_window``, ``invalid_phone``, ``invalid_category``, ``invalid_status``,
   ``outcome_required``, ``external_body_required``, ``not_yours``,

@@ -12,6 +12,7 @@ from ninja.responses import Status as Respond
 from fairdesk.api.auth import ApiRequest, api_auth
 from fairdesk.api.errors import responds
 from fairdesk.api.pagination import page_of
+from fairdesk.api.schemas import Id
 from fairdesk.contact import selectors
 from fairdesk.contact.api.rendering import render_complaint, render_complaint_detail
 from fairdesk.contact.api.router import router
@@ -93,7 +94,7 @@ def list_complaints(request: ApiRequest, filters: Query[ComplaintFilters]) -> di
     response=responds(ComplaintDetailOut, 401, 404),
     summary="A complaint and its timeline / 投诉详情",
 )
-def get_complaint(request: ApiRequest, complaint_id: int) -> dict[str, Any]:
+def get_complaint(request: ApiRequest, complaint_id: Id) -> dict[str, Any]:
     """The complaint with its timeline (every step, oldest first, with the deadline it set).
     404 ``complaint_not_found`` (also another customer's)."""
     user = request.auth.user
@@ -109,7 +110,7 @@ def get_complaint(request: ApiRequest, complaint_id: int) -> dict[str, Any]:
     summary="Move a complaint / 投诉状态变更",
 )
 def transition_complaint(
-    request: ApiRequest, complaint_id: int, payload: ComplaintTransitionIn
+    request: ApiRequest, complaint_id: Id, payload: ComplaintTransitionIn
 ) -> dict[str, Any]:
     """Staff acknowledge, investigate and resolve; the customer accepts or rejects a resolution
     and may take the complaint outside (12315) after an answer or while the brand is late.

@@ -8,6 +8,7 @@ from ninja.responses import Status as Respond
 
 from fairdesk.api.auth import ApiRequest, api_auth
 from fairdesk.api.errors import responds
+from fairdesk.api.schemas import Id
 from fairdesk.contact import selectors
 from fairdesk.contact.api.rendering import render_contact
 from fairdesk.contact.api.router import router
@@ -53,7 +54,7 @@ def start_contact(request: ApiRequest, payload: ContactIn) -> Respond[dict[str, 
     response=responds(ContactOut, 401, 404),
     summary="A conversation / 会话详情",
 )
-def get_contact(request: ApiRequest, contact_id: int) -> dict[str, Any]:
+def get_contact(request: ApiRequest, contact_id: Id) -> dict[str, Any]:
     """The conversation with its messages, and while it waits its position and estimated wait.
     404 ``contact_not_found`` (also for another customer's)."""
     return render_contact(selectors.access_contact(user=request.auth.user, contact_id=contact_id))
@@ -65,7 +66,7 @@ def get_contact(request: ApiRequest, contact_id: int) -> dict[str, Any]:
     response=responds(ContactOut, 401, 403, 404, 409, 422, ok=(201,)),
     summary="Say something / 发送消息",
 )
-def say(request: ApiRequest, contact_id: int, payload: SayIn) -> Respond[dict[str, Any]]:
+def say(request: ApiRequest, contact_id: Id, payload: SayIn) -> Respond[dict[str, Any]]:
     """The customer writes (to the assistant, which may hand over, or to the agent); the agent
     answering the conversation replies. 403 ``not_an_agent``, ``not_your_contact``; 409
     ``contact_closed``; 422 ``empty_message``, ``message_too_long``."""
@@ -84,7 +85,7 @@ def say(request: ApiRequest, contact_id: int, payload: SayIn) -> Respond[dict[st
     response=responds(ContactOut, 401, 403, 404, 409),
     summary="Talk to a person / 转人工",
 )
-def request_human(request: ApiRequest, contact_id: int) -> dict[str, Any]:
+def request_human(request: ApiRequest, contact_id: Id) -> dict[str, Any]:
     """One step to a person, from any point of the conversation: the contact joins the queue
     now (repeating it changes nothing). 403 ``forbidden`` (not your conversation); 409
     ``contact_closed``."""

@@ -26,7 +26,10 @@ from fairdesk.contact.api.schemas import ExportOut, ExportQuery
             "200": {
                 "description": "format=json: this body; format=csv: the same rows as CSV "
                 "(UTF-8 with BOM, a header row)",
-                "content": {"text/csv": {"schema": {"type": "string"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ExportOut"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
             }
         }
     },

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
 from fairdesk.api.pagination import Page, PageQuery
-from fairdesk.api.schemas import Data
+from fairdesk.api.schemas import Data, Day, Id, Moment
 from fairdesk.contact.choices import ComplaintCategory, ComplaintStatus, ContactType
 from fairdesk.contact.services.messages import LANGUAGES
 from fairdesk.core.errors import DomainError
@@ -74,8 +74,8 @@ class SayIn(Data):
 
 class CallbackIn(Data):
     contact_type: str = _enum(ContactType.values, "What the callback is about")
-    window_start: datetime = Field(description="ISO 8601 with an offset, e.g. …T14:00:00+08:00")
-    window_end: datetime = Field(description="At least 15 minutes after the start, ≤ 7 days out")
+    window_start: Moment = Field(description="ISO 8601 with an offset, e.g. …T14:00:00+08:00")
+    window_end: Moment = Field(description="At least 15 minutes after the start, ≤ 7 days out")
     phone: str = Field("", max_length=20, description="A mainland mobile number (default: yours)")
     text: str = Field("", max_length=2000)
     language: str | None = Field(None, json_schema_extra={"enum": list(LANGUAGES)})
@@ -96,7 +96,7 @@ class CallbackOut(Data):
     escalation_level: int
 
 
-class CustomerRefOut(Data):
+class ComplaintCustomerOut(Data):
     id: int
     name: str
     phone: str = Field(description="Masked (138****8000)")
@@ -106,8 +106,8 @@ class ComplaintIn(Data):
     category: str = _enum(ComplaintCategory.values, "What the complaint is about")
     description: str = Field(description="Up to 2,000 characters")
     service_request: str | None = Field(None, description="The number of your service request")
-    subscription_id: int | None = None
-    contact_id: int | None = Field(None, description="The conversation it came from")
+    subscription_id: Id | None = None
+    contact_id: Id | None = Field(None, description="The conversation it came from")
 
 
 class ComplaintOut(Data):
@@ -127,7 +127,7 @@ class ComplaintOut(Data):
     external_reference: str
     outlet: str | None = Field(description="Outlet code")
     service_request: str | None
-    customer: CustomerRefOut | None = Field(description="Staff only")
+    customer: ComplaintCustomerOut | None = Field(description="Staff only")
     created_at: datetime
     closed_at: datetime | None
     allowed_transitions: list[str] = Field(description="What you may move it to now")
@@ -170,10 +170,10 @@ class ExportQuery(Schema):
         description="csv (UTF-8 with BOM) or json",
         json_schema_extra={"enum": ["csv", "json"]},
     )
-    period_from: date | None = Field(
+    period_from: Day | None = Field(
         None, alias="from", description="Received on or after this Beijing day (default: 30 days)"
     )
-    period_to: date | None = Field(None, alias="to", description="… up to this day, inclusive")
+    period_to: Day | None = Field(None, alias="to", description="… up to this day, inclusive")
     category: str | None = Field(None, json_schema_extra={"enum": list(ComplaintCategory.values)})
     outlet: str | None = Field(None, description="Outlet code")
 

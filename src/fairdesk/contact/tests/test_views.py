@@ -131,3 +131,14 @@ def test_export_page_filters_links_and_rates(
     bad = auditor.get(url, {"period_from": "2026-11-30", "period_to": "2026-11-01"})
     assert bad.status_code == 200 and "起始日期晚于结束日期。" in bad.content.decode()
     assert 'data-download="csv"' not in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_export_page_with_a_day_out_of_range_is_a_form_error(staff: Staff) -> None:
+    """Year 9999 overflowed when the page widened the period (a 500)."""
+    auditor = as_user(staff("aud", roles.AUDITOR))
+    url = reverse("contact:complaint_export")
+    for day in ("9999-12-31", "0001-01-01"):
+        response = auditor.get(url, {"period_from": day, "period_to": day})
+        assert response.status_code == 200, day
+        assert 'data-download="csv"' not in response.content.decode()

@@ -8,6 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from fairdesk.api.pagination import PageQuery
+from fairdesk.api.schemas import Day, Id
 from fairdesk.customers import selectors
 from fairdesk.customers.models import Address, Device
 from fairdesk.network.choices import ProductLine
@@ -53,7 +54,7 @@ class ProductFilters(PageQuery):
     limit: int = Field(100, ge=1, le=100, description="How many models (a page)")
 
 
-class DivisionOut(Schema):
+class AddressResolutionOut(Schema):
     status: str = Field(description="resolved | ambiguous | retired | not_found")
     code: str | None
     name: str | None
@@ -75,7 +76,7 @@ class AddressOut(Schema):
     contact_name: str
     contact_phone: str
     is_default: bool
-    division: DivisionOut
+    division: AddressResolutionOut
     warning: str | None = Field(
         description="Set when the address could not be placed: it is kept, requests to it are "
         "routed by hand"
@@ -105,9 +106,9 @@ class WarrantyOut(Schema):
 
 
 class DeviceIn(Schema):
-    product_model_id: int
+    product_model_id: Id
     serial: str
-    purchase_date: date
+    purchase_date: Day
 
 
 class DeviceOut(Schema):

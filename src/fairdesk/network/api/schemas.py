@@ -11,20 +11,20 @@ from fairdesk.network.choices import LEVEL_NAME, OutletStatus, ProductLine
 from fairdesk.network.models import Coverage, Outlet
 
 
-class CandidateOut(Schema):
+class CoverageCandidateOut(Schema):
     code: str
     level: str = Field(description="province | prefecture | county | township")
     name: str = Field(description="Full name, 省/地/县/乡 joined by “/”")
 
 
-class DivisionOut(Schema):
+class CoverageDivisionOut(Schema):
     input: str = Field(description="The address or code asked about")
     code: str | None
     level: str | None
     name: str | None
     status: str = Field(description="resolved | ambiguous | retired | not_found")
     note: str | None = Field(description="The resolver's explanation, in the request's language")
-    candidates: list[CandidateOut] = Field(
+    candidates: list[CoverageCandidateOut] = Field(
         description="Ambiguous: the possible readings; not found: suggestions; retired: successors"
     )
 
@@ -55,7 +55,7 @@ class NearestOutletOut(CoveringOutletOut):
 
 
 class CoverageAnswerOut(Schema):
-    division: DivisionOut
+    division: CoverageDivisionOut
     outlets: list[CoveringOutletOut] = Field(description="Serving outlets, most specific first")
     covered: bool
     nearest: list[NearestOutletOut] = Field(

@@ -9,6 +9,7 @@ from typing import Any
 from ninja.responses import Status as Respond
 
 from fairdesk.api.auth import ApiRequest, api_auth
+from fairdesk.api.schemas import Id
 from fairdesk.plans import selectors
 from fairdesk.plans.api.rendering import attempt_out, change_out
 from fairdesk.plans.api.router import answers, router
@@ -39,7 +40,7 @@ from fairdesk.plans.services.changes import (
     summary="Step 1: choose a change (preview) / 第一步：选择变更（预览）",
 )
 def start_change(
-    request: ApiRequest, subscription_id: int, payload: ChangeIn
+    request: ApiRequest, subscription_id: Id, payload: ChangeIn
 ) -> Respond[dict[str, Any]]:
     """Upgrade, downgrade, switch (``to_plan``) or cancel (``to_plan: null``) — the same call
     for all. Answers the attempt with its preview (amounts honoured for 30 minutes) and at most
@@ -59,7 +60,7 @@ def start_change(
     **answers(AttemptOut, {404: "attempt_not_found"}),
     summary="A change attempt and its preview / 变更预览",
 )
-def get_change(request: ApiRequest, attempt_id: int) -> dict[str, Any]:
+def get_change(request: ApiRequest, attempt_id: Id) -> dict[str, Any]:
     return attempt_out(selectors.access_attempt(request.auth.user, attempt_id))
 
 
@@ -77,7 +78,7 @@ def get_change(request: ApiRequest, attempt_id: int) -> dict[str, Any]:
     ),
     summary="Switch the timing on the preview / 切换生效时间",
 )
-def retime_change(request: ApiRequest, attempt_id: int, payload: RetimeIn) -> dict[str, Any]:
+def retime_change(request: ApiRequest, attempt_id: Id, payload: RetimeIn) -> dict[str, Any]:
     """When the policy is ``customer_choice``: switch the preview between the two timings (not
     a step; the same for every kind of change). Otherwise 422 ``timing_not_available``."""
     user = request.auth.user
@@ -101,7 +102,7 @@ def retime_change(request: ApiRequest, attempt_id: int, payload: RetimeIn) -> di
     summary="Step 2: confirm the change / 第二步：确认变更",
 )
 def confirm_change(
-    request: ApiRequest, attempt_id: int, payload: ConfirmIn | None = None
+    request: ApiRequest, attempt_id: Id, payload: ConfirmIn | None = None
 ) -> dict[str, Any]:
     """Carry out the previewed change with the amounts shown: applied at once, or scheduled for
     the period end (undoable until then). Confirming declines an offer shown. A credit settles
@@ -133,7 +134,7 @@ def confirm_change(
     ),
     summary="Take the retention offer instead / 接受挽留优惠",
 )
-def accept_offer(request: ApiRequest, attempt_id: int) -> dict[str, Any]:
+def accept_offer(request: ApiRequest, attempt_id: Id) -> dict[str, Any]:
     """Keep the plan with the offer shown on this attempt (no change is made)."""
     user = request.auth.user
     attempt = selectors.access_attempt(user, attempt_id)
@@ -147,7 +148,7 @@ def accept_offer(request: ApiRequest, attempt_id: int) -> dict[str, Any]:
     **answers(ChangeOut, {403: "csrf_failed", 404: "change_not_found", 409: "change_not_undoable"}),
     summary="Undo a scheduled change / 撤销待生效的变更",
 )
-def undo_change(request: ApiRequest, change_id: int) -> dict[str, Any]:
+def undo_change(request: ApiRequest, change_id: Id) -> dict[str, Any]:
     """One call, before the change takes effect (409 ``change_not_undoable`` after)."""
     user = request.auth.user
     change = selectors.access_change(user, change_id)

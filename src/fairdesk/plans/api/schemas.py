@@ -9,7 +9,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from fairdesk.api.pagination import Page, PageQuery
-from fairdesk.api.schemas import Data
+from fairdesk.api.schemas import Data, Id
 
 TimingValue = Literal["immediate", "period_end"]
 RefundToValue = Literal["original", "account_credit"]
@@ -84,7 +84,7 @@ class PlanRefOut(Data):
     period: str
 
 
-class CustomerRefOut(Data):
+class SubscriptionCustomerOut(Data):
     id: int
     name: str
 
@@ -100,7 +100,7 @@ class ScheduledChangeOut(Data):
 
 class SubscriptionOut(Data):
     id: int
-    customer: CustomerRefOut
+    customer: SubscriptionCustomerOut
     plan: PlanRefOut
     device_id: int | None
     status: str = Field(description="active | past_due | ended")
@@ -161,12 +161,12 @@ class SubscriptionIn(Data):
         max_length=2000,
         description="With auto_renew: the exact text of GET /plans/{code}/consent-text",
     )
-    device_id: int | None = None
-    customer_id: int | None = Field(None, description="Agents and integrations: the customer")
+    device_id: Id | None = None
+    customer_id: Id | None = Field(None, description="Agents and integrations: the customer")
 
 
 class SubscriptionFilters(PageQuery):
-    customer_id: int | None = Field(None, description="Staff: one customer's subscriptions")
+    customer_id: Id | None = Field(None, description="Staff: one customer's subscriptions")
     status: Literal["active", "past_due", "ended"] | None = None
     limit: int = Field(50, ge=1, le=100, description="How many items (a page)")
 
@@ -177,7 +177,7 @@ class ConsentQuery(Schema):
         description="Default: the customer's language (a customer's own, or customer_id's for "
         "staff), else the request's",
     )
-    customer_id: int | None = Field(None, description="Staff: in this customer's language")
+    customer_id: Id | None = Field(None, description="Staff: in this customer's language")
 
 
 class ChangeIn(Data):

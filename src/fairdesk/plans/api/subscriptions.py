@@ -11,6 +11,7 @@ from ninja.responses import Status as Respond
 
 from fairdesk.api.auth import ApiRequest, api_auth
 from fairdesk.api.pagination import page_of
+from fairdesk.api.schemas import Id
 from fairdesk.plans import selectors
 from fairdesk.plans.api.rendering import (
     event_out,
@@ -113,7 +114,7 @@ def start_subscription(request: ApiRequest, payload: SubscriptionIn) -> Respond[
     **answers(SubscriptionDetailOut, {404: "subscription_not_found"}),
     summary="One subscription and its options / 套餐详情与可选变更",
 )
-def get_subscription(request: ApiRequest, subscription_id: int) -> dict[str, Any]:
+def get_subscription(request: ApiRequest, subscription_id: Id) -> dict[str, Any]:
     """The subscription with every change open to it (all alike), the scheduled change (which
     can be undone), the next charge and the ledger balances."""
     return _detail(request.auth.user, subscription_id)
@@ -125,7 +126,7 @@ def get_subscription(request: ApiRequest, subscription_id: int) -> dict[str, Any
     **answers(LedgerOut, {404: "subscription_not_found"}),
     summary="Ledger, invoices and refunds / 账目、账单与退款",
 )
-def subscription_ledger(request: ApiRequest, subscription_id: int) -> dict[str, Any]:
+def subscription_ledger(request: ApiRequest, subscription_id: Id) -> dict[str, Any]:
     """The double-entry ledger of the subscription (every transaction sums to zero), its
     balances, its self-check (``problems``: empty when balanced), invoices and refunds."""
     return ledger_out(selectors.access_subscription(request.auth.user, subscription_id))
@@ -137,7 +138,7 @@ def subscription_ledger(request: ApiRequest, subscription_id: int) -> dict[str, 
     **answers(list[EventOut], {404: "subscription_not_found"}),
     summary="The subscription's audit trail / 套餐变更记录",
 )
-def subscription_events(request: ApiRequest, subscription_id: int) -> list[dict[str, Any]]:
+def subscription_events(request: ApiRequest, subscription_id: Id) -> list[dict[str, Any]]:
     """Every event of the subscription, oldest first: changes started and confirmed, offers
     shown and answered, charges, refunds, reminders (staff also see who acted)."""
     user = request.auth.user
@@ -161,7 +162,7 @@ def subscription_events(request: ApiRequest, subscription_id: int) -> list[dict[
     summary="Turn auto-renewal on or off / 开启或关闭自动续费",
 )
 def set_auto_renew(
-    request: ApiRequest, subscription_id: int, payload: AutoRenewIn
+    request: ApiRequest, subscription_id: Id, payload: AutoRenewIn
 ) -> dict[str, Any]:
     """Off: one call, no questions. On: with the current consent text, verbatim."""
     user = request.auth.user

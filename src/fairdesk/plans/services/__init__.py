@@ -39,6 +39,6 @@ happen after commit (``billing.invoice_collect``, ``billing.refund_execute``), e
 idempotency key, and are retried by the worker, so a crash never loses or doubles money.
 
 Lock order (to stay free of deadlocks): the customer row (starting a subscription), then the
-subscription row (``selectors.lock_subscription``), then its change attempt or change, then its
-invoices and refunds.
+subscription row (``selectors.lock_subscription``: the row alone, then read with its plan), then
+its change attempt or change, then its invoices and refunds.
 """

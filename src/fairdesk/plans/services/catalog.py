@@ -29,14 +29,14 @@ POLICY_NUMBERS = ("price_notice_days", "renewal_reminder_days", "grace_days", "r
 
 def check_catalog(document: Any) -> None:
     """The whole document, validated (``catalog.validate``): 422 ``catalog_invalid`` with every
-    problem in ``details`` as ``{path, code, message}``."""
+    problem in ``details["problems"]`` as ``{path, code, message}``."""
     problems = catalog_file.validate(document)
     if problems:
         raise DomainError(
             _("The catalog has %(n)d problem(s); nothing was changed.") % {"n": len(problems)},
             code="catalog_invalid",
             status=422,
-            details=[p.as_dict() for p in problems],
+            details={"problems": [p.as_dict() for p in problems]},
         )
 
 

@@ -194,8 +194,16 @@ def _lock_open_attempt(actor: Any, attempt_id: int, now: datetime) -> ChangeAtte
     if attempt.outcome != AttemptOutcome.OPEN:
         raise _finished()
     check_live(sub)
-    stale = sub.plan_id != attempt.from_plan_id or not (sub.period_start <= attempt.quoted_at)
-    if stale or quote_expired(attempt, now=now):
+    if sub.plan_id != attempt.from_plan_id or not (sub.period_start <= attempt.quoted_at):
+        raise DomainError(
+            _(
+                "This subscription was changed after this preview was made (another change was "
+                "confirmed); please start again to see what the change would do now."
+            ),
+            code="quote_expired",
+            status=409,
+        )
+    if quote_expired(attempt, now=now):
         raise DomainError(
             _("The preview is out of date; please review the new amounts and confirm again."),
             code="quote_expired",

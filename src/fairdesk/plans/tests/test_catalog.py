@@ -508,11 +508,12 @@ def test_a_refused_document_changes_nothing(catalog: dict[str, Plan]) -> None:
     with pytest.raises(DomainError) as err:
         catalog_import(document=document)
     assert err.value.code == "catalog_invalid" and err.value.status == 422
-    assert err.value.details == [
+    problems = err.value.details["problems"]
+    assert problems == [
         {
             "path": "policy.requires_agent",
             "code": "agent_required",
-            "message": err.value.details[0]["message"],
+            "message": problems[0]["message"],
         }
     ]
     assert _snapshot() == before
@@ -525,12 +526,13 @@ def test_a_document_with_many_problems_lists_them_all(catalog: dict[str, Plan]) 
     first_plan(document)["price"] = 1999
     with pytest.raises(DomainError) as err:
         catalog_import(document=document)
-    assert {d["code"] for d in err.value.details} == {
+    problems = err.value.details["problems"]
+    assert {d["code"] for d in problems} == {
         "refund_default_not_original",
         "too_many_offers",
         "invalid_price",
     }
-    assert all(set(d) == {"path", "code", "message"} for d in err.value.details)
+    assert all(set(d) == {"path", "code", "message"} for d in problems)
     assert _snapshot() == before
 
 

@@ -2,34 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from ninja import Field
 
 from fairdesk.api.pagination import Page, PageQuery
-from fairdesk.api.schemas import Data
+from fairdesk.api.schemas import Data, Day, Id, Moment
 from fairdesk.service_requests.choices import Channel, Kind, Priority, Status
 
 
-class CustomerOut(Data):
+class RequestCustomerOut(Data):
     id: int
     name: str
     phone: str = Field(description="Masked (138****8000) unless you may see it in full")
 
 
-class DeviceOut(Data):
+class RequestDeviceOut(Data):
     id: int | None
     label: str = Field(description="Model and serial number at intake")
 
 
-class AddressOut(Data):
+class RequestAddressOut(Data):
     text: str
     division_code: str
     division_name: str
 
 
-class OutletRefOut(Data):
+class RequestOutletOut(Data):
     code: str
     name: str
 
@@ -67,10 +67,10 @@ class ServiceRequestOut(Data):
     status_label: str
     description: str
     product_description: str
-    device: DeviceOut | None
-    customer: CustomerOut
-    address: AddressOut
-    outlet: OutletRefOut | None = Field(description="null: the brand's central queue")
+    device: RequestDeviceOut | None
+    customer: RequestCustomerOut
+    address: RequestAddressOut
+    outlet: RequestOutletOut | None = Field(description="null: the brand's central queue")
     out_of_coverage: bool
     preferred_start: datetime | None
     preferred_end: datetime | None
@@ -92,14 +92,14 @@ ServiceRequestPage = Page[ServiceRequestOut]
 class ServiceRequestIn(Data):
     kind: Kind
     description: str = Field(max_length=5000)
-    customer_id: int | None = Field(None, description="Integrations and agents: the customer")
+    customer_id: Id | None = Field(None, description="Integrations and agents: the customer")
     customer_phone: str | None = Field(None, description="…or the customer's mobile number")
-    device_id: int | None = None
+    device_id: Id | None = None
     product_description: str = Field("", max_length=300)
-    address_id: int | None = None
+    address_id: Id | None = None
     priority: Priority = Priority.NORMAL
-    preferred_start: datetime | None = None
-    preferred_end: datetime | None = None
+    preferred_start: Moment | None = None
+    preferred_end: Moment | None = None
     channel: Literal["api", "device"] | None = Field(
         None, description="Integrations only: api (default) or device (a smart device's report)"
     )
@@ -108,7 +108,7 @@ class ServiceRequestIn(Data):
 class TransitionIn(Data):
     to: Status
     reason: str = Field("", max_length=2000)
-    serving_customer_id: int | None = Field(
+    serving_customer_id: Id | None = Field(
         None, description="Agents: the caller you are serving (to act for them)"
     )
 
@@ -135,6 +135,6 @@ class RequestFilters(PageQuery):
     kind: Kind | None = None
     outlet: str | None = Field(None, description="Outlet code")
     customer_phone: str | None = None
-    created_from: date | None = Field(None, description="From this day (Beijing time)")
-    created_to: date | None = Field(None, description="To this day, inclusive")
+    created_from: Day | None = Field(None, description="From this day (Beijing time)")
+    created_to: Day | None = Field(None, description="To this day, inclusive")
     out_of_coverage: bool | None = None

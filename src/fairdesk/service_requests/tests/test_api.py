@@ -452,3 +452,36 @@ def test_an_integration_naming_customer_and_address_gets_the_precise_error(
     )
     assert ok.status_code == 201 and ok.json()["address"]["text"] == mine.text
     assert ServiceRequest.objects.filter(channel="api").count() == 1
+
+
+def test_a_description_with_a_nul_is_refused_and_nothing_is_filed(world: World, token: str) -> None:
+    """Stored as given on SQLite and a 500 on PostgreSQL before the input guard."""
+    before = ServiceRequest.objects.count()
+    body = {
+        "kind": "repair",
+        "description": "空调\u0000不制冷",
+        "customer_phone": "13800138000",
+        "product_description": "空调",
+    }
+    response = post(Client(), URL, body, **bearer(token))
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_text"
+    assert response.json()["error"]["details"] == {"field": "description", "in": "body"}
+    assert ServiceRequest.objects.count() == before
+
+
+def test_a_visit_window_in_year_9999_is_422(world: World, token: str) -> None:
+    before = ServiceRequest.objects.count()
+    body = {
+        "kind": "repair",
+        "description": "空调不制冷",
+        "customer_phone": "13800138000",
+        "product_description": "空调",
+        "preferred_start": "9999-12-31T20:00:00+08:00",
+        "preferred_end": "9999-12-31T23:59:59+08:00",
+    }
+    response = post(Client(), URL, body, **bearer(token))
+    assert response.status_code == 422
+    errors = response.json()["error"]["details"]["errors"]
+    assert [e["loc"][-1] for e in errors] == ["preferred_start", "preferred_end"]
+    assert ServiceRequest.objects.count() == before

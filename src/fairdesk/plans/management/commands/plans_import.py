@@ -30,7 +30,7 @@ class Command(BaseCommand):
         try:
             counts = catalog_import(document=document)
         except DomainError as exc:
-            for problem in exc.details or []:
+            for problem in exc.details.get("problems", []):
                 self.stdout.write(self.style.ERROR(problem_line(problem)))
             self.stderr.write(str(exc.message))
             sys.exit(1)

@@ -4,14 +4,17 @@ calls that change nothing."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from time_machine import Traveller
 
+from fairdesk.core.testing import at_once
 from fairdesk.customers.models import Customer
 from fairdesk.plans import selectors
 from fairdesk.plans.choices import ChangeStatus, SubscriptionStatus, TimingRule
@@ -300,3 +303,64 @@ def test_ended_subscription_offers_nothing_and_refuses_changes(
     assert detail["status"] == "ended" and detail["options"] == [] and detail["next_charge"] is None
     response = post(me, f"/subscriptions/{sub.pk}/changes", {"to_plan": "cloud-30"})
     assert response.status_code == 409 and error_code(response) == "subscription_ended"
+
+
+def _three_attempts(client: Client, sub: Subscription) -> list[int]:
+    """An upgrade, a downgrade and a cancellation of ``sub``, each previewed, none confirmed."""
+    ids = []
+    for to_plan in ("cloud-90", "cloud-7", None):
+        started = post(client, f"/subscriptions/{sub.pk}/changes", {"to_plan": to_plan})
+        assert started.status_code == 201, started.json()
+        ids.append(started.json()["id"])
+    return ids
+
+
+def _one_won(outcomes: list[Any], sub: Subscription) -> None:
+    """Exactly one confirmation applied; the others were refused with a 409 in the error shape
+    and changed nothing."""
+    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    statuses = sorted(o.status_code for o in outcomes)
+    assert statuses == [200, 409, 409], [o.content for o in outcomes]
+    for lost in (o for o in outcomes if o.status_code == 409):
+        error = lost.json()["error"]
+        assert error["code"] in {"quote_expired", "subscription_ended"}
+        assert error["message"] and error["details"] == {}
+    assert PlanChange.objects.filter(subscription=sub).count() == 1
+    assert ChangeAttempt.objects.filter(subscription=sub, outcome="open").count() == 2
+    sub.refresh_from_db()
+    assert selectors.ledger_problems(sub) == []
+
+
+def test_confirmations_of_three_changes_one_after_another(
+    catalog: dict[str, Plan], me: Client, subscribe: Callable[..., Subscription], clock: Traveller
+) -> None:
+    sub = subscribe(catalog["cloud-30"])
+    clock.move_to(T0 + timedelta(days=3))
+    ids = _three_attempts(me, sub)
+    outcomes = [post(me, f"/changes/{attempt}/confirm") for attempt in ids]
+    assert outcomes[0].status_code == 200  # the upgrade, applied at once
+    assert [error_code(o) for o in outcomes[1:]] == ["quote_expired", "quote_expired"]
+    assert "其他变更" in outcomes[1].json()["error"]["message"]  # says why, in the customer's words
+    _one_won(outcomes, sub)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks (SQLite has one writer at a time)"
+)
+def test_racing_confirmations_of_three_changes_leave_one_and_two_409s(
+    catalog: dict[str, Plan], customer: Customer, subscribe: Callable[..., Subscription]
+) -> None:
+    """An upgrade, a downgrade and a cancellation confirmed at the same moment: the first to
+    lock the subscription wins; the others wait, see that it moved on, and answer 409 (they
+    answered 500 when the locking read, joined to the plan, found no row)."""
+    sub = subscribe(catalog["cloud-30"])
+    ids = _three_attempts(as_user(customer.user), sub)
+    pending = list(ids)
+    lock = threading.Lock()
+
+    def confirm() -> Any:
+        with lock:
+            attempt = pending.pop()
+        return post(as_user(customer.user), f"/changes/{attempt}/confirm")
+
+    _one_won(at_once(confirm, 3), sub)
