@@ -302,6 +302,14 @@ IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 30)
 # A request the customer neither closes nor reopens is closed this many days after resolution.
 AUTO_CLOSE_RESOLVED_DAYS = env_int("AUTO_CLOSE_RESOLVED_DAYS", 7)
 
+# The contact centre's staffed hours for callbacks (docs/contact.md): callbacks are offered and
+# booked only within them. One or more intervals, every day, Beijing time ("08:30-18:00",
+# "08:30-12:00,13:00-18:00"); the days it is closed (holidays), ISO dates ("2027-01-01,…"); the
+# length of the windows the portal offers, in minutes. `fairdesk manage check` reports bad values.
+CONTACT_CALLBACK_HOURS = env_str("CONTACT_CALLBACK_HOURS", "08:30-18:00")
+CONTACT_CALLBACK_CLOSED_DAYS = env_list("CONTACT_CALLBACK_CLOSED_DAYS", [])
+CONTACT_CALLBACK_WINDOW_MINUTES = env_int("CONTACT_CALLBACK_WINDOW_MINUTES", 60)
+
 # One handler, on the root logger: every logger propagates to it, so each record is written once.
 # Huey's ``run_huey`` adds a handler of its own to the "huey" logger when that logger has none
 # (and the record then went out twice, through it and through the root's): it gets the root's

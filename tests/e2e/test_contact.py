@@ -127,9 +127,15 @@ def test_callback_booked_then_missed_is_shown_and_escalated(
         page.wait_for_selector("form[data-form=callback]")
         page.check("form[data-form=callback] input[name=contact_type][value=downgrade_cancel]")
         assert page.input_value("input[name=phone]") == PHONE
-        page.fill("input[name=day]", "2026-11-23")
-        page.fill("input[name=start]", "14:00")
-        page.fill("input[name=end]", "15:00")
+        # only windows within the staffed hours (08:30–18:00) are offered
+        offered = page.eval_on_selector_all(
+            "select[name=window] option", "options => options.map(o => o.value)"
+        )
+        assert "2026-11-23T14:00:00+08:00/2026-11-23T15:00:00+08:00" in offered
+        assert not any("T03:" in value or "T20:" in value for value in offered)
+        page.select_option(
+            "select[name=window]", "2026-11-23T14:00:00+08:00/2026-11-23T15:00:00+08:00"
+        )
         page.click("button[data-action=book-callback]")
         page.wait_for_selector("[data-confirmation]")
         assert page.inner_text("[data-window-start]") == "2026-11-23 14:00"

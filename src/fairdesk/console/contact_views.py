@@ -564,7 +564,8 @@ def callbacks(request: HttpRequest) -> HttpResponse:
     profile = _profile(request)
     now = timezone.now()
     qs = selectors.callbacks_visible_to(request.user).select_related("contact", "done_by__user")
-    open_rows = [_callback_row(c, now, profile) for c in qs.filter(done_at__isnull=True)[:200]]
+    owed = selectors.callbacks_to_make(request.user).select_related("contact", "done_by__user")
+    open_rows = [_callback_row(c, now, profile) for c in owed[:200]]
     done_rows = [
         _callback_row(c, now, profile)
         for c in qs.filter(done_at__isnull=False).order_by("-done_at", "-id")[:30]

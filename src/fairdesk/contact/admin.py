@@ -279,6 +279,7 @@ class CallbackAdmin(ReadOnlyAdmin):
         "done_at",
         "done_by",
         "missed_at",
+        "cancelled_at",
         "escalation_level",
     ]
 
@@ -288,9 +289,7 @@ class CallbackAdmin(ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("promise broken"), boolean=True)
     def breached(self, obj: Callback) -> bool:
-        if obj.done_at is not None:
-            return obj.done_at > obj.window_end
-        return timezone.now() > obj.window_end
+        return selectors.callback_missed(obj, timezone.now())  # never a cancelled one
 
 
 EVENT_FIELDS = ("at", "actor_role", "actor", "from_status", "to_status", "note", "due_at")

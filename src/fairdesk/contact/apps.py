@@ -6,3 +6,6 @@ class ContactConfig(AppConfig):
     name = "fairdesk.contact"
     label = "contact"
     verbose_name = _("Contacts and complaints")
+
+    def ready(self) -> None:
+        from fairdesk.contact import checks  # noqa: F401  (registers the system checks)

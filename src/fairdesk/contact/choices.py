@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ContactType(models.TextChoices):
@@ -49,6 +50,7 @@ class CallbackStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     DONE = "done", _("Called back")
     MISSED = "missed", _("Missed")
+    CANCELLED = "cancelled", pgettext_lazy("callback status", "Cancelled")
 
 
 class ComplaintCategory(models.TextChoices):

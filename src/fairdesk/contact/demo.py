@@ -8,7 +8,8 @@ admin — so they are written with the ORM, as the admin would.
 
 * Automatic answers in 简体中文 and English: warranty length, booking a repair, cancelling or
   downgrading a plan (the same steps as an upgrade, on /portal/plans/), refund timing, opening
-  hours, cleaning.
+  hours (the agents' are the staffed hours configured, ``CONTACT_CALLBACK_HOURS``), the visit
+  fee, parts prices, fault codes (in general, and E1, E4, F0, H6), cleaning.
 * Agents: ``agent`` (the demo login) is available, takes both languages and every product line,
   two conversations at once; ``agent2`` (air conditioners and water heaters, Chinese only) is
   away — it answered a call yesterday.
@@ -20,8 +21,8 @@ admin — so they are written with the ORM, as the admin would.
 * Callbacks: 张三's sales callback promised for yesterday 10:00–11:00 and not made — missed,
   escalated to level 1 at the window's end (the customer was told; ``callbacks_escalate_due``
   run at that instant) and to level 2 when seeding (more than four hours on), and still waiting,
-  first in the queue; 李四's repair callback booked for later today (09:00 when seeded at
-  night).
+  first in the queue; 李四's repair callback booked for the first window offered two hours
+  on (later today, or the next morning when seeded after hours).
 * Complaints: 李四's refund complaint, received two hours ago (green channel, linked to his cloud
   subscription); 张三's complaint about the late technician, being investigated (linked to his
   repair request); 张三's plan-change complaint, resolved and awaiting his answer (green
@@ -50,6 +51,7 @@ from fairdesk.contact.choices import (
     ContactType,
 )
 from fairdesk.contact.models import AgentProfile, Callback, Complaint, Contact, FaqEntry
+from fairdesk.contact.selectors import callback_hours_text, callback_windows
 from fairdesk.contact.services.callbacks import callback_request, callbacks_escalate_due
 from fairdesk.contact.services.complaints import (
     complaint_file,
@@ -75,8 +77,8 @@ SECOND_CUSTOMER_PHONE = "13800000002"  # 李四, added by the plans demo
 
 # --------------------------------------------------------------------------------------------
 # Automatic answers: (keywords, answer in 简体中文, answer in English). The assistant shows the
-# first active entry (by id) with a keyword in the customer's words, so the more specific
-# entries come first.
+# answer whose keyword in the customer's words is the most specific (a fault code, then the
+# longest keyword; ``assistant.best_answer``). "{hours}" is the staffed hours as configured.
 # --------------------------------------------------------------------------------------------
 
 FAQ: list[tuple[str, str, str]] = [
@@ -130,14 +132,89 @@ FAQ: list[tuple[str, str, str]] = [
     ),
     (
         # (no 客服 here: any message with 客服 goes straight to a person)
-        "营业时间,几点,上班时间,什么时候上班,opening hours,business hours,when are you open",
-        "在线服务（本助手、在线报修、套餐变更、投诉）全天24小时可用，人工客服全天24小时值守，"
-        "排队时也可以预约回电。服务网点营业时间为周一至周日 08:30–18:00；上门时段为上午"
-        "09:00–12:00、下午13:00–18:00、晚上18:00–21:00。",
+        "营业时间,几点,上班时间,什么时候上班,回电,取消+回电,改约+回电,opening hours,business hours,"
+        "when are you open,callback,call back,cancel+callback,move+callback",
+        "在线服务（本助手、在线报修、套餐变更、投诉）全天24小时可用。人工客服每天{hours}"
+        "（北京时间）在线：其他时间也可以转人工排队，上班后按顺序接待；或者预约这段时间内的回电"
+        "（/portal/contact/callbacks/），预约后可随时改约或取消。服务网点营业时间为周一至周日"
+        " 08:30–18:00；上门时段为上午09:00–12:00、下午13:00–18:00、晚上18:00–21:00。",
         "Online service (this assistant, booking repairs, plan changes, complaints) is open 24 "
-        "hours a day, and agents answer 24 hours a day; you can also book a callback instead of "
-        "waiting. Service outlets are open Monday to Sunday 08:30–18:00; technicians visit "
-        "09:00–12:00, 13:00–18:00 or 18:00–21:00.",
+        "hours a day. Agents answer every day {hours} (Beijing time): outside these hours you "
+        "can still ask for a person and are answered in turn when they start, or book a callback "
+        "within these hours (/portal/contact/callbacks/), which you can move or cancel. Service "
+        "outlets are open Monday to Sunday 08:30–18:00; technicians visit 09:00–12:00, "
+        "13:00–18:00 or 18:00–21:00.",
+    ),
+    (
+        "上门费,上门费用,上门+多少钱,上门+收费,维修费,修理费,检测费,维修+多少钱,修+多少钱,"
+        "维修+收费,收费标准,visit fee,call-out fee,callout fee,repair cost,how much+repair,"
+        "how much+visit",
+        "保修期内上门、检测和维修都免费（人为损坏除外）。保修期外上门检测费50元，决定维修的话"
+        "并入维修费、不另收；付费维修前师傅会先给您报价单，配件和工时分别列明，您同意后才开始，"
+        "不同意只收检测费。在线报修：/portal/book/。",
+        "Within the warranty the visit, the diagnosis and the repair are free (except accidental "
+        "damage). Outside it the visit and diagnosis cost CNY 50, included in the repair price "
+        "if you go ahead; before any paid work the technician gives you a quote with parts and "
+        "labour listed separately, and starts only once you agree — if you do not, you pay the "
+        "diagnosis only. Book a repair at /portal/book/.",
+    ),
+    (
+        "配件价格,配件+多少钱,配件+价格,配件+收费,零件价格,零件+多少钱,配件,零件,parts price,"
+        "price+part,spare part,parts cost",
+        "配件一律使用原厂配件，按品牌公布的统一价目收费，各网点同价；保修期内的配件免费。付费"
+        "维修前，师傅的报价单会列出每个配件的名称、编号和价格，您确认后才更换，换下的旧件可以"
+        "要求查看。对价格有疑问可以投诉（/portal/complaints/new/），我们会核对。",
+        "Only original parts are used, at the brand's published prices — the same at every "
+        "outlet; parts are free under warranty. Before any paid repair the technician's quote "
+        "lists each part with its number and price, nothing is replaced before you agree, and "
+        "you may ask to see the old part. If a price looks wrong, file a complaint "
+        "(/portal/complaints/new/) and we check it.",
+    ),
+    (
+        "故障代码,错误代码,报错代码,显示代码,error code,fault code",
+        "空调常见故障代码：E1 系统高压保护；E4 排气温度过高保护；F0 冷媒不足保护；H6 室内风机"
+        "无反馈。请先关机断电5分钟再开机；仍然显示代码请报修（/portal/book/），描述里写上代码，"
+        "师傅会带上相应配件。其他代码也可以直接发给我们。",
+        "Common air-conditioner fault codes: E1 high-pressure protection; E4 discharge "
+        "temperature too high; F0 low refrigerant; H6 indoor fan not responding. Switch the "
+        "unit off at the mains for 5 minutes and on again; if the code stays, book a repair "
+        "(/portal/book/) with the code in the description so the technician brings the right "
+        "part. Send us any other code too.",
+    ),
+    (
+        "E1",
+        "空调显示 E1：系统高压保护。常见原因是室外机散热不好（被遮挡、冷凝器脏堵）或室外风扇"
+        "不转。请关机断电5分钟后再开机，并检查室外机周围是否通风；仍显示 E1 请报修"
+        "（/portal/book/），描述里写上“E1”。",
+        "E1 on an air conditioner: high-pressure protection. Usually the outdoor unit cannot "
+        "shed heat (blocked, a dirty condenser) or its fan does not turn. Switch off at the "
+        "mains for 5 minutes, restart, and make sure the outdoor unit has free air around it; "
+        "if E1 stays, book a repair (/portal/book/) with “E1” in the description.",
+    ),
+    (
+        "E4",
+        "空调显示 E4：排气温度过高保护，多由冷媒不足或室外机散热不好引起。请关机断电5分钟后再"
+        "开机；仍显示 E4 请报修（/portal/book/），不要自行加冷媒。",
+        "E4 on an air conditioner: discharge temperature too high, usually low refrigerant or "
+        "an outdoor unit that cannot shed heat. Switch off at the mains for 5 minutes and "
+        "restart; if E4 stays, book a repair (/portal/book/) — do not top up refrigerant "
+        "yourself.",
+    ),
+    (
+        "F0",
+        "空调显示 F0：冷媒不足保护（维修时回收冷媒也会显示）。冷媒不足需要师傅检漏后加注，请"
+        "报修（/portal/book/），描述里写上“F0”；保修期内免费。",
+        "F0 on an air conditioner: low refrigerant (also shown while refrigerant is recovered "
+        "during a repair). A technician has to find the leak and refill it: book a repair "
+        "(/portal/book/) with “F0” in the description; free under warranty.",
+    ),
+    (
+        "H6",
+        "空调显示 H6：室内风机无反馈，即室内电机或其连线故障。请关机断电5分钟后再开机；仍显示"
+        " H6 请报修（/portal/book/），描述里写上“H6”。",
+        "H6 on an air conditioner: the indoor fan motor does not respond (the motor or its "
+        "wiring). Switch off at the mains for 5 minutes and restart; if H6 stays, book a "
+        "repair (/portal/book/) with “H6” in the description.",
     ),
     (
         "清洗,清洁,保养,cleaning,clean,maintenance",
@@ -186,28 +263,25 @@ def _local(day: datetime, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(local.date(), time(hour, minute), tzinfo=SHANGHAI)
 
 
-def later_today(now: datetime) -> datetime:
-    """The start of a one-hour callback window about two hours from now, on the half hour;
-    09:00 the next morning when that window would not fit between 08:00 and 21:00 today."""
-    local = now.astimezone(SHANGHAI) + timedelta(hours=2)
-    start = local.replace(second=0, microsecond=0)
-    extra = (-start.minute) % 30
-    if extra == 0 and (local.second or local.microsecond):
-        extra = 30
-    start += timedelta(minutes=extra)
-    if _local(now, 8) <= start and start + timedelta(hours=1) <= _local(now, 21):
-        return start
-    nine = _local(now, 9)
-    return nine if nine > now + timedelta(minutes=15) else nine + timedelta(days=1)
+def later_today(now: datetime) -> tuple[datetime, datetime] | None:
+    """A callback window offered about two hours from now or later (the first within the staffed
+    hours: later today, or the next morning when the centre has closed)."""
+    windows = callback_windows(now=now + timedelta(hours=2))
+    return windows[0] if windows else None
 
 
 def _faq() -> int:
     added = 0
+    hours = callback_hours_text()  # the staffed hours, as configured
     for keywords, answer, answer_en in FAQ:
         first = keywords.split(",", 1)[0]
         if FaqEntry.objects.filter(keywords__contains=first).exists():
             continue
-        FaqEntry.objects.create(keywords=keywords, answer=answer, answer_en=answer_en)
+        FaqEntry.objects.create(
+            keywords=keywords,
+            answer=answer.replace("{hours}", hours),
+            answer_en=answer_en.replace("{hours}", hours),
+        )
         added += 1
     return added
 
@@ -346,13 +420,13 @@ def _callbacks(zhang: Customer, li: Customer | None, now: datetime) -> list[str]
         callbacks_escalate_due(now=now)  # level 2: now is more than four hours after the end
         made.append(CALLBACK_MISSED)
     # Scheduled: later today.
-    if li is not None and not _exists(CALLBACK_LATER):
-        start = later_today(now)
+    window = later_today(now)
+    if li is not None and window is not None and not _exists(CALLBACK_LATER):
         callback_request(
             customer=li,
             phone=li.phone,
-            window_start=start,
-            window_end=start + timedelta(hours=1),
+            window_start=window[0],
+            window_end=window[1],
             contact_type=ContactType.REPAIR,
             text=CALLBACK_LATER,
             now=now - timedelta(minutes=30),

@@ -98,6 +98,15 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # one waiting web chat per customer: "talk to a person" again (or in another chat)
+            # finds the place already held instead of queueing a second contact
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(status="queued", channel="web_chat"),
+                name="contact_one_waiting_chat_per_customer",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"C{self.pk} {self.contact_type} {self.status}"
@@ -142,7 +151,14 @@ class Assignment(AppendOnly):
 class FaqEntry(models.Model):
     """An automatic answer: shown when a customer's words contain one of its keywords."""
 
-    keywords = models.CharField(_("keywords (comma-separated)"), max_length=300)
+    keywords = models.CharField(
+        _("keywords (comma-separated)"),
+        max_length=300,
+        help_text=_(
+            "A fault code such as E1 matches only that code (not E10); words joined by + must "
+            "all appear (上门+多少钱). The answer with the longest matching keyword is shown."
+        ),
+    )
     answer = models.TextField(_("answer"))
     answer_en = models.TextField(_("answer (English)"))
     active = models.BooleanField(_("active"), default=True)
@@ -170,6 +186,7 @@ class Callback(models.Model):
         AgentProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     missed_at = models.DateTimeField(_("missed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
 
     class Meta:

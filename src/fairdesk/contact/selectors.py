@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fairdesk.contact import ordering, workflow
+from fairdesk.contact import assistant, hours, ordering, workflow
 from fairdesk.contact.choices import (
     AgentStatus,
     CallbackStatus,
@@ -48,11 +49,13 @@ from fairdesk.contact.models import (
     Complaint,
     ComplaintEvent,
     Contact,
+    FaqEntry,
 )
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.customers.models import Customer
 from fairdesk.service_requests.selectors import principal_for
+from fairdesk.service_requests.sla import WEEKDAYS, CalendarSpec, calendar_spec
 
 #: Mean handle time assumed when no contact has been closed yet.
 DEFAULT_HANDLE_SECONDS = 300
@@ -62,6 +65,9 @@ HANDLE_SAMPLE = 50
 STAFF_CALLBACK_DAYS = 7
 #: The API's list of callbacks is at most this long.
 MAX_CALLBACKS_LISTED = 500
+#: A callback window is at least this long, and ends at most this far ahead.
+CALLBACK_MIN_WINDOW = timedelta(minutes=15)
+CALLBACK_MAX_AHEAD = timedelta(days=7)
 
 
 def _forbidden(message: str) -> DomainError:
@@ -141,6 +147,20 @@ def contacts_visible_to(user: Any) -> QuerySet[Contact]:
     return visible
 
 
+def waiting_chat_of(customer_id: int | None, *, exclude: int | None = None) -> Contact | None:
+    """The customer's web chat waiting for a person, if any: there is at most one (the
+    ``contact_one_waiting_chat_per_customer`` constraint). Anonymous contacts (no customer)
+    have none: every web chat is started by a signed-in customer."""
+    if customer_id is None:
+        return None
+    qs = Contact.objects.filter(
+        customer_id=customer_id, status=ContactStatus.QUEUED, channel=Channel.WEB_CHAT
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    return qs.first()
+
+
 def access_contact(*, user: Any, contact_id: int) -> Contact:
     """A contact the user may see, with its messages (404 ``contact_not_found`` otherwise)."""
     contact = (
@@ -153,6 +173,14 @@ def access_contact(*, user: Any, contact_id: int) -> Contact:
     if contact is None:
         raise NotFound(_("There is no such conversation."), code="contact_not_found")
     return contact
+
+
+def faq_answer(text: str, language: str) -> str | None:
+    """The brand's automatic answer to ``text`` in ``language`` (the most specific match of the
+    active answers' keywords, ``assistant.best_answer``), or None."""
+    entries = FaqEntry.objects.filter(active=True).order_by("id")
+    pairs = [(e.keywords, e.answer if language == "zh-hans" else e.answer_en) for e in entries]
+    return assistant.best_answer(text, pairs)
 
 
 def is_contact_customer(user: Any, contact: Contact) -> bool:
@@ -210,6 +238,16 @@ def callbacks_visible_to(user: Any) -> QuerySet[Callback]:
     return visible
 
 
+def callbacks_to_make(user: Any) -> QuerySet[Callback]:
+    """The callbacks the user may see that are still owed: not made, not cancelled (missed
+    ones included: a late call is still owed)."""
+    return (
+        callbacks_visible_to(user)
+        .filter(done_at__isnull=True)
+        .exclude(status=CallbackStatus.CANCELLED)
+    )
+
+
 def access_callback(*, user: Any, callback_id: int) -> Callback:
     """A callback the user may see (404 ``callback_not_found`` otherwise)."""
     callback = callbacks_visible_to(user).filter(pk=callback_id).first()
@@ -218,12 +256,99 @@ def access_callback(*, user: Any, callback_id: int) -> Callback:
     return callback
 
 
+def access_callback_as_customer(*, user: Any, callback_id: int) -> Callback:
+    """A callback of the user's own, as its customer (who alone cancels or moves it): 404
+    ``callback_not_found`` when they may not see it, 403 ``forbidden`` when they see it as
+    staff."""
+    callback = access_callback(user=user, callback_id=callback_id)
+    customer_id = principal_for(user).customer_id
+    if customer_id is None or callback.contact.customer_id != customer_id:
+        raise _forbidden(_("Only the customer who booked a callback can cancel or move it."))
+    return callback
+
+
 def callback_missed(callback: Callback, now: datetime) -> bool:
     """Missed: marked so, or its window ended without a call — computed from the clock, so it
-    shows at once, whether the worker is up or not (a late call stays missed)."""
+    shows at once, whether the worker is up or not (a late call stays missed; a cancelled
+    callback was never due)."""
+    if callback.status == CallbackStatus.CANCELLED:
+        return False
     return callback.status == CallbackStatus.MISSED or (
         callback.done_at is None and callback.window_end < now
     )
+
+
+def check_callback_changeable(callback: Callback, contact: Contact, now: datetime) -> None:
+    """The customer may cancel or move a callback only while it is booked (not made, missed or
+    cancelled), its window has not ended and no agent has taken it yet: 409 ``callback_closed``
+    or ``callback_in_progress``."""
+    reason = None
+    if callback.status == CallbackStatus.CANCELLED:
+        reason = _("This callback was cancelled.")
+    elif callback.done_at is not None:
+        reason = _("This callback has been made.")
+    elif callback_missed(callback, now):
+        reason = _("The window of this callback has ended.")
+    if reason is not None:
+        raise DomainError(
+            reason + " " + _("It can no longer be cancelled or moved; book a new one."),
+            code="callback_closed",
+            status=409,
+        )
+    if contact.status != ContactStatus.QUEUED:
+        raise DomainError(
+            _("An agent is already calling you about this callback; it can no longer be changed."),
+            code="callback_in_progress",
+            status=409,
+        )
+
+
+def callback_changeable(callback: Callback, now: datetime) -> bool:
+    """Whether the customer may cancel or move it now (``check_callback_changeable``)."""
+    try:
+        check_callback_changeable(callback, callback.contact, now)
+    except DomainError:
+        return False
+    return True
+
+
+def callback_calendar() -> CalendarSpec:
+    """The contact centre's staffed hours for callbacks, read at call time: the intervals of
+    ``CONTACT_CALLBACK_HOURS`` every day, closed on ``CONTACT_CALLBACK_CLOSED_DAYS``, in the
+    site's time zone (Beijing time). ``sla.CalendarError`` for a bad setting, which the system
+    check (``contact.checks``) reports at start."""
+    intervals = [i for i in str(settings.CONTACT_CALLBACK_HOURS).split(",") if i.strip()]
+    return calendar_spec(
+        name="contact centre",
+        always_open=False,
+        weekly_hours={day: intervals for day in WEEKDAYS},
+        holidays=settings.CONTACT_CALLBACK_CLOSED_DAYS,
+        extra_workdays=(),
+        timezone=settings.TIME_ZONE,
+    )
+
+
+def callback_window_length() -> timedelta:
+    """How long the offered windows are (``CONTACT_CALLBACK_WINDOW_MINUTES``, at least 15)."""
+    minutes = int(settings.CONTACT_CALLBACK_WINDOW_MINUTES)
+    return max(CALLBACK_MIN_WINDOW, timedelta(minutes=minutes))
+
+
+def callback_windows(*, now: datetime | None = None) -> list[tuple[datetime, datetime]]:
+    """The callback windows a customer may choose now: within the staffed hours, not started,
+    ending within 7 days (``hours.windows``)."""
+    return hours.windows(
+        callback_calendar(),
+        now=now or timezone.now(),
+        length=callback_window_length(),
+        ahead=CALLBACK_MAX_AHEAD,
+        shortest=CALLBACK_MIN_WINDOW,
+    )
+
+
+def callback_hours_text() -> str:
+    """The staffed hours in words ("08:30–18:00"), for the pages and the API."""
+    return hours.hours_text(callback_calendar())
 
 
 def access_callback_list(*, user: Any, now: datetime) -> QuerySet[Callback]:
@@ -532,10 +657,13 @@ def missed_callbacks(
     *, period_from: datetime, period_to: datetime, now: datetime | None = None
 ) -> MissedCallbacks:
     """Callbacks whose window ended in [from, to) (and by now): how many were missed. A late
-    call counts as missed; so does one not made yet (computed from the clock, not the worker)."""
+    call counts as missed; so does one not made yet (computed from the clock, not the worker).
+    A cancelled callback was never due."""
     now = now or timezone.now()
     end = min(period_to, now)
-    qs = Callback.objects.filter(window_end__gte=period_from, window_end__lt=end)
+    qs = Callback.objects.filter(window_end__gte=period_from, window_end__lt=end).exclude(
+        status=CallbackStatus.CANCELLED
+    )
     due = qs.count()
     missed = (
         qs.filter(status=CallbackStatus.MISSED).count()

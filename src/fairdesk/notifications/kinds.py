@@ -30,9 +30,11 @@ SMS_KINDS: dict[str, tuple[str, ...]] = {
     "plans.price_notice": ("plan", "new_price", "old_price", "date"),
     "plans.payment_failed": ("plan", "amount", "grace_until"),
     "plans.renewal_reminder": ("plan", "date", "amount"),
-    # the contact centre: a complaint received, a callback booked, a callback missed
+    # the contact centre: a complaint received, a callback booked (or moved), a callback
+    # cancelled by the customer, a callback missed
     "contact.complaint": ("number", "due"),
     "contact.callback": ("start", "end"),
+    "contact.callback_cancelled": ("start", "end"),
     "contact.callback_missed": ("end",),
 }
 

@@ -7,8 +7,12 @@ The rules are the domain's (``contact/services/``); these pages make them reacha
   (guarantee F6); typing 人工 / "agent" transfers at once (the services decide). While waiting,
   the queue position and the estimated wait are shown; the conversation refreshes itself every
   three seconds (htmx polling of a fragment; without JavaScript, a refresh link).
-* A callback is a window the customer picks (Beijing time); its end is a deadline. A window that
-  ended without a call shows as missed at once — computed from the clock, not from the worker.
+* A callback is one of the windows offered within the staffed hours (Beijing time); its end is
+  a deadline. A window that ended without a call shows as missed at once — computed from the
+  clock, not from the worker. While it is booked, the customer cancels it or moves it to another
+  window offered.
+* A customer waits in one web chat at a time: "talk to a person" again, from any page or
+  another chat, opens the one that holds the place (the services decide).
 * A complaint shows its timeline, the current step's deadline and who owns it; a resolution is
   answered with two buttons of equal weight, and the record can be taken outside (12315) when
   the workflow allows it.
@@ -55,6 +59,7 @@ from fairdesk.portal.forms import (
     CONTACT_TYPE_CHOICES,
     NOT_LINKED,
     CallbackForm,
+    CallbackWindowForm,
     ChatSayForm,
     ComplaintAnswerForm,
     ComplaintForm,
@@ -85,6 +90,7 @@ CALLBACK_STATUS_TEXT: dict[str, Text] = {
     CallbackStatus.SCHEDULED: gettext_lazy("Scheduled"),
     CallbackStatus.DONE: gettext_lazy("Called back"),
     CallbackStatus.MISSED: gettext_lazy("Missed"),
+    CallbackStatus.CANCELLED: pgettext_lazy("callback status", "Cancelled"),
 }
 COMPLAINT_STATUS_TEXT: dict[str, Text] = {
     ComplaintStatus.RECEIVED: pgettext_lazy("complaint status", "Received"),
@@ -179,7 +185,7 @@ def contact_start(request: HttpRequest) -> HttpResponse:
                     language=_language(),
                 )
                 if request.POST.get("human"):  # the start page's own "talk to a person" button
-                    contact = conversations.contact_request_human(contact=contact)
+                    contact = _request_human(request, contact)
             except DomainError as exc:
                 context = _start_context(request, form, error=exc.message)
                 return render(request, "portal/contact_start.html", context, status=exc.status)
@@ -196,20 +202,33 @@ def contact_start(request: HttpRequest) -> HttpResponse:
 @customer_required
 def talk_to_a_person(request: HttpRequest) -> HttpResponse:
     """The "talk to a person" button on every portal page: one click, straight into the queue
-    (as a question; the agent sets the type when they know what it is about)."""
-    customer = request.customer  # type: ignore[attr-defined]
+    (as a question; the agent sets the type when they know what it is about) — or, when the
+    customer already waits, to the conversation that holds their place."""
+    return _talk_to_a_person(request, ContactType.CONSULTATION)
+
+
+def _talk_to_a_person(request: HttpRequest, contact_type: str) -> HttpResponse:
     try:
-        contact = conversations.contact_start(
-            contact_type=ContactType.CONSULTATION,
-            channel=Channel.WEB_CHAT,
-            customer=customer,
+        contact, created = conversations.contact_talk_to_person(
+            customer=request.customer,  # type: ignore[attr-defined]
+            contact_type=contact_type,
             language=_language(),
         )
-        contact = conversations.contact_request_human(contact=contact)
     except DomainError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("portal:contact"))
+    if not created:
+        messages.info(request, _("You are already in the queue for a person."))
     return HttpResponseRedirect(reverse("portal:chat", args=[contact.pk]))
+
+
+def _request_human(request: HttpRequest, contact: Contact) -> Contact:
+    """One step into the queue from this chat: the contact the customer waits in (another
+    one when it already holds their place, which is said)."""
+    waiting = conversations.contact_request_human(contact=contact)
+    if waiting.pk != contact.pk:
+        messages.info(request, _("You are already in the queue for a person."))
+    return waiting
 
 
 def _chat_context(request: HttpRequest, contact: Contact, **extra: Any) -> dict[str, Any]:
@@ -285,15 +304,11 @@ def chat_say(request: HttpRequest, pk: int) -> HttpResponse:
 @customer_required
 def chat_human(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Talk to a person": one step into the queue. From a closed conversation, a new one of the
-    same kind is opened in the queue (still one step)."""
+    same kind is opened in the queue (still one step); a customer who already waits is taken to
+    the conversation that holds their place."""
     contact = _contact_or_404(request, pk)
     if contact.status == ContactStatus.CLOSED:
-        contact = conversations.contact_start(
-            contact_type=contact.contact_type,
-            channel=Channel.WEB_CHAT,
-            customer=request.customer,  # type: ignore[attr-defined]
-            language=_language(),
-        )
+        return _talk_to_a_person(request, contact.contact_type)
     if contact.status in (ContactStatus.QUEUED, ContactStatus.ASSIGNED):
         messages.info(
             request,
@@ -303,7 +318,7 @@ def chat_human(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         try:
-            conversations.contact_request_human(contact=contact)
+            contact = _request_human(request, contact)
         except DomainError as exc:
             context = _chat_context(request, contact, error=exc.message)
             return render(request, "portal/contact_chat.html", context, status=exc.status)
@@ -332,10 +347,12 @@ def callback_view(callback: Callback, now: datetime) -> dict[str, Any]:
         "callback": callback,
         "status": status,
         "status_text": CALLBACK_STATUS_TEXT.get(status, status),
-        "status_class": {"done": "ok", "missed": "bad"}.get(status, "warn"),
+        "status_class": {"done": "ok", "missed": "bad", "cancelled": ""}.get(status, "warn"),
         "type": TYPE_TEXT.get(callback.contact.contact_type, callback.contact.contact_type),
         "missed": status == CallbackStatus.MISSED,
         "late": status == CallbackStatus.MISSED and callback.done_at is not None,
+        "cancelled": status == CallbackStatus.CANCELLED,
+        "changeable": selectors.callback_changeable(callback, now),
     }
 
 
@@ -345,6 +362,7 @@ def _callbacks_context(request: HttpRequest, form: CallbackForm, **extra: Any) -
     return {
         "section": "contact",
         "form": form,
+        "hours": selectors.callback_hours_text(),
         "callbacks": [callback_view(c, now) for c in callbacks],
         **extra,
     }
@@ -354,11 +372,13 @@ def _callbacks_context(request: HttpRequest, form: CallbackForm, **extra: Any) -
 @never_cache
 @customer_required
 def callbacks(request: HttpRequest) -> HttpResponse:
-    """Book a callback (a day and a window, Beijing time) and see mine with their status."""
+    """Book a callback (one of the windows offered within the staffed hours, Beijing time) and
+    see mine with their status."""
     customer = request.customer  # type: ignore[attr-defined]
+    windows = selectors.callback_windows()
     if request.method == "POST":
-        form = CallbackForm(request.POST)
-        if form.is_valid() and "window_start" in form.cleaned_data:
+        form = CallbackForm(request.POST, windows=windows)
+        if form.is_valid():
             data = form.cleaned_data
             try:
                 callback = callback_services.callback_request(
@@ -376,29 +396,77 @@ def callbacks(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("portal:callback", args=[callback.pk]))
         context = _callbacks_context(request, form)
         return render(request, "portal/contact_callbacks.html", context, status=422)
-    initial = {
-        "phone": customer.phone,
-        "day": timezone.localdate(),
-        "contact_type": request.GET.get("type") or None,
+    initial = {"phone": customer.phone, "contact_type": request.GET.get("type") or None}
+    form = CallbackForm(initial=initial, windows=windows)
+    return render(request, "portal/contact_callbacks.html", _callbacks_context(request, form))
+
+
+def _callback_or_404(request: HttpRequest, pk: int) -> Callback:
+    try:
+        return selectors.access_callback(user=request.user, callback_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _callback_page(
+    request: HttpRequest, found: Callback, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    view = callback_view(found, timezone.now())
+    form = extra.pop("form", None)
+    if form is None and view["changeable"]:
+        form = CallbackWindowForm(windows=selectors.callback_windows())
+    context = {
+        "section": "contact",
+        "c": view,
+        "form": form,
+        "hours": selectors.callback_hours_text(),
+        **extra,
     }
-    return render(
-        request,
-        "portal/contact_callbacks.html",
-        _callbacks_context(request, CallbackForm(initial=initial)),
-    )
+    return render(request, "portal/contact_callback.html", context, status=status)
 
 
 @require_GET
 @never_cache
 @customer_required
 def callback(request: HttpRequest, pk: int) -> HttpResponse:
-    """One callback: the confirmation with the window, and its status since."""
+    """One callback: the confirmation with the window, and its status since; while it is
+    booked, cancel it or move it to another window."""
+    return _callback_page(request, _callback_or_404(request, pk))
+
+
+@require_POST
+@customer_required
+def callback_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a booked callback (the customer is told by SMS too)."""
+    found = _callback_or_404(request, pk)
     try:
-        found = selectors.access_callback(user=request.user, callback_id=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    context = {"section": "contact", "c": callback_view(found, timezone.now())}
-    return render(request, "portal/contact_callback.html", context)
+        found = selectors.access_callback_as_customer(user=request.user, callback_id=pk)
+        callback_services.callback_cancel(callback=found)
+    except DomainError as exc:
+        return _callback_page(request, found, status=exc.status, error=exc.message)
+    messages.success(request, _("Your callback is cancelled. We sent you a confirmation."))
+    return HttpResponseRedirect(reverse("portal:callback", args=[found.pk]))
+
+
+@require_POST
+@customer_required
+def callback_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a booked callback to another window offered (checked like a new booking)."""
+    found = _callback_or_404(request, pk)
+    form = CallbackWindowForm(request.POST, windows=selectors.callback_windows())
+    if not form.is_valid():
+        return _callback_page(request, found, status=422, form=form)
+    try:
+        found = selectors.access_callback_as_customer(user=request.user, callback_id=pk)
+        callback_services.callback_move(
+            callback=found,
+            window_start=form.cleaned_data["window_start"],
+            window_end=form.cleaned_data["window_end"],
+        )
+    except DomainError as exc:
+        return _callback_page(request, found, status=exc.status, form=form, error=exc.message)
+    messages.success(request, _("Your callback is moved. We sent you a confirmation."))
+    return HttpResponseRedirect(reverse("portal:callback", args=[found.pk]))
 
 
 # --------------------------------------------------------------------------------------------

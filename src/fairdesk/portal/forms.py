@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -107,8 +108,61 @@ class ChatSayForm(forms.Form):
     )
 
 
-class CallbackForm(forms.Form):
-    """A callback window: a day and two times, Beijing time."""
+#: The value of an offered callback window: its start and end, ISO 8601 with the offset.
+WINDOW_SEPARATOR = "/"
+
+
+def window_value(start: datetime, end: datetime) -> str:
+    return f"{start.isoformat()}{WINDOW_SEPARATOR}{end.isoformat()}"
+
+
+def window_choices(windows: Sequence[tuple[datetime, datetime]]) -> list[Any]:
+    """The offered windows for a select, grouped by day (Beijing time): 14:00–15:00 under
+    "2026-11-23 星期一"."""
+    from django.utils import formats, timezone
+
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for start, end in windows:
+        local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+        day = formats.date_format(local_start, "Y-m-d l")
+        label = f"{local_start:%H:%M}–{local_end:%H:%M}"
+        groups.setdefault(day, []).append((window_value(start, end), label))
+    return [("", _("Choose a window")), *groups.items()]
+
+
+class CallbackWindowForm(forms.Form):
+    """One of the callback windows offered (Beijing time, within the staffed hours); the value
+    is parsed here, the window checked by the service."""
+
+    window = forms.CharField(
+        label=_("When should we call? (Beijing time)"),
+        max_length=80,
+        widget=forms.Select,
+        error_messages={"required": _("Choose a window.")},
+    )
+
+    def __init__(
+        self, *args: Any, windows: Sequence[tuple[datetime, datetime]] = (), **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        cast(forms.Select, self.fields["window"].widget).choices = window_choices(windows)
+
+    def clean_window(self) -> str:
+        value = str(self.cleaned_data["window"])
+        start, sep, end = value.partition(WINDOW_SEPARATOR)
+        try:
+            window_start, window_end = datetime.fromisoformat(start), datetime.fromisoformat(end)
+        except ValueError as exc:
+            raise forms.ValidationError(_("Choose one of the windows offered.")) from exc
+        if not sep or window_start.tzinfo is None or window_end.tzinfo is None:
+            raise forms.ValidationError(_("Choose one of the windows offered."))
+        self.cleaned_data["window_start"] = window_start
+        self.cleaned_data["window_end"] = window_end
+        return value
+
+
+class CallbackForm(CallbackWindowForm):
+    """A callback: what it is about, the number, one of the windows offered, a note."""
 
     contact_type = forms.ChoiceField(
         label=_("What is it about?"), choices=CONTACT_TYPE_CHOICES, widget=forms.RadioSelect
@@ -118,13 +172,6 @@ class CallbackForm(forms.Form):
         max_length=32,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    day = DayField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(
-        label=_("From (Beijing time)"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    end = forms.TimeField(
-        label=_("Until (Beijing time)"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
     text = forms.CharField(
         label=_("What should we know before calling? (optional)"),
         max_length=2000,
@@ -132,21 +179,7 @@ class CallbackForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def clean(self) -> dict[str, Any]:
-        from zoneinfo import ZoneInfo
-
-        super().clean()
-
-        data = self.cleaned_data
-        day, start, end = data.get("day"), data.get("start"), data.get("end")
-        if day is not None and start is not None and end is not None:
-            if end <= start:
-                self.add_error("end", _("The end of the window must be after its start."))
-            else:
-                shanghai = ZoneInfo("Asia/Shanghai")
-                data["window_start"] = datetime.combine(day, start, tzinfo=shanghai)
-                data["window_end"] = datetime.combine(day, end, tzinfo=shanghai)
-        return data
+    field_order = ["contact_type", "phone", "window", "text"]
 
 
 class ComplaintForm(forms.Form):

@@ -36,6 +36,12 @@ urlpatterns = [
     path("contact/chats/<int:pk>/close/", contact_views.chat_close, name="chat_close"),
     path("contact/callbacks/", contact_views.callbacks, name="callbacks"),
     path("contact/callbacks/<int:pk>/", contact_views.callback, name="callback"),
+    path(
+        "contact/callbacks/<int:pk>/cancel/",
+        contact_views.callback_cancel,
+        name="callback_cancel",
+    ),
+    path("contact/callbacks/<int:pk>/move/", contact_views.callback_move, name="callback_move"),
     path("complaints/", contact_views.complaints, name="complaints"),
     path("complaints/new/", contact_views.complaint_new, name="complaint_new"),
     path("complaints/<int:pk>/", contact_views.complaint, name="complaint"),

@@ -176,7 +176,8 @@ def test_queue_in_served_order_with_class_waited_time_and_position(world: World)
         cancel = chat(world, contact_type="downgrade_cancel", customer=world.other_customer)
         contact_request_human(contact=cancel)
         clock.shift(timedelta(minutes=5))
-        hazard = chat(world, "家里有燃气味", contact_type="repair")  # queued at once: safety
+        # queued at once: safety (a third person: a customer waits in one chat at a time)
+        hazard = chat(world, "家里有燃气味", contact_type="repair", customer=None)
         clock.shift(timedelta(minutes=1))
         client = as_user(world.agent)
         for name in ("console:contact_queue", "console:contact_queue_live"):
@@ -331,6 +332,37 @@ def test_callbacks_due_missed_and_called_back(world: World) -> None:
         assert later.done_at is not None and later.status == CallbackStatus.MISSED
         assert "flash-warning" in html(response)
     assert Callback.objects.count() == 2
+
+
+def test_a_cancelled_callback_is_not_owed(world: World) -> None:
+    from fairdesk.contact.services.callbacks import callback_cancel
+
+    with time_machine.travel(T0, tick=False) as clock:
+        kept = callback_request(
+            customer=world.customer,
+            phone=world.customer.phone,
+            window_start=T0 + timedelta(minutes=30),
+            window_end=T0 + timedelta(hours=1),
+            contact_type="refund",
+        )
+        cancelled = callback_request(
+            customer=world.other_customer,
+            phone=world.other_customer.phone,
+            window_start=T0 + timedelta(minutes=30),
+            window_end=T0 + timedelta(hours=1),
+            contact_type="repair",
+        )
+        callback_cancel(callback=cancelled)
+        client = as_user(world.agent)
+        for moment in (T0, T0 + timedelta(minutes=40), T0 + timedelta(hours=2)):
+            clock.move_to(moment)
+            page = html(client.get(reverse("console:contact_callbacks")))
+            assert f'data-callback="{kept.pk}"' in page
+            assert f'data-callback="{cancelled.pk}"' not in page
+        response = client.post(reverse("console:callback_done", args=[cancelled.pk]), follow=True)
+        assert "flash-error" in html(response)
+        cancelled.refresh_from_db()
+        assert cancelled.done_at is None
 
 
 def test_called_back_on_an_unknown_callback_is_not_found(world: World) -> None:

@@ -15,7 +15,14 @@ One module per resource: ``contacts`` (conversations: one step to a person), ``c
 ``schemas`` and ``rendering`` are theirs.
 
 A person is one action away (guarantee F6): ``POST /contacts/{id}/human``, or a message saying
-人工 / 转人工 / agent, puts the conversation in the queue at once. The queue's order is the
+人工 / 转人工 / agent, puts the conversation in the queue at once. A customer waits in one web
+chat at a time: asking again in another chat answers with the one that holds the place.
+Words about a plan change, a refund or a complaint make a conversation not yet with an agent
+that green-channel type (noted in the conversation).
+
+Callbacks are booked within the contact centre's staffed hours (``GET /callbacks/windows``);
+the customer cancels or moves one while it is booked (``POST /callbacks/{id}/cancel``,
+``/move``). The queue's order is the
 published rule (``contact.ordering``; the public page ``/queue-rule/``); every contact shows its
 position and an estimated wait.
 
@@ -27,12 +34,14 @@ Errors have one shape, ``{"error": {"code", "message", "details"}}``:
 * 403 ``forbidden`` (not a customer where one is needed, not staff where staff is needed, not an
   auditor or brand administrator for the export), ``csrf_failed``, ``not_an_agent``,
   ``not_your_contact``;
-* 404 ``contact_not_found`` (also one you may not see), ``complaint_not_found``;
-* 409 ``contact_closed``, ``illegal_transition``;
+* 404 ``contact_not_found`` (also one you may not see), ``callback_not_found``,
+  ``complaint_not_found``;
+* 409 ``contact_closed``, ``illegal_transition``, ``callback_closed``, ``callback_in_progress``;
 * 422 ``invalid_input`` (the body or query, with ``details``), ``invalid_text`` (a control
   character or invalid Unicode), ``invalid_contact_type``,
   ``invalid_language``, ``empty_message``, ``message_too_long``, ``timezone_required``,
-  ``invalid_window``, ``invalid_phone``, ``invalid_category``, ``invalid_status``,
+  ``invalid_window``, ``outside_hours`` (a callback window outside the staffed hours, which the
+  message and ``details`` give), ``invalid_phone``, ``invalid_category``, ``invalid_status``,
   ``outcome_required``, ``external_body_required``, ``not_yours``,
   ``service_request_not_found``, ``subscription_not_found``, ``contact_not_found`` (in the body),
   ``invalid_format``, ``invalid_period``, ``outlet_not_found``, ``not_a_number``,

@@ -87,9 +87,11 @@ def say(request: ApiRequest, contact_id: Id, payload: SayIn) -> Respond[dict[str
 )
 def request_human(request: ApiRequest, contact_id: Id) -> dict[str, Any]:
     """One step to a person, from any point of the conversation: the contact joins the queue
-    now (repeating it changes nothing). 403 ``forbidden`` (not your conversation); 409
+    now (repeating it changes nothing). A customer waits in one web chat at a time: when
+    another of yours already waits, that one is answered (its ``id`` and ``position``; this
+    one stays with the assistant and says so). 403 ``forbidden`` (not your conversation); 409
     ``contact_closed``."""
     user = request.auth.user
     contact = selectors.access_contact_as_customer(user=user, contact_id=contact_id)
-    contact_request_human(contact=contact)
-    return render_contact(selectors.access_contact(user=user, contact_id=contact_id))
+    waiting = contact_request_human(contact=contact)
+    return render_contact(selectors.access_contact(user=user, contact_id=waiting.pk))

@@ -80,7 +80,23 @@ def render_callback(callback: Callback, *, now: datetime) -> dict[str, Any]:
         "breached": breached,
         "done_at": _local(callback.done_at),
         "missed_at": _local(callback.missed_at or (callback.window_end if breached else None)),
+        "cancelled_at": _local(callback.cancelled_at),
         "escalation_level": callback.escalation_level,
+        "changeable": selectors.callback_changeable(callback, now),
+    }
+
+
+def render_callback_windows(*, now: datetime) -> dict[str, Any]:
+    """The staffed hours and the callback windows offered now."""
+    calendar = selectors.callback_calendar()
+    return {
+        "hours": selectors.callback_hours_text(),
+        "time_zone": calendar.timezone,
+        "closed_days": sorted(calendar.holidays),
+        "windows": [
+            {"start": _local(start), "end": _local(end)}
+            for start, end in selectors.callback_windows(now=now)
+        ],
     }
 
 

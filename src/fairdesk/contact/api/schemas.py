@@ -75,7 +75,10 @@ class SayIn(Data):
 class CallbackIn(Data):
     contact_type: str = _enum(ContactType.values, "What the callback is about")
     window_start: Moment = Field(description="ISO 8601 with an offset, e.g. …T14:00:00+08:00")
-    window_end: Moment = Field(description="At least 15 minutes after the start, ≤ 7 days out")
+    window_end: Moment = Field(
+        description="At least 15 minutes after the start, ≤ 7 days out, and the whole window "
+        "within the staffed hours (GET /callbacks/windows)"
+    )
     phone: str = Field("", max_length=20, description="A mainland mobile number (default: yours)")
     text: str = Field("", max_length=2000)
     language: str | None = Field(None, json_schema_extra={"enum": list(LANGUAGES)})
@@ -93,7 +96,34 @@ class CallbackOut(Data):
     breached: bool = Field(description="The window ended without a call (or the call was late)")
     done_at: datetime | None
     missed_at: datetime | None
+    cancelled_at: datetime | None
     escalation_level: int
+    changeable: bool = Field(
+        description="True while you may cancel or move it: booked, its window not ended, no "
+        "agent calling yet"
+    )
+
+
+class CallbackMoveIn(Data):
+    window_start: Moment = Field(description="ISO 8601 with an offset, e.g. …T14:00:00+08:00")
+    window_end: Moment = Field(
+        description="Checked like a new booking: ≥ 15 minutes, ≤ 7 days out, within the staffed "
+        "hours"
+    )
+
+
+class CallbackWindowOut(Data):
+    start: datetime
+    end: datetime
+
+
+class CallbackWindowsOut(Data):
+    hours: str = Field(description="The staffed hours, every day, e.g. 08:30–18:00")
+    time_zone: str = Field(description="The hours' time zone (Asia/Shanghai)")
+    closed_days: list[date] = Field(description="Days the centre does not call back")
+    windows: list[CallbackWindowOut] = Field(
+        description="The windows offered now: within the hours, not started, up to 7 days ahead"
+    )
 
 
 class ComplaintCustomerOut(Data):

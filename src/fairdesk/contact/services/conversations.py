@@ -1,11 +1,19 @@
 """Conversations and the automatic assistant.
 
 * A contact starts with the assistant (web chat) or with the agent who logged it (phone):
-  ``contact_start``. The assistant answers from the brand's automatic answers (``faq_answer``).
-* A person is one action away (guarantee F6): "Talk to a person" (``contact_request_human``),
-  or words asking for one (``wants_human``: 人工 / 转人工 / 客服 / agent / human …), put the
-  conversation in the queue at once; so does any mention of a safety hazard, which also gives it
-  the safety head start.
+  ``contact_start``. The assistant answers from the brand's automatic answers
+  (``selectors.faq_answer``).
+* A person is one action away (guarantee F6): "Talk to a person" (``contact_request_human``,
+  or ``contact_talk_to_person`` from any page), or words asking for one (``wants_human``: 人工 /
+  转人工 / 客服 / agent / human …), put the conversation in the queue at once; so does any
+  mention of a safety hazard, which also gives it the safety head start.
+* A customer waits in **one** web chat at a time (the ``contact_one_waiting_chat_per_customer``
+  constraint): asking again, from any page or in another chat, shows the place already held
+  instead of queueing a second contact (the other chat stays with the assistant and says
+  where the place is). Racing clicks are settled by the constraint.
+* What the customer writes may ask about a plan change, a refund or a complaint
+  (``assistant.intent_in``): the conversation then becomes that green-channel type, noted in
+  it with the reason (``messages.apply_intent``).
 * The customer writes (``contact_say``); the agent answering replies (``contact_reply``), says
   what the conversation is really about (``contact_set_type``) and closes it
   (``contact_close``, also the customer leaving).
@@ -20,20 +28,26 @@ import re
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from fairdesk.contact import ordering
 from fairdesk.contact.choices import Channel, ContactStatus, ContactType, Sender
-from fairdesk.contact.models import Assignment, Contact, ContactMessage, FaqEntry
+from fairdesk.contact.models import Assignment, Contact, ContactMessage
 from fairdesk.contact.selectors import (
     access_agent,
     access_contact_to_answer,
     access_contact_to_close,
+    contact_queue_position,
+    faq_answer,
+    waiting_chat_of,
 )
 from fairdesk.contact.services.messages import (
     LANGUAGES,
+    apply_intent,
     check_contact_type,
     check_length,
     check_message,
@@ -53,20 +67,17 @@ _HUMAN_ZH = re.compile(r"人工(?!智能)|客服|真人|人类")
 _HUMAN_EN = re.compile(r"\b(agent|human|person|operator|representative)s?\b", re.IGNORECASE)
 
 
+#: What to do at once, told to a customer who mentions a hazard.
+SAFETY_NOTE = gettext_noop(
+    "Safety first: if you smell gas or see smoke or sparks, leave the room, do not use "
+    "switches, and call 119 or the gas company. An agent is on the way to this chat."
+)
+
+
 def wants_human(text: str) -> bool:
     """Does the customer ask for a person? (Then the conversation goes to the queue at once.)"""
     text = text or ""
     return bool(_HUMAN_ZH.search(text) or _HUMAN_EN.search(text))
-
-
-def faq_answer(text: str, language: str) -> str | None:
-    """The first active automatic answer with a keyword in ``text``, in ``language``."""
-    lowered = text.lower()
-    for entry in FaqEntry.objects.filter(active=True).order_by("id"):
-        words = [w.strip().lower() for w in entry.keywords.split(",") if w.strip()]
-        if any(word in lowered for word in words):
-            return entry.answer if language == "zh-hans" else entry.answer_en
-    return None
 
 
 def _check_open(contact: Contact) -> None:
@@ -120,6 +131,8 @@ def contact_start(
         )
         if text:
             say(contact, Sender.CUSTOMER, text, at=now)
+            if agent is None:
+                apply_intent(contact, text, now=now)
         if agent is not None:
             Assignment.objects.create(
                 contact=contact,
@@ -141,15 +154,14 @@ def contact_start(
     return contact
 
 
-def _assistant_turn(contact: Contact, text: str, *, now: datetime) -> None:
+def _assistant_turn(contact: Contact, text: str, *, now: datetime) -> Contact:
     """The assistant's answer to ``text`` — or the queue, when it asks for a person or mentions
-    a hazard."""
+    a hazard. The contact the customer waits in (``_to_queue``), or ``contact``."""
     if wants_human(text) or contact.safety_hazard or ordering.looks_hazardous(text):
         if ordering.looks_hazardous(text) and not contact.safety_hazard:
             contact.safety_hazard = True
             contact.save(update_fields=["safety_hazard"])
-        _to_queue(contact, now=now)
-        return
+        return _to_queue(contact, now=now)
     with translation.override(contact.language):
         answer = faq_answer(text, contact.language)
         if answer is None:
@@ -157,25 +169,65 @@ def _assistant_turn(contact: Contact, text: str, *, now: datetime) -> None:
                 "I could not find an answer to that. A person can help: choose “Talk to a person”."
             )
         say(contact, Sender.BOT, answer, at=now)
+    return contact
 
 
-def _to_queue(contact: Contact, *, now: datetime) -> None:
-    """A conversation with the assistant joins the queue (dispatched on commit)."""
-    if contact.status != ContactStatus.BOT:
-        return
-    contact.status, contact.queued_at = ContactStatus.QUEUED, now
-    contact.save(update_fields=["status", "queued_at"])
+def _queue_note(contact: Contact, *, now: datetime) -> None:
     with translation.override(contact.language):
         note = (
-            _(
-                "Safety first: if you smell gas or see smoke or sparks, leave the room, do not use "
-                "switches, and call 119 or the gas company. An agent is on the way to this chat."
-            )
+            _(SAFETY_NOTE)
             if contact.safety_hazard
             else _("Connecting you to a person. You are in the queue; your position is shown here.")
         )
         say(contact, Sender.SYSTEM, note, at=now)
     transaction.on_commit(lambda: queue_dispatch())
+
+
+def _already_waiting(contact: Contact, held: Contact, *, now: datetime) -> Contact:
+    """``contact`` stays with the assistant and says where the customer's place is: ``held``,
+    their waiting chat (which moves up if ``contact`` reported a hazard). Returns ``held``."""
+    if contact.safety_hazard and not held.safety_hazard:
+        # the held place moves up (an UPDATE of that row only: this conversation, locked first,
+        # is never waited for by anyone holding the held one)
+        Contact.objects.filter(pk=held.pk).update(safety_hazard=True)
+        held.safety_hazard = True
+    entry = contact_queue_position(held, now=now)
+    with translation.override(contact.language):
+        if contact.safety_hazard:
+            say(contact, Sender.SYSTEM, _(SAFETY_NOTE), at=now)
+        note = _(
+            "You are already waiting for a person in another conversation (C%(id)s): it keeps "
+            "your place in the queue. Continue there: %(link)s"
+        ) % {"id": held.pk, "link": reverse("portal:chat", args=[held.pk])}
+        if entry is not None:
+            note += " " + _("You are number %(position)d in the queue.") % {
+                "position": entry.position
+            }
+        say(contact, Sender.SYSTEM, note, at=now)
+    return held
+
+
+def _to_queue(contact: Contact, *, now: datetime) -> Contact:
+    """A conversation with the assistant joins the queue (dispatched on commit) — unless its
+    customer already waits in another web chat: then that one is the customer's place, and it
+    is returned. The contact the customer waits in."""
+    if contact.status != ContactStatus.BOT:
+        return contact
+    held = waiting_chat_of(contact.customer_id, exclude=contact.pk)
+    if held is not None and contact.channel == Channel.WEB_CHAT:
+        return _already_waiting(contact, held, now=now)
+    contact.status, contact.queued_at = ContactStatus.QUEUED, now
+    try:
+        with transaction.atomic():  # a savepoint: a racing click may have queued a twin first
+            contact.save(update_fields=["status", "queued_at"])
+    except IntegrityError:
+        contact.status, contact.queued_at = ContactStatus.BOT, None
+        held = waiting_chat_of(contact.customer_id, exclude=contact.pk)
+        if held is None:
+            raise
+        return _already_waiting(contact, held, now=now)
+    _queue_note(contact, now=now)
+    return contact
 
 
 def _lock(contact: Contact) -> Contact:
@@ -185,13 +237,15 @@ def _lock(contact: Contact) -> Contact:
 def contact_say(
     *, contact: Contact, text: str, customer: Customer | None = None, now: datetime | None = None
 ) -> ContactMessage:
-    """The customer writes: to the assistant (which may hand over) or to the agent."""
+    """The customer writes: to the assistant (which may hand over) or to the agent. Words about
+    a plan change, a refund or a complaint move a contact not yet with an agent to that type."""
     now = now or timezone.now()
     text = check_message(text)
     with transaction.atomic():
         contact = _lock(contact)
         _check_open(contact)
         message = say(contact, Sender.CUSTOMER, text, at=now)
+        apply_intent(contact, text, now=now)
         if contact.status == ContactStatus.BOT:
             _assistant_turn(contact, text, now=now)
         elif ordering.looks_hazardous(text) and not contact.safety_hazard:
@@ -201,13 +255,53 @@ def contact_say(
 
 
 def contact_request_human(*, contact: Contact, now: datetime | None = None) -> Contact:
-    """The "talk to a person" action, on every screen and every assistant turn: one step."""
+    """The "talk to a person" action, on every screen and every assistant turn: one step. The
+    contact the customer waits in: this one, or the web chat that already holds their place
+    (asking again never queues a second one)."""
     now = now or timezone.now()
     with transaction.atomic():
         contact = _lock(contact)
         _check_open(contact)
-        _to_queue(contact, now=now)
-    return contact
+        return _to_queue(contact, now=now)
+
+
+def contact_talk_to_person(
+    *,
+    customer: Customer,
+    contact_type: str = ContactType.CONSULTATION,
+    language: str = "zh-hans",
+    now: datetime | None = None,
+) -> tuple[Contact, bool]:
+    """The "talk to a person" button of every page: the customer's waiting web chat if there is
+    one (its place kept), else a new one, in the queue at once (as ``contact_type``; the agent
+    sets the real type). Racing clicks get the same contact (the constraint decides). The
+    contact, and whether it is new."""
+    now = now or timezone.now()
+    check_contact_type(contact_type)
+    held = waiting_chat_of(customer.pk)
+    if held is not None:
+        return held, False
+    with transaction.atomic():
+        contact = Contact(
+            customer=customer,
+            phone=customer.phone,
+            contact_type=contact_type,
+            channel=Channel.WEB_CHAT,
+            status=ContactStatus.QUEUED,
+            language=language if language in LANGUAGES else "zh-hans",
+            created_at=now,
+            queued_at=now,
+        )
+        try:
+            with transaction.atomic():  # a savepoint: a racing click may have queued one first
+                contact.save(force_insert=True)
+        except IntegrityError:
+            held = waiting_chat_of(customer.pk)
+            if held is None:
+                raise
+            return held, False
+        _queue_note(contact, now=now)
+    return contact, True
 
 
 def contact_reply(

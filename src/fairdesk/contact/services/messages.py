@@ -1,6 +1,7 @@
 """What is written in a conversation and told to the brand: the check of a customer's or an
-agent's words (``check_message``), a message appended to a conversation (``say``), and an
-escalation to every brand administrator's inbox (``tell_brand``)."""
+agent's words (``check_message``), a message appended to a conversation (``say``), the type a
+customer's words give it (``apply_intent``), and an escalation to every brand administrator's
+inbox (``tell_brand``)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
 
-from fairdesk.contact.choices import ContactType
+from fairdesk.contact import assistant
+from fairdesk.contact.choices import GREEN_TYPES, ContactStatus, ContactType, Sender
 from fairdesk.contact.models import AgentProfile, Contact, ContactMessage
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
@@ -62,6 +65,48 @@ def say(
     return ContactMessage.objects.create(
         contact=contact, sender=sender, text=text, at=at, agent=agent
     )
+
+
+#: What each intent is about, in the note that records it.
+INTENT_REASONS = {
+    ContactType.DOWNGRADE_CANCEL: gettext_lazy("cancelling or downgrading a plan"),
+    ContactType.REFUND: gettext_lazy("a refund"),
+    ContactType.COMPLAINT: gettext_lazy("a complaint"),
+}
+
+
+def apply_intent(contact: Contact, text: str, *, now: datetime) -> str | None:
+    """The customer's words ask about a plan change, a refund or a complaint
+    (``assistant.intent_in``): a contact not yet with an agent and not yet in the green channel
+    becomes that type — which is all the queue rule reads — and the change is noted in the
+    conversation with the reason, for the customer and the agent (inside the caller's
+    transaction, the contact locked). The new type, or None when nothing changed."""
+    if contact.status not in (ContactStatus.BOT, ContactStatus.QUEUED):
+        return None  # with an agent: the agent says what it is about (contact_set_type)
+    if contact.contact_type in GREEN_TYPES:
+        return None
+    intent = assistant.intent_in(text)
+    if intent is None:
+        return None
+    before = contact.contact_type
+    contact.contact_type = intent
+    contact.save(update_fields=["contact_type"])
+    with override(contact.language):
+        say(
+            contact,
+            Sender.SYSTEM,
+            _(
+                "Type changed from “%(before)s” to “%(after)s”: the customer wrote about "
+                "%(reason)s, which goes through the green channel."
+            )
+            % {
+                "before": ContactType(before).label,
+                "after": ContactType(intent).label,
+                "reason": INTENT_REASONS[ContactType(intent)],
+            },
+            at=now,
+        )
+    return intent
 
 
 def tell_brand(*, kind: str, subject: str, body: str, reference: str, key: str) -> None:

@@ -150,11 +150,11 @@ def test_the_demo_seeds_varied_states_twice_the_same(settings: Any) -> None:
 
 def test_the_faq_answers_exist_in_both_languages() -> None:
     from fairdesk.contact.demo import FAQ, seed_contact_demo
-    from fairdesk.contact.services.conversations import faq_answer
+    from fairdesk.contact.selectors import faq_answer
 
     seed_contact_demo()
     entries = list(FaqEntry.objects.filter(active=True))
-    assert len(entries) == len(FAQ) == 6
+    assert len(entries) == len(FAQ) == 13
     for entry in entries:
         assert entry.answer.strip() and entry.answer_en.strip(), entry.keywords
         assert any("\u4e00" <= ch <= "\u9fff" for ch in entry.answer), entry.keywords
@@ -167,8 +167,20 @@ def test_the_faq_answers_exist_in_both_languages() -> None:
         ("I want to downgrade my plan", "en", "same steps as upgrading"),
         ("怎么取消套餐", "zh-hans", "步骤完全相同"),
         ("退款多久到账", "zh-hans", "7天"),
-        ("what are your opening hours", "en", "24 hours"),
+        ("what are your opening hours", "en", "Agents answer every day 08:30–18:00"),
         ("空调清洗", "zh-hans", "保养或清洗"),
+        # issue 24, item 25: prices and fault codes found, the most specific answer first
+        ("上门费多少钱", "zh-hans", "上门检测费50元"),
+        ("师傅上门要收费吗", "zh-hans", "上门检测费50元"),
+        ("how much is a repair visit", "en", "CNY 50"),
+        ("配件价格", "zh-hans", "原厂配件"),
+        ("换个配件多少钱", "zh-hans", "原厂配件"),
+        ("空调显示E1故障", "zh-hans", "E1：系统高压保护"),
+        ("e4", "en", "E4 on an air conditioner"),
+        ("屏幕上是F0", "zh-hans", "F0：冷媒不足"),
+        ("H6 error", "en", "H6 on an air conditioner"),
+        ("显示故障代码E10", "zh-hans", "常见故障代码"),  # E10 is not E1
+        ("怎么取消回电", "zh-hans", "预约后可随时改约或取消"),  # a callback, not a plan
     ]:
         answer = faq_answer(text, language)
         assert answer is not None and expected in answer, (text, answer)
@@ -176,6 +188,9 @@ def test_the_faq_answers_exist_in_both_languages() -> None:
     cancel = FaqEntry.objects.get(keywords__contains="降级")
     assert "/portal/plans/" in cancel.answer and "/portal/plans/" in cancel.answer_en
     assert "与升级" in cancel.answer and "same steps as upgrading" in cancel.answer_en
+    # the agents' hours are the staffed hours: no "24 hours a day" for people
+    hours = faq_answer("几点上班", "zh-hans")
+    assert hours is not None and "人工客服每天08:30–18:00" in hours and "值守" not in hours
     # seeding again adds nothing
     seed_contact_demo()
     assert FaqEntry.objects.count() == len(FAQ)

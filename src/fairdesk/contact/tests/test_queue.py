@@ -17,7 +17,9 @@ from fairdesk.customers.models import Customer
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_hazard_goes_to_the_front(customer: Customer, staff: Staff, clock: Clock) -> None:
+def test_hazard_goes_to_the_front(
+    customer: Customer, other: Customer, staff: Staff, clock: Clock
+) -> None:
     sale = contact_start(
         customer=customer,
         contact_type=ContactType.BUY_UPGRADE,
@@ -26,7 +28,7 @@ def test_hazard_goes_to_the_front(customer: Customer, staff: Staff, clock: Clock
     )
     clock.move_to(T0 + timedelta(minutes=1))
     gas = contact_start(
-        customer=customer,
+        customer=other,
         contact_type=ContactType.REPAIR,
         channel=Channel.WEB_CHAT,
         text="热水器有燃气味",

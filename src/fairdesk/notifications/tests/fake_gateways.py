@@ -41,6 +41,7 @@ ALIYUN_TEMPLATES = {
     "contact.callback": "SMS_100000010",
     "contact.callback_missed": "SMS_100000011",
     "service_request.safety": "SMS_100000012",
+    "contact.callback_cancelled": "SMS_100000013",
 }
 TENCENT_TEMPLATES = {kind: str(2_000_000 + i) for i, kind in enumerate(ALIYUN_TEMPLATES)}
 ALIYUN_KEY_ID, ALIYUN_SECRET = "LTAI-test-key", "aliyun-test-secret"

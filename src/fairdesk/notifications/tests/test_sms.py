@@ -89,26 +89,24 @@ def test_a_sign_in_code_goes_out_as_its_template(gateway: FakeGateway) -> None:
 
 
 def test_every_kind_of_text_message_has_its_parameters(gateway: FakeGateway) -> None:
-    """A request filed, a callback booked: the gateway takes each as its template (it refuses
-    a template's wrong set of parameters)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from fairdesk.contact.services.callbacks import callback_request
+    """A request filed, a callback booked and cancelled: the gateway takes each as its template
+    (it refuses a template's wrong set of parameters)."""
+    from fairdesk.contact.selectors import callback_windows
+    from fairdesk.contact.services.callbacks import callback_cancel, callback_request
     from fairdesk.customers.services import customer_get_or_create
 
     customer = customer_get_or_create(phone=PHONE, name="李四")
-    start = timezone.now() + timedelta(hours=1)
-    callback_request(
+    start, end = callback_windows()[0]  # the first window offered, within the staffed hours
+    callback = callback_request(
         customer=customer,
         phone=PHONE,
         window_start=start,
-        window_end=start + timedelta(hours=1),
+        window_end=end,
         contact_type="consultation",
     )
+    callback_cancel(callback=callback)
     login_code_request(phone=PHONE, ip=None)
-    assert messages_deliver_due() >= 2
+    assert messages_deliver_due() >= 3
     assert set(Message.objects.filter(channel="sms").values_list("status", flat=True)) == {"sent"}
     assert len(gateway.sent) == Message.objects.filter(channel="sms").count()
 

@@ -273,13 +273,16 @@ def test_english_chat(world: World) -> None:
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 
 
+def window(start: str, end: str, day: str = "2026-11-23") -> str:
+    """An offered window's value: "14:00", "15:00" → its start and end with their offset."""
+    return f"{day}T{start}:00+08:00/{day}T{end}:00+08:00"
+
+
 def booking(**overrides: Any) -> dict[str, Any]:
     data = {
         "contact_type": "downgrade_cancel",
         "phone": "13800138000",
-        "day": "2026-11-23",
-        "start": "14:00",
-        "end": "15:00",
+        "window": window("14:00", "15:00"),
         "text": "想取消云存储",
     }
     data.update(overrides)
@@ -310,15 +313,20 @@ def test_book_a_callback_see_the_window_then_missed_plainly(world: World) -> Non
         assert callback.status == CallbackStatus.MISSED
         page = html(me.get(reverse("portal:callback", args=[callback.pk])))
         assert 'data-callback-status="missed"' in page and "data-missed" in page
+        assert "data-change-callback" not in page  # too late to move or cancel
 
 
 @pytest.mark.parametrize(
     "overrides,message",
     [
-        ({"end": "13:00"}, "The end of the window must be after its start."),
-        ({"start": "14:00", "end": "14:10"}, None),  # shorter than 15 minutes: the service says
-        ({"day": "2026-11-22"}, None),  # in the past
-        ({"day": "2026-12-23"}, "Callbacks can be booked up to 7 days ahead."),
+        ({"window": "14:00-15:00"}, "Choose one of the windows offered."),
+        ({"window": ""}, "Choose a window."),
+        ({"window": window("14:00", "14:10")}, None),  # shorter than 15 minutes: the service
+        ({"window": window("14:00", "15:00", "2026-11-22")}, None),  # in the past
+        (
+            {"window": window("14:00", "15:00", "2026-12-23")},
+            "Callbacks can be booked up to 7 days ahead.",
+        ),
         ({"phone": "12345"}, "Enter a valid mobile number."),
         ({"contact_type": "vip"}, None),
     ],
@@ -333,6 +341,71 @@ def test_bad_callback_is_explained_and_books_nothing(
     assert not Callback.objects.exists() and not Contact.objects.exists()
     if message:
         assert zh(message) in html(response)
+
+
+def test_callback_form_offers_windows_within_staffed_hours_only(world: World) -> None:
+    """Issue 24, item 19: a callback at 03:00 was accepted while the centre works 08:30–18:00."""
+    me = as_user(world.customer.user)
+    with time_machine.travel(T0, tick=False):
+        page = html(me.get(reverse("portal:callbacks")))
+        offered = re.findall(r'<option value="([^"]+/[^"]+)"', page)
+        assert offered[0] == window("10:00", "11:00")  # T0 is 10:00: the next window
+        assert window("14:00", "15:00") in offered
+        assert window("17:00", "18:00") in offered
+        assert window("17:30", "18:30") not in offered and window("08:00", "09:00") not in offered
+        assert window("08:30", "09:30", "2026-11-30") in offered  # 7 days ahead
+        assert not any("T03:" in value or "T19:" in value for value in offered)
+        hours = re.search(r"<p class=\"muted\" data-hours>(.*?)</p>", page)
+        assert hours is not None and "我们的回电时间为 08:30–18:00（北京时间）" in hours[1]
+        # a window outside the hours, posted anyway: refused, saying the hours
+        response = me.post(reverse("portal:callbacks"), booking(window=window("03:00", "04:00")))
+    assert response.status_code == 422
+    assert "08:30–18:00" in html(response)
+    assert not Callback.objects.exists() and not Contact.objects.exists()
+
+
+def test_callback_cancelled_leaves_the_queue_and_is_never_missed(world: World) -> None:
+    me = as_user(world.customer.user)
+    with time_machine.travel(T0, tick=False) as clock:
+        me.post(reverse("portal:callbacks"), booking())
+        callback = Callback.objects.get()
+        page = html(me.get(reverse("portal:callback", args=[callback.pk])))
+        assert "data-change-callback" in page and 'data-action="cancel-callback"' in page
+        response = me.post(reverse("portal:callback_cancel", args=[callback.pk]))
+        assert response.status_code == 302
+        callback.refresh_from_db()
+        assert callback.status == CallbackStatus.CANCELLED and callback.cancelled_at == T0
+        assert callback.contact.status == ContactStatus.CLOSED
+        page = html(me.get(reverse("portal:callback", args=[callback.pk])))
+        assert 'data-callback-status="cancelled"' in page and "data-change-callback" not in page
+        # a second cancel is explained, changes nothing
+        again = me.post(reverse("portal:callback_cancel", args=[callback.pk]))
+        assert again.status_code == 409 and zh("This callback was cancelled.") in html(again)
+        clock.move_to(datetime(2026, 11, 23, 16, 0, tzinfo=SHANGHAI))
+        assert contact_process_due()["callbacks"] == 0  # never missed, never escalated
+        listing = html(me.get(reverse("portal:callbacks")))
+        assert f'data-callback="{callback.pk}" data-status="cancelled"' in listing
+
+
+def test_callback_moved_to_another_offered_window(world: World) -> None:
+    me = as_user(world.customer.user)
+    with time_machine.travel(T0, tick=False):
+        me.post(reverse("portal:callbacks"), booking())
+        callback = Callback.objects.get()
+        moved = window("08:30", "09:30", "2026-11-24")
+        response = me.post(reverse("portal:callback_move", args=[callback.pk]), {"window": moved})
+        assert response.status_code == 302
+        callback.refresh_from_db()
+        start = datetime(2026, 11, 24, 8, 30, tzinfo=SHANGHAI)
+        assert callback.window_start == start and callback.contact.queued_at == start
+        # outside the hours: refused, saying them, unchanged
+        late = me.post(
+            reverse("portal:callback_move", args=[callback.pk]),
+            {"window": window("20:00", "21:00")},
+        )
+        assert late.status_code == 422 and "08:30–18:00" in html(late)
+        callback.refresh_from_db()
+        assert callback.window_start == start
 
 
 def test_a_callback_of_someone_else_is_not_found(world: World) -> None:
@@ -544,3 +617,72 @@ def test_talk_to_a_person_is_one_click_from_every_portal_page(
         and response["Location"] == f"/portal/contact/chats/{contact.pk}/"
     )
     assert contact.status == "queued"
+
+
+def test_three_clicks_on_talk_to_a_person_keep_one_place(world: World) -> None:
+    """Issue 24, item 23: each click of 转人工 queued a new contact (three for one customer)."""
+    me = as_user(world.customer.user)
+    locations = {me.post(reverse("portal:talk_to_a_person"))["Location"] for _ in range(3)}
+    held = Contact.objects.get(customer=world.customer, status=ContactStatus.QUEUED)
+    assert locations == {reverse("portal:chat", args=[held.pk])}
+    page = html(me.get(reverse("portal:chat", args=[held.pk])))
+    assert "data-queue-position" in page
+    assert zh("You are already in the queue for a person.") in page
+    # "talk to a person" in another chat, also from a closed one: the same place
+    other = chat_of(world, "你好")
+    response = me.post(reverse("portal:chat_human", args=[other.pk]))
+    assert response["Location"] == reverse("portal:chat", args=[held.pk])
+    closed = chat_of(world, "你好")
+    me.post(reverse("portal:chat_close", args=[closed.pk]))
+    response = me.post(reverse("portal:chat_human", args=[closed.pk]))
+    assert response["Location"] == reverse("portal:chat", args=[held.pk])
+    assert Contact.objects.filter(customer=world.customer, status=ContactStatus.QUEUED).count() == 1
+    # the other chat says where the place is, with a link to it
+    page = html(me.get(reverse("portal:chat", args=[other.pk])))
+    link = reverse("portal:chat", args=[held.pk])
+    assert f'<a href="{link}" rel="nofollow noopener">{link}</a>' in page
+
+
+def test_assistant_links_are_links_and_nothing_else_is(world: World) -> None:
+    """Issue 24, item 25: links in the assistant's answers were plain text."""
+    FaqEntry.objects.create(
+        keywords="保修",
+        answer="见 /portal/plans/ 或 https://example.com/a?b=1&c=2。<b>粗</b> javascript:alert(1) "
+        "//evil.example/x",
+        answer_en="-",
+    )
+    contact = chat_of(world, "保修 /portal/book/ <i>x</i> https://mine.example/")
+    page = html(as_user(world.customer.user).get(reverse("portal:chat", args=[contact.pk])))
+    assert '<a href="/portal/plans/" rel="nofollow noopener">/portal/plans/</a>' in page
+    assert (
+        '<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow noopener">'
+        "https://example.com/a?b=1&amp;c=2</a>。" in page
+    )
+    assert "&lt;b&gt;粗&lt;/b&gt;" in page and "<b>粗</b>" not in page
+    assert 'href="javascript' not in page and 'href="//evil' not in page
+    # what the customer typed is shown as typed: escaped, never linked
+    typed = re.search(r'data-sender="customer">(.*?)</li>', page, re.DOTALL)
+    assert typed is not None and "&lt;i&gt;x&lt;/i&gt; https://mine.example/" in typed[1]
+    assert "<a " not in typed[1]
+    # the agent's console shows the same links
+    agent_page = html(as_user(world.agent).get(reverse("console:contact", args=[contact.pk])))
+    assert '<a href="/portal/plans/" rel="nofollow noopener">/portal/plans/</a>' in agent_page
+
+
+def test_cancelling_a_plan_in_a_consultation_chat_is_green(world: World) -> None:
+    """Issue 24, item 25: "我要取消服务计划" in a consultation chat stayed out of the green
+    channel."""
+    me = as_user(world.customer.user)
+    contact = chat_of(world, "你好")
+    me.post(reverse("portal:chat_say", args=[contact.pk]), {"text": "我要取消服务计划"})
+    contact.refresh_from_db()
+    assert contact.contact_type == "downgrade_cancel"
+    page = html(me.get(reverse("portal:chat", args=[contact.pk])))
+    note = zh(
+        "Type changed from “%(before)s” to “%(after)s”: the customer wrote about %(reason)s, "
+        "which goes through the green channel.",
+        before=zh("Consultation"),
+        after=zh("Downgrade or cancel"),
+        reason=zh("cancelling or downgrading a plan"),
+    )
+    assert note in page
