@@ -9,8 +9,6 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fairdesk.core.bounds import DayField
-
 # --- service plans ------------------------------------------------------------------------------
 
 #: The demo gateway's payment methods (``plans.gateway.LocalGateway``): one that pays and one that
