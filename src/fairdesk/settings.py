@@ -256,7 +256,11 @@ STORAGES = {
 if DEBUG or env_bool("FAIRDESK_PLAIN_STATIC", False):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
-LOGIN_URL = "admin:login"
+# Staff sign in on their own page and land on the console (or on the page `next` names, when it
+# is on this site); the admin is for those who may use it and ask for it
+# (customers.views.StaffLoginView). Customers sign in with a code at /login/.
+LOGIN_URL = "customers:staff_login"
+LOGIN_REDIRECT_URL = "console:home"
 
 # Background work: Huey. SQLite storage in the data folder by default; Redis when REDIS_URL is set.
 _redis_url = env_str("REDIS_URL")
