@@ -99,6 +99,12 @@ CSRF_TRUSTED_ORIGINS = list(
     dict.fromkeys([*env_list("CSRF_TRUSTED_ORIGINS", []), *filter(None, [PUBLIC_ORIGIN])])
 )
 
+# The brand customers meet on the home page, in the header and on the error pages: its name and
+# its service hotline (as customers dial it, e.g. "400-820-0000"; empty: no number is shown). The
+# demo has a made-up brand and a made-up number, marked as such.
+BRAND_NAME = env_str("BRAND_NAME", "fairdesk 演示品牌" if DEMO else "fairdesk").strip()
+BRAND_HOTLINE = env_str("BRAND_HOTLINE", "400-000-0000" if DEMO else "").strip()
+
 # HTTPS mode (docs/deploy.md): fairdesk behind a TLS reverse proxy (nginx) that sets
 # X-Forwarded-Proto and appends the client to X-Forwarded-For. On: secure cookies, HSTS, HTTP
 # redirected to HTTPS (but /healthz, for the proxy's own checks), the scheme and the client's
@@ -188,6 +194,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fairdesk.core.context_processors.brand",
             ],
         },
     },
@@ -315,7 +322,16 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "[%(asctime)s] %(levelname)s %(name)s %(process)d: %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # a refusal (a 4xx Django answered to an exception: PermissionDenied, a suspicious host …)
+    # is one line at WARNING, without the traceback Django attaches (core/logfilters.py)
+    "filters": {"refusals": {"()": "fairdesk.core.logfilters.RefusalsInOneLine"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "huey": {"handlers": ["console"], "propagate": False},
@@ -327,6 +343,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# A form refused by the CSRF check gets the site's 403 page, in the visitor's language
+CSRF_FAILURE_VIEW = "fairdesk.site.errors.csrf_failure"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
