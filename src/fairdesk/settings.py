@@ -311,6 +311,10 @@ IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 30)
 # A request the customer neither closes nor reopens is closed this many days after resolution.
 AUTO_CLOSE_RESOLVED_DAYS = env_int("AUTO_CLOSE_RESOLVED_DAYS", 7)
 
+# The link in a request's confirmation (SMS and portal) that shows its progress without signing
+# in (service_requests.tracking): valid for this many days after it was sent.
+REQUEST_TRACKING_LINK_DAYS = env_int("REQUEST_TRACKING_LINK_DAYS", 30)
+
 # One handler, on the root logger: every logger propagates to it, so each record is written once.
 # Huey's ``run_huey`` adds a handler of its own to the "huey" logger when that logger has none
 # (and the record then went out twice, through it and through the root's): it gets the root's
