@@ -127,24 +127,24 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     url = f"http://{ns.host}:{ns.port}/"
     print()
     print("=" * 72)
-    print(f"  fairdesk demo 演示  →  {url}")
-    print(f"  admin 管理后台       →  {url}admin/   login 登录: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
-    print(
-        "  role logins 角色账号 (same password 密码相同): "
-        "agent, dispatcher, technician, outlet_manager, brand_admin, auditor; "
-        "agent2 (a second agent, away 休息中)"
-    )
+    print(f"  fairdesk demo 演示 · the brand's service home 服务首页  →  {url}")
     print(
         f"  customer 客户登录     →  {url}login/   13800000001 (张三), 13800000002 (李四); "
         f"the code 验证码 → {url}outbox/ (as agent or admin 客服或管理员账号)"
     )
     print(f"  customer portal 客户服务 →  {url}portal/   (book a repair 报修, deadlines 时限)")
+    print(f"  staff sign-in 员工登录 →  {url}staff/login/   lands on the console 工作台")
+    print(
+        f"  role logins 角色账号 (password 密码 {DEMO_ADMIN[1]}): "
+        "agent, dispatcher, technician, outlet_manager, brand_admin, auditor; "
+        "agent2 (a second agent, away 休息中)"
+    )
     print(
         f"  staff console 客服/网点工作台 →  {url}console/   "
         "(agent 客服; outlet_manager / technician of the demo outlet 演示网点)"
     )
+    print(f"  admin 管理后台       →  {url}admin/   login 登录: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}")
     print(f"  API docs 接口文档     →  {url}api/v1/docs")
-    print(f"  which outlet serves my address? 查询服务网点 → {url}coverage/")
     print("=" * 72, flush=True)
     return _run_server_with_worker(ns.host, ns.port, ns.workers, with_worker=True)
 

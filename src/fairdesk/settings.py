@@ -99,6 +99,12 @@ CSRF_TRUSTED_ORIGINS = list(
     dict.fromkeys([*env_list("CSRF_TRUSTED_ORIGINS", []), *filter(None, [PUBLIC_ORIGIN])])
 )
 
+# The brand customers meet on the home page, in the header and on the error pages: its name and
+# its service hotline (as customers dial it, e.g. "400-820-0000"; empty: no number is shown). The
+# demo has a made-up brand and a made-up number, marked as such.
+BRAND_NAME = env_str("BRAND_NAME", "fairdesk 演示品牌" if DEMO else "fairdesk").strip()
+BRAND_HOTLINE = env_str("BRAND_HOTLINE", "400-000-0000" if DEMO else "").strip()
+
 # HTTPS mode (docs/deploy.md): fairdesk behind a TLS reverse proxy (nginx) that sets
 # X-Forwarded-Proto and appends the client to X-Forwarded-For. On: secure cookies, HSTS, HTTP
 # redirected to HTTPS (but /healthz, for the proxy's own checks), the scheme and the client's
@@ -190,6 +196,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fairdesk.core.context_processors.brand",
             ],
         },
     },
@@ -258,7 +265,11 @@ STORAGES = {
 if DEBUG or env_bool("FAIRDESK_PLAIN_STATIC", False):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
-LOGIN_URL = "admin:login"
+# Staff sign in on their own page and land on the console (or on the page `next` names, when it
+# is on this site); the admin is for those who may use it and ask for it
+# (customers.views.StaffLoginView). Customers sign in with a code at /login/.
+LOGIN_URL = "customers:staff_login"
+LOGIN_REDIRECT_URL = "console:home"
 
 # Background work: Huey. SQLite storage in the data folder by default; Redis when REDIS_URL is set.
 _redis_url = env_str("REDIS_URL")
@@ -310,6 +321,10 @@ CONTACT_CALLBACK_HOURS = env_str("CONTACT_CALLBACK_HOURS", "08:30-18:00")
 CONTACT_CALLBACK_CLOSED_DAYS = env_list("CONTACT_CALLBACK_CLOSED_DAYS", [])
 CONTACT_CALLBACK_WINDOW_MINUTES = env_int("CONTACT_CALLBACK_WINDOW_MINUTES", 60)
 
+# The link in a request's confirmation (SMS and portal) that shows its progress without signing
+# in (service_requests.tracking): valid for this many days after it was sent.
+REQUEST_TRACKING_LINK_DAYS = env_int("REQUEST_TRACKING_LINK_DAYS", 30)
+
 # One handler, on the root logger: every logger propagates to it, so each record is written once.
 # Huey's ``run_huey`` adds a handler of its own to the "huey" logger when that logger has none
 # (and the record then went out twice, through it and through the root's): it gets the root's
@@ -321,7 +336,16 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "[%(asctime)s] %(levelname)s %(name)s %(process)d: %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # a refusal (a 4xx Django answered to an exception: PermissionDenied, a suspicious host …)
+    # is one line at WARNING, without the traceback Django attaches (core/logfilters.py)
+    "filters": {"refusals": {"()": "fairdesk.core.logfilters.RefusalsInOneLine"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "huey": {"handlers": ["console"], "propagate": False},
@@ -333,6 +357,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# A form refused by the CSRF check gets the site's 403 page, in the visitor's language
+CSRF_FAILURE_VIEW = "fairdesk.site.errors.csrf_failure"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

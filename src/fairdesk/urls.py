@@ -22,6 +22,13 @@ api.add_router("/service-requests", service_requests_router, tags=["service requ
 api.add_router("/", plans_router, tags=["plans"])
 api.add_router("/", contact_router, tags=["contact"])
 
+# The error pages: the visitor's language, the site's look, nothing of the error's inside; JSON in
+# the API's error shape under /api/ (fairdesk.site.errors).
+handler400 = "fairdesk.site.errors.bad_request"
+handler403 = "fairdesk.site.errors.permission_denied"
+handler404 = "fairdesk.site.errors.page_not_found"
+handler500 = "fairdesk.site.errors.server_error"
+
 admin.site.site_header = _("fairdesk administration")
 admin.site.site_title = _("fairdesk admin")
 admin.site.index_title = _("Service network and users")

@@ -61,6 +61,13 @@ def staff_sign_in(page: Any, username: str, start: str = "/console/") -> None:
     page.wait_for_url(f"**{start}")
 
 
+def open_menu(page: Any) -> None:
+    """On a phone the navigation is behind the menu button (base.html): open it."""
+    toggle = page.locator("[data-menu-toggle]")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
 def test_customer_signs_in_registers_a_device_books_a_repair_and_sees_deadlines(
     new_page: Any,
 ) -> None:
@@ -83,6 +90,7 @@ def test_customer_signs_in_registers_a_device_books_a_repair_and_sees_deadlines(
     page.wait_for_selector("[data-requests]")
 
     # register a device
+    open_menu(page)  # a phone: the navigation is folded behind the menu button
     page.click("nav.sub a[data-nav=me]")
     page.wait_for_url("**/me/")
     page.click("#devices summary")
@@ -94,6 +102,7 @@ def test_customer_signs_in_registers_a_device_books_a_repair_and_sees_deadlines(
     assert "KFR35-0001" in page.inner_text("#devices [data-device]")
 
     # book a repair: the device is offered; a first address is typed in; a visit window
+    open_menu(page)
     page.click("header a[data-nav=portal]")
     page.click("a[data-action=book]")
     page.wait_for_selector("form[data-form=book]")
@@ -122,6 +131,7 @@ def test_customer_signs_in_registers_a_device_books_a_repair_and_sees_deadlines(
     assert "北京时间" in page.inner_text("main")
 
     # … and on the list of my requests
+    open_menu(page)
     page.click("header a[data-nav=portal]")
     page.wait_for_selector(f"[data-requests] [data-request='{number}']")
 

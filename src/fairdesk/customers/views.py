@@ -7,9 +7,10 @@ Thin: parse the form, call one service or selector, render. Errors from the serv
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import LoginView
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -134,11 +135,22 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 class StaffLoginView(LoginView):
-    """Password sign-in for staff (the admin's login works too)."""
+    """Password sign-in for staff (the admin's login works too).
+
+    Staff land on their console (``LOGIN_REDIRECT_URL``), or on the page ``next`` names when it
+    is on this site; a page of the admin only for those the admin lets in (brand administrators,
+    superusers): anyone else asking for it lands on the console too, not on the admin's refusal.
+    """
 
     template_name = "customers/staff_login.html"
     redirect_authenticated_user = True
-    next_page = "admin:index"
+
+    def get_success_url(self) -> str:
+        wanted = self.get_redirect_url()  # `next`, or "" unless it is safe: this host and scheme
+        admin_page = urlsplit(wanted).path.startswith(reverse("admin:index"))
+        if admin_page and not admin.site.has_permission(self.request):
+            wanted = ""
+        return wanted or self.get_default_redirect_url()
 
 
 def _me_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:

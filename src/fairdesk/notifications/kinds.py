@@ -19,10 +19,11 @@ SMS_KINDS: dict[str, tuple[str, ...]] = {
     # the sign-in code: six digits, valid for `minutes`
     "login_code": ("code", "minutes"),
     # a new service request: its number, its kind, the earliest promised deadline (Beijing time)
-    "service_request.created": ("number", "kind", "deadline"),
+    # and the link that shows its progress without signing in (signed, expires)
+    "service_request.created": ("number", "kind", "deadline", "link"),
     # a new safety request (a gas smell, sparks, smoke): what to do now is the template's own
-    # text; its number and the earliest promised deadline (Beijing time)
-    "service_request.safety": ("number", "deadline"),
+    # text; its number, the earliest promised deadline (Beijing time) and the progress link
+    "service_request.safety": ("number", "deadline", "link"),
     # plans: each with the plan's name; amounts in yuan, dates in Beijing time
     "plans.subscribed": ("plan", "price", "period_end"),
     "plans.change_confirmed": ("change", "plan", "effective"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fairdesk.portal import contact_views, plan_change_views, plan_views, views
+from fairdesk.portal import contact_views, plan_change_views, plan_views, track_views, views
 
 app_name = "portal"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("book/", views.book, name="book"),
     path("messages/", views.messages_list, name="messages"),
+    # a request's progress from the signed link in its confirmation: no sign-in
+    path("track/<str:token>/", track_views.track, name="track"),
     path("plans/", plan_views.plans, name="plans"),
     path("plans/subscribe/<slug:code>/", plan_views.subscribe, name="plan_subscribe"),
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan"),

@@ -12,14 +12,14 @@ pytestmark = pytest.mark.django_db
 def test_default_language_is_chinese(client: Client) -> None:
     response = client.get("/")
     assert response["Content-Language"] == "zh-hans"
-    assert "公平" in response.content.decode()
+    assert "查询服务进度" in response.content.decode()
 
 
 def test_accept_language_english_everywhere() -> None:
     client = Client(headers={"accept-language": "en"})
     home = client.get("/")
     assert home["Content-Language"] == "en"
-    assert "fair by construction" in home.content.decode()
+    assert "Track a request" in home.content.decode()
     login = client.get("/admin/login/")
     assert login["Content-Language"] == "en"
     assert "Log in" in login.content.decode()

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import FileResponse
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
+from fairdesk.core import roles
 from fairdesk.customers.models import Address, Customer, Device, ProductModel
 from fairdesk.customers.services import address_create, customer_get_or_create, device_register
 from fairdesk.customers.tests.conftest import PDF, PHONE, code_from_outbox, other_code
@@ -264,9 +266,38 @@ def test_staff_login_page(client: Client) -> None:
     page = client.get("/staff/login/")
     assert page.status_code == 200 and 'name="password"' in page.content.decode()
     response = client.post("/staff/login/", {"username": "agent1", "password": "pw-for-tests-123"})
-    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert response.status_code == 302 and response["Location"] == "/console/"  # not the admin
     bad = Client().post("/staff/login/", {"username": "agent1", "password": "wrong"})
     assert bad.status_code == 200 and "_auth_user_id" not in bad.client.session
+
+
+@pytest.mark.parametrize(
+    ("user", "wanted", "lands"),
+    [
+        ("agent", "/console/requests/?status=new", "/console/requests/?status=new"),
+        ("agent", "https://evil.example/console/", "/console/"),  # another site: ignored
+        ("agent", "//evil.example/", "/console/"),
+        ("brand", "/admin/network/outlet/", "/admin/network/outlet/"),  # asked for, allowed
+        ("agent", "/admin/", "/console/"),  # the admin would refuse them: their console
+        ("brand", "", "/console/"),  # a brand administrator too, unless they ask
+    ],
+)
+def test_staff_land_on_their_console_or_the_safe_page_they_asked_for(
+    user: str, wanted: str, lands: str
+) -> None:
+    agent = get_user_model().objects.create_user("agent", password="pw-for-tests-123")
+    agent.groups.add(Group.objects.get(name=roles.AGENT))
+    brand = get_user_model().objects.create_user("brand", password="pw-for-tests-123")
+    brand.is_staff = True  # a brand administrator: the admin lets them in
+    brand.save(update_fields=["is_staff"])
+    brand.groups.add(Group.objects.get(name=roles.BRAND_ADMIN))
+    client = Client()
+    form = {"username": user, "password": "pw-for-tests-123", "next": wanted}
+    response = client.post("/staff/login/", form)
+    assert response.status_code == 302 and response["Location"] == lands
+    # signed in already: the sign-in page sends them on the same way
+    again = client.get("/staff/login/", {"next": wanted} if wanted else {})
+    assert again.status_code == 302 and again["Location"] == lands
 
 
 def test_customer_sees_only_their_own_messages() -> None:

@@ -83,7 +83,9 @@ def test_chinese_page(client: Client) -> None:
     assert "网点" in html
 
 
-def test_home_page_shows_the_summary(client: Client, network: None) -> None:
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+def test_the_home_page_answers_the_same_lookup(client: Client, network: None) -> None:
+    """The home page's "is my address covered?" is this page's lookup (views.coverage_lookup)."""
+    response = client.get("/", {"address": "广西南宁市良庆区"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert response.context["summary"]["outlets"] == 2
+    html = response.content.decode()
+    assert 'data-covered="true"' in html and 'data-outlet="F"' in html

@@ -10,7 +10,9 @@ capability:
   among those the user may see;
 * ``promises``: the SLA side — business calendars, the policies that apply to a request (and those
   an out-of-coverage request does not get), the state of a request's clocks, breached clocks;
-* ``timeline``: a request's timeline, each event in plain words, the actor named by role.
+* ``timeline``: a request's timeline, each event in plain words, the actor named by role;
+* ``tracking``: the signed, expiring link of a request's confirmation and what its public page
+  shows (no personal data).
 
 The public names are re-exported here: callers write ``selectors.request_get`` whichever module
 defines it (a test that patches a function patches it in the module that calls it).
@@ -67,7 +69,20 @@ from fairdesk.service_requests.selectors.reads import (
     request_get,
     request_list,
 )
-from fairdesk.service_requests.selectors.timeline import actor_display, event_text, timeline_for
+from fairdesk.service_requests.selectors.timeline import (
+    actor_display,
+    event_text,
+    public_event_text,
+    timeline_for,
+)
+from fairdesk.service_requests.selectors.tracking import (
+    LinkExpired,
+    PublicEvent,
+    access_tracked_request,
+    public_timeline,
+    tracking_link,
+    tracking_token,
+)
 
 __all__ = [
     "ACTIONS",
@@ -76,11 +91,14 @@ __all__ = [
     "TRANSITION",
     "VIEW",
     "ClockState",
+    "LinkExpired",
     "Principal",
+    "PublicEvent",
     "RequestFilters",
     "access_filing_customer",
     "access_intake_address",
     "access_intake_device",
+    "access_tracked_request",
     "actor_display",
     "actor_label",
     "actor_role_for",
@@ -109,6 +127,8 @@ __all__ = [
     "policy_candidates",
     "principal_for",
     "promises_not_applying",
+    "public_event_text",
+    "public_timeline",
     "request_filed_with_key",
     "request_find",
     "request_for_render",
@@ -118,4 +138,6 @@ __all__ = [
     "sees_staff_names",
     "signed_in_user",
     "timeline_for",
+    "tracking_link",
+    "tracking_token",
 ]

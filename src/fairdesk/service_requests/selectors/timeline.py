@@ -66,6 +66,32 @@ def event_text(event: TimelineEvent) -> str:
     return text
 
 
+def public_event_text(event: TimelineEvent) -> str:
+    """One timeline event in plain words for the public tracking page (``tracking``): what
+    happened, without anything a stranger holding the link must not read — no outlet, no note,
+    no reason (free text may hold a name, a phone number or an address)."""
+    data = event.data or {}
+    if event.kind == EventKind.CREATED:
+        return _("Request %(number)s was received.") % {"number": data.get("number", "")}
+    if event.kind == EventKind.ROUTED:
+        return _("It was sent to the outlet serving your area.")
+    if event.kind == EventKind.CENTRAL_QUEUE:
+        return _("It was sent to the brand's central service desk.")
+    if event.kind == EventKind.OUTLET_ASSIGNED:
+        return _("An outlet was assigned to it.")
+    if event.kind == EventKind.ESCALATED:
+        return _("The %(clock)s deadline was missed; it was escalated (level %(level)s).") % {
+            "clock": str(dict(ClockType.choices).get(str(data.get("clock_type", "")), "")),
+            "level": data.get("level", ""),
+        }
+    if event.kind == EventKind.NOTE:
+        return _("Information was added.")
+    if event.kind == EventKind.SAFETY_ALERT:
+        return _("A safety hazard was reported: the service managers were alerted at once.")
+    sentence = _STATUS_SENTENCES.get(event.to_status)
+    return sentence() if sentence else str(event.get_kind_display())
+
+
 def actor_display(event: TimelineEvent) -> str:
     """Who acted, as a role in plain words (customers are shown roles, not staff names)."""
     labels = dict(ActorRole.choices)

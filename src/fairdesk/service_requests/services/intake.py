@@ -62,6 +62,7 @@ from fairdesk.service_requests.selectors import (
     principal_for,
     promises_not_applying,
     signed_in_user,
+    tracking_link,
 )
 from fairdesk.service_requests.services.clocks import new_clock
 from fairdesk.service_requests.services.escalation import safety_alert
@@ -465,14 +466,22 @@ def _confirm(
     """The confirmation to the customer, in their language (SMS and portal)."""
     customer = sr.customer
     language = getattr(customer, "language", "") or settings.LANGUAGE_CODE
+    # the request's progress without signing in: a signed link that expires (selectors.tracking)
+    link = tracking_link(sr)
     with translation.override(language):
-        body = confirmation_text(sr, clocks, not_applying, routing)
+        body = pgettext("sentence separator", " ").join(
+            [
+                confirmation_text(sr, clocks, not_applying, routing),
+                _("Follow your request here: %(link)s") % {"link": link},
+            ]
+        )
         subject = _("Service request %(number)s") % {"number": sr.number}
         params = {
             "number": sr.number,
             "kind": str(label(Kind, sr.kind)),
             # the earliest promise (the SMS template's one deadline); "-" for none
             "deadline": _local(min(c.deadline for c in clocks)) if clocks else "-",
+            "link": link,
         }
     urgent = sr.priority == Priority.URGENT
     if urgent:  # the safety template says what to do now (docs/notifications.md)

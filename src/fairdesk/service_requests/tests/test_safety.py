@@ -94,7 +94,7 @@ def test_a_safety_request_is_escalated_at_once_with_what_to_do(
     sms = Message.objects.get(kind="service_request.safety", channel="sms", reference=sr.number)
     assert sms.body.startswith("安全第一")
     assert "关闭燃气" in sms.body and "119" in sms.body
-    assert set(sms.params) == {"number", "deadline"}  # the safety template (a real gateway)
+    assert set(sms.params) == {"number", "deadline", "link"}  # the safety template
 
 
 def test_the_customer_and_the_agent_see_what_to_do_on_the_request_page(
