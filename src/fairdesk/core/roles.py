@@ -17,6 +17,7 @@ TECHNICIAN = "technician"
 OUTLET_MANAGER = "outlet_manager"
 BRAND_ADMIN = "brand_admin"
 AUDITOR = "auditor"
+INTEGRATION = "integration"
 
 ROLE_LABELS = {
     CUSTOMER: _("Customer"),
@@ -26,10 +27,14 @@ ROLE_LABELS = {
     OUTLET_MANAGER: _("Outlet manager"),
     BRAND_ADMIN: _("Brand administrator"),
     AUDITOR: _("Auditor"),
+    INTEGRATION: _("API integration"),
 }
 
-# Every role but "customer" is staff: people who work for the brand or its outlets, or audit it.
-STAFF_ROLES = frozenset(ROLE_LABELS) - {CUSTOMER}
+# Every role but "customer" and "integration" is staff: people who work for the brand or its
+# outlets, or audit it. An integration is a system (the brand's app, a device platform) calling
+# the API with a token as its user: it files requests for any customer and sees the requests it
+# filed; it has no page and no permission in the admin.
+STAFF_ROLES = frozenset(ROLE_LABELS) - {CUSTOMER, INTEGRATION}
 
 
 def is_staff_member(user: Any) -> bool:
@@ -79,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "network.view_coverage",
         "network.view_coverageimport",
     ],
+    INTEGRATION: [],
 }
 
 # Customers, devices, the product catalog and the outbox (fairdesk.customers, .notifications).

@@ -47,7 +47,6 @@ def create_request(
     user, client = request.auth.user, request.auth.client
     customer = selectors.access_filing_customer(
         user=user,
-        client=client,
         customer_id=payload.customer_id,
         customer_phone=payload.customer_phone,
     )

@@ -79,6 +79,11 @@ class Principal:
         return roles.AUDITOR in self.groups
 
     @property
+    def integration(self) -> bool:
+        """An API integration's user (the ``integration`` role): files for any customer."""
+        return roles.INTEGRATION in self.groups
+
+    @property
     def outlet_staff(self) -> bool:
         return bool(self.outlet_roles)
 
@@ -356,55 +361,61 @@ def allowed_transitions(user: Any, request: ServiceRequest, *, serving: Any = No
     ]
 
 
-def files_for_anyone(principal: Principal, *, client: Any = None) -> bool:
-    """Who files requests for any customer: API integrations, agents of the brand (not of an
-    outlet), central dispatch and brand administrators. Everyone else files for themselves only
-    (a customer), or not at all (outlet staff, technicians, auditors)."""
-    if client is not None:
-        return bool(client.active)
+def files_for_anyone(principal: Principal) -> bool:
+    """Who files requests for any customer: agents of the brand (not of an outlet), central
+    dispatch, brand administrators and API integrations (a user in the ``integration`` role).
+    Everyone else files for themselves only (a customer), or not at all (outlet staff,
+    technicians, auditors). A token has exactly its user's rights: being called through an API
+    client grants nothing."""
     return (
         principal.brand_admin
         or principal.central_dispatcher
-        or (principal.agent and not principal.outlet_staff)
+        or (not principal.outlet_staff and (principal.agent or principal.integration))
     )
 
 
-def may_file_for(user: Any, customer: Any, *, client: Any = None) -> bool:
-    """Whether ``user`` (through ``client``, an integration) may file a request for
+def may_file_for(user: Any, customer: Any) -> bool:
+    """Whether ``user`` (signed in, or an integration's user) may file a request for
     ``customer``: for anyone (``files_for_anyone``), or a customer for themselves."""
     principal = principal_for(user)
-    if client is None and not principal.authenticated:
+    if not principal.authenticated:
         return False
-    return files_for_anyone(principal, client=client) or (
+    return files_for_anyone(principal) or (
         principal.customer_id is not None and principal.customer_id == customer.pk
     )
 
 
-def check_files_for(user: Any, customer: Any, *, client: Any = None) -> None:
+def check_files_for(user: Any, customer: Any) -> None:
     """``may_file_for``, or 403 ``forbidden``."""
-    if not may_file_for(user, customer, client=client):
-        raise DomainError(
-            _("You may not file a service request for this customer."),
-            code="forbidden",
-            status=403,
-        )
+    if not may_file_for(user, customer):
+        raise _may_not_file()
+
+
+def _may_not_file() -> DomainError:
+    return DomainError(
+        _("You may not file a service request for this customer."),
+        code="forbidden",
+        status=403,
+    )
 
 
 def access_filing_customer(
     *,
     user: Any,
-    client: Any = None,
     customer_id: int | None = None,
     customer_phone: str | None = None,
 ) -> Any:
     """The customer a caller files a request for: a customer files for themselves (naming
-    someone else is 403); integrations, agents, central dispatch and brand administrators name
+    someone else is 403); agents, central dispatch, brand administrators and integrations name
     the customer by id or mobile number (422 ``customer_required`` when neither, 404
-    ``customer_not_found``). Then ``check_files_for``."""
+    ``customer_not_found``). Anyone else is refused (403 ``forbidden``) before any customer is
+    looked up, so that they cannot learn whether a number is a customer's."""
     from fairdesk.customers.models import Customer
 
     principal = principal_for(user)
-    if not files_for_anyone(principal, client=client) and principal.customer_id is not None:
+    if not files_for_anyone(principal):
+        if principal.customer_id is None:
+            raise _may_not_file()
         own = Customer.objects.get(pk=principal.customer_id)
         phone = normalize_mobile(customer_phone) if customer_phone else None
         if customer_id not in (None, own.pk) or (customer_phone and phone != own.phone):
@@ -433,7 +444,7 @@ def access_filing_customer(
         )
     if customer is None:
         raise NotFound(_("There is no such customer."), code="customer_not_found")
-    check_files_for(user, customer, client=client)
+    check_files_for(user, customer)
     return customer
 
 

@@ -133,6 +133,43 @@ def test_agent_files_for_a_caller_by_phone(world: World) -> None:
     assert response.json()["customer"]["id"] == world.other_customer.pk
 
 
+def test_a_token_has_exactly_its_users_rights_when_filing(
+    world: World, make_user: Any, make_customer: Any
+) -> None:
+    """A technician's, auditor's, outlet manager's, customer's or role-less user's token may
+    not file for someone else: 403, the same answer whether the number is a customer's or not,
+    and no name in it. A user in the integration role files for anyone."""
+    named = make_customer("13800000002", name="秘密")
+    body = {"kind": "consultation", "description": "x", "customer_phone": "13800000002"}
+    refused = {
+        "technician": world.technician,
+        "auditor": world.auditor,
+        "manager": world.manager,
+        "customer": world.customer.user,
+        "nobody": make_user(username="no-role"),
+    }
+    for name, user in refused.items():
+        _token, key = api_token_create(client_name=f"app-{name}", user=user)
+        for phone in ("13800000002", "13700000009"):  # a customer's number, and no one's
+            response = post(Client(), URL, {**body, "customer_phone": phone}, **bearer(key))
+            assert response.status_code == 403, (name, phone, response.json())
+            assert response.json()["error"]["code"] == "forbidden"
+            assert "秘密" not in response.content.decode()
+        by_id = post(
+            Client(), URL, {**body, "customer_phone": None, "customer_id": named.pk}, **bearer(key)
+        )
+        assert by_id.status_code == 403, name
+    assert not ServiceRequest.objects.filter(customer=named).exists()
+    # the same users through their sessions
+    for user in (world.technician, world.auditor, world.manager):
+        assert post(as_user(user), URL, body).status_code == 403
+    integration = make_user(roles.INTEGRATION, username="brand-app-2")
+    _token, key = api_token_create(client_name="brand-app-2", user=integration)
+    created = post(Client(), URL, body, **bearer(key))
+    assert created.status_code == 201, created.json()
+    assert created.json()["customer"]["id"] == named.pk and created.json()["channel"] == "api"
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
