@@ -90,7 +90,8 @@ def search(request: HttpRequest) -> HttpResponse:
             if len(matches) == 1 and _exact(matches[0], q):
                 return redirect(request, reverse("console:caller", args=[matches[0].customer.pk]))
             mobile = normalize_mobile(q)
-            if mobile and not any(m.matched_by == "phone" for m in matches):
+            serves = sr.may_serve_callers(request.user)
+            if serves and mobile and not any(m.matched_by == "phone" for m in matches):
                 new_caller = NewCallerForm(initial={"phone": mobile})
         if not error:
             found_requests = sr.request_find(user=request.user, query=q)
@@ -138,9 +139,10 @@ def _phone_row(request: HttpRequest, service_request: Any, serving: Any) -> dict
 @require_POST
 @staff_required
 def caller_new(request: HttpRequest) -> HttpResponse:
-    """A caller who is not a customer yet: create them by mobile number, then serve them."""
-    if not may_view_customers(request):
-        return forbidden(request, _("Your role does not look up customers."))
+    """A caller who is not a customer yet: create them by mobile number, then serve them (those
+    who file for anyone: ``service_requests.selectors.may_serve_callers``)."""
+    if not sr.may_serve_callers(request.user):
+        return forbidden(request, _("Your role does not serve callers."))
     form = NewCallerForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter the caller's mobile number."))
@@ -159,6 +161,8 @@ def caller_new(request: HttpRequest) -> HttpResponse:
 @staff_required
 def serving_end(request: HttpRequest) -> HttpResponse:
     """The call is over: stop serving the caller (their number is masked again everywhere)."""
+    if not sr.may_serve_callers(request.user):
+        return forbidden(request, _("Your role does not serve callers."))
     request.session.pop(SERVING_KEY, None)
     return HttpResponseRedirect(reverse("console:home"))
 
@@ -189,7 +193,7 @@ def _caller_context(request: HttpRequest, customer: Customer, **extra: Any) -> d
         "may_file": sr.may_file_for(request.user, customer),
         "form": extra.pop("form", None) or request_form_for(customer),
         "section": "search",
-        "serving": customer,
+        "serving": customer if sr.may_serve_callers(request.user) else None,
         **extra,
     }
 
@@ -230,7 +234,8 @@ def caller(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_view_customers(request):
         return forbidden(request, _("Your role does not look up customers."))
     customer = get_object_or_404(Customer, pk=pk)
-    request.session[SERVING_KEY] = customer.pk
+    if sr.may_serve_callers(request.user):
+        request.session[SERVING_KEY] = customer.pk
     return render(request, "console/caller.html", _caller_context(request, customer))
 
 

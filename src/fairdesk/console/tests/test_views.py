@@ -135,6 +135,21 @@ def test_unknown_mobile_number_offers_a_new_customer(world: World) -> None:
     assert response["Location"] == reverse("console:caller", args=[customer.pk])
 
 
+def test_read_only_roles_neither_add_nor_serve_callers(world: World) -> None:
+    """Adding a caller is a write: auditors and outlet managers (who may read customers) are
+    refused, write nothing, and are offered no "new caller" form; they never serve a caller."""
+    for user in (world.auditor, world.manager, world.technician):
+        client = as_user(user)
+        html = client.get(reverse("console:search"), {"q": "13700137000"}).content.decode()
+        assert 'data-form="new-caller"' not in html
+        response = client.post(
+            reverse("console:caller_new"), {"phone": "13700137000", "name": "赵六"}
+        )
+        assert response.status_code == 403, user
+        assert client.post(reverse("console:serving_end")).status_code == 403
+    assert not Customer.objects.filter(phone="13700137000").exists()
+
+
 def test_outlet_staff_without_customer_rights_find_only_their_requests(world: World) -> None:
     mine = file_repair(world)  # routed to NN01
     client = as_user(world.technician)

@@ -374,6 +374,13 @@ def files_for_anyone(principal: Principal) -> bool:
     )
 
 
+def may_serve_callers(user: Any) -> bool:
+    """Who serves callers in the console — adds a caller who is not a customer yet, files for
+    them, and is "serving" them while on the call: those who file for anyone."""
+    principal = principal_for(user)
+    return principal.authenticated and files_for_anyone(principal)
+
+
 def may_file_for(user: Any, customer: Any) -> bool:
     """Whether ``user`` (signed in, or an integration's user) may file a request for
     ``customer``: for anyone (``files_for_anyone``), or a customer for themselves."""
