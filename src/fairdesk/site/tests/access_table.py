@@ -26,13 +26,15 @@ Body = Callable[[World], dict[str, Any]]
 class Op:
     """A page or an API operation. ``body``: what its unsafe method is sent (None: a page that
     only reads); ``allowed``: the roles that may use it; ``public``: anyone may (signing in,
-    choosing a language), so nothing is expected of it but no server error."""
+    choosing a language), so nothing is expected of it but no server error; ``signed``: only a
+    payment gateway's signature lets it write (whoever sends an unsigned one is refused)."""
 
     kwargs: Kwargs = lambda w: {}
     body: Body | None = None
     allowed: frozenset[str] = frozenset()
     public: bool = False
     multipart: bool = False
+    signed: bool = False  # a payment gateway's notification: refused (400 too) unless signed
 
 
 def op(
@@ -45,6 +47,11 @@ def op(
 
 
 READ = Op()
+#: A payment gateway's notification, unsigned: refused whoever sends it.
+UNSIGNED = Op(
+    body=lambda w: {"out_trade_no": "fd-1", "trade_status": "TRADE_SUCCESS", "sign": "x"},
+    signed=True,
+)
 PUBLIC = Op(body=lambda w: {}, public=True)
 
 
@@ -140,6 +147,10 @@ PAGES: dict[str, Op] = {
     "contact:complaint_export": READ,
     "i18n-contact:complaint_export": READ,
     "notifications:outbox": READ,
+    # payment gateways' notifications: only their signature counts
+    "payments:alipay_notify": UNSIGNED,
+    "payments:wechatpay_notify": UNSIGNED,
+    "payments:wechatpay_papay_notify": UNSIGNED,
     # customers: sign-in (public) and a customer's own addresses and devices
     "customers:login": PUBLIC,
     "customers:logout": PUBLIC,
@@ -179,6 +190,7 @@ PAGES: dict[str, Op] = {
     "portal:plan_done": read(_change),
     "portal:plan_undo": op(lambda w: {}, "customer", kwargs=_change),
     "portal:request": read(_number),
+    "portal:add_note": op(lambda w: {"text": "补充：显示 E1"}, "customer", kwargs=_number),
     "portal:confirmation": read(_number),
     "portal:change": op(
         lambda w: {"reason": ""},

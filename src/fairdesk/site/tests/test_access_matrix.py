@@ -168,8 +168,10 @@ def test_everything_is_classified() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def refused(response: Any) -> bool:
-    if response.status_code in REFUSED:
+def refused(response: Any, *, signed: bool = False) -> bool:
+    """401, 403, 404, 405 or a redirect to a sign-in page (and 400 for an unsigned payment
+    notification)."""
+    if response.status_code in REFUSED or (signed and response.status_code == 400):
         return True
     if response.status_code == 302:
         path = urlparse(response["Location"]).path
@@ -220,14 +222,16 @@ def send(
     return response, writes_of(ctx)
 
 
-def judge(what: str, allowed: bool, response: Any, writes: list[str]) -> str:
+def judge(
+    what: str, allowed: bool, response: Any, writes: list[str], *, signed: bool = False
+) -> str:
     """ "" when the answer is as the table says, else what is wrong (``what`` names the call)."""
     status = response.status_code
     if status >= 500:
         return f"{what}: {status}"
     if allowed:
         return f"{what}: refused ({status}) but the table allows it" if refused(response) else ""
-    if not refused(response):
+    if not refused(response, signed=signed):
         return f"{what}: answered {status}, not refused"
     if writes:
         return f"{what}: refused ({status}) but wrote {writes}"
@@ -275,7 +279,8 @@ def test_pages(world: World, role: str) -> None:
             if entry.public and response.status_code < 500:
                 continue
             allowed = method == "POST" and role in entry.allowed
-            problem = judge(f"{method} {url} as {role}", allowed, response, writes)
+            what = f"{method} {url} as {role}"
+            problem = judge(what, allowed, response, writes, signed=entry.signed)
             if problem:
                 problems.append(problem)
     assert not problems, "\n".join(problems)
