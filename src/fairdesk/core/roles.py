@@ -6,6 +6,7 @@ A role is a group; its permissions are listed here, in one place, and written by
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +47,25 @@ def is_staff_member(user: Any) -> bool:
     if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
         return True
     return bool(user.groups.filter(name__in=STAFF_ROLES).exists())
+
+
+def masks_personal_data(groups: Collection[str], *, superuser: bool = False) -> bool:
+    """Auditors read everything with personal data masked (``core.masking``): names, numbers,
+    serials, street addresses. A superuser reads it as stored."""
+    return AUDITOR in groups and not superuser
+
+
+def user_masks_personal_data(user: Any) -> bool:
+    """``masks_personal_data`` for a user (their groups read once per user object): for the
+    admin of the apps that cannot ask ``customers.principal``."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "fairdesk_masked", None)
+    if cached is None:
+        groups = set(user.groups.values_list("name", flat=True))
+        cached = masks_personal_data(groups, superuser=bool(user.is_superuser))
+        user.fairdesk_masked = cached
+    return bool(cached)
 
 
 def brand_admins() -> list[Any]:

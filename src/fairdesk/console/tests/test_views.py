@@ -201,12 +201,57 @@ def test_filing_errors_change_nothing(world: World) -> None:
 
 
 def test_outlet_managers_do_not_file_for_callers(world: World) -> None:
+    file_repair(world)  # a request at the manager's outlet: they may open the caller's page
     client = as_user(world.manager)
     page = client.get(reverse("console:caller", args=[world.customer.pk]))
     assert page.status_code == 200 and 'data-form="file"' not in page.content.decode()
     response = client.post(reverse("console:file", args=[world.customer.pk]), filing(world))
     assert response.status_code == 403
-    assert not ServiceRequest.objects.exists()
+    assert ServiceRequest.objects.count() == 1
+
+
+def test_outlet_staff_open_only_the_callers_with_a_request_at_their_outlet(world: World) -> None:
+    """Customer ids are enumerable: another outlet's manager may not open a caller's page (404,
+    as for no one), nor find them by number or serial; the request's own outlet may."""
+    other = as_user(world.other_manager)
+    url = reverse("console:caller", args=[world.customer.pk])
+    assert other.get(url).status_code == 404
+    assert as_user(world.manager).get(url).status_code == 404  # no request anywhere yet
+    file_repair(world)  # routed to the manager's outlet
+    page = as_user(world.manager).get(url)
+    assert page.status_code == 200 and PHONE in page.content.decode()
+    response = other.get(url)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert PHONE not in html and "SN12345678" not in html and "银海大道" not in html
+    for q in (PHONE, "SN12345678", "8000"):
+        found = other.get(reverse("console:search"), {"q": q})
+        text = found.content.decode()
+        assert found.status_code == 200 and 'data-results="callers"' not in text, q
+    assert (
+        other.post(reverse("console:file", args=[world.customer.pk]), filing(world)).status_code
+        == 404
+    )
+
+
+def test_auditors_see_callers_and_requests_masked(world: World) -> None:
+    """Name, number, serial and street address: masked on the caller's page, in the search and
+    on the request's page; the division down to the county stays."""
+    sr = file_repair(world, description="空调不制冷，我住南宁市良庆区银海大道1号3栋501室")
+    client = as_user(world.auditor)
+    caller = client.get(reverse("console:caller", args=[world.customer.pk])).content.decode()
+    found = client.get(reverse("console:search"), {"q": "SN1234"}).content.decode()
+    request = client.get(reverse("console:request", args=[sr.number])).content.decode()
+    for html in (caller, found, request):
+        for secret in ("李四", PHONE, "SN12345678", "银海大道", "玉洞街道"):
+            assert secret not in html, secret
+    assert "李**" in caller and MASKED in caller and "SN****78" in caller
+    assert "广西壮族自治区南宁市良庆区" in caller
+    assert "李**" in found and "SN****78" in found
+    assert "李**" in request and "南宁市良庆区＊＊＊" in request
+    # an agent sees them as stored
+    agent = as_user(world.agent).get(reverse("console:caller", args=[world.customer.pk]))
+    assert "李四" in agent.content.decode() and "银海大道" in agent.content.decode()
 
 
 # --- the queue ------------------------------------------------------------------------------

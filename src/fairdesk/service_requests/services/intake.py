@@ -388,7 +388,7 @@ def _write_request(
     return ServiceRequest.objects.create(
         customer=new.customer,
         device=device,
-        device_label=str(device)[:200] if device is not None else "",
+        device_label=device.label[:200] if device is not None else "",
         product_description=new.product_description,
         kind=new.kind,
         channel=new.channel,

@@ -170,6 +170,41 @@ def test_a_token_has_exactly_its_users_rights_when_filing(
     assert created.json()["customer"]["id"] == named.pk and created.json()["channel"] == "api"
 
 
+def test_auditors_read_requests_masked_through_the_api(world: World) -> None:
+    """Name, number, street address, serial and the personal data typed into the description
+    and the timeline: masked for auditors, as stored for the outlet's staff."""
+    from fairdesk.service_requests.services.transitions import service_request_transition
+
+    service_request_transition(
+        request=world.request,
+        to_status="accepted",
+        actor=world.manager,
+        reason="",
+    )
+    service_request_transition(
+        request=world.request,
+        to_status="waiting_customer",
+        actor=world.manager,
+        reason="请李雷确认：南宁市良庆区大沙田街道1号3栋501室",
+    )
+    url = f"{URL}/{world.request.number}"
+    data = as_user(world.auditor).get(url).json()
+    assert data["customer"] == {"id": world.customer.pk, "name": "李**", "phone": "138****8000"}
+    assert data["address"] == {
+        "text": "广西壮族自治区南宁市良庆区",
+        "division_code": "450108",
+        "division_name": "广西壮族自治区/南宁市/良庆区",
+    }
+    assert data["device"]["label"].endswith("SN****01")
+    listed = as_user(world.auditor).get(URL).json()["items"][0]
+    assert listed["customer"]["name"] == "李**" and "大沙田" not in str(listed)
+    timeline = as_user(world.auditor).get(f"{url}/timeline").content.decode()
+    assert "李雷" not in timeline and "3栋501室" not in timeline and "大沙田" not in timeline
+    mine = as_user(world.manager).get(url).json()
+    assert mine["customer"]["name"] == "李雷" and "大沙田街道" in mine["address"]["text"]
+    assert "3栋501室" in as_user(world.manager).get(f"{url}/timeline").content.decode()
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
