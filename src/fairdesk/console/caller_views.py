@@ -86,7 +86,7 @@ def search(request: HttpRequest) -> HttpResponse:
         if customer_selectors.may_view_customers(request.user):
             try:
                 matches = customer_selectors.customer_search(q=q, user=request.user)
-            except DomainError as exc:
+            except DomainError as exc:  # too short; or an auditor, who searches by no person
                 error = exc.message
             if len(matches) == 1 and _exact(matches[0], q):
                 return redirect(request, reverse("console:caller", args=[matches[0].customer.pk]))

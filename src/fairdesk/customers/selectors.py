@@ -12,7 +12,8 @@ record, and how they see it**, in this one place (pages, API, admin and exports 
 * auditors see every record with its personal data masked (``personal_data_for``: names,
   numbers, e-mail addresses, serials, street addresses; ``core.masking``).
 
-Staff's search (``customer_search``) finds only the customers they may open, numbers masked.
+Staff's search (``customer_search``) finds only the customers they may open, numbers masked;
+auditors search by no personal datum (``check_searches_by_personal_data``).
 """
 
 from __future__ import annotations
@@ -70,6 +71,17 @@ def personal_data_for(user: Any) -> PersonalData:
     """How ``user`` sees personal data: masked for auditors, as stored for everyone else who
     may see it at all."""
     return MASKED if principal_for(user).masked else AS_STORED
+
+
+def check_searches_by_personal_data(user: Any) -> None:
+    """A reader who sees personal data masked (an auditor) finds nothing by it — a search by a
+    whole number or serial would tell whose it is: 403 ``masked_search``."""
+    if personal_data_for(user).masked:
+        raise DomainError(
+            _("You read personal data masked: search by a request number instead."),
+            code="masked_search",
+            status=403,
+        )
 
 
 def may_view_customers(user: Any) -> bool:
@@ -288,6 +300,7 @@ def customer_search(*, q: str, user: Any, limit: int = SEARCH_LIMIT) -> list[Cus
     number; digits also match a serial number. Anything else is read as a serial number (whole,
     or its start when 6 characters or more). Fewer than 4 characters: 422 ``query_too_short``.
     """
+    check_searches_by_personal_data(user)
     text = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", q or "")).upper()
     if len(text) < 4:
         raise DomainError(
