@@ -19,8 +19,14 @@ from fairdesk.notifications.selectors import admin_body, admin_params
 
 @admin.register(Message)
 class MessageAdmin(PersonalDataAdmin, ModelAdmin):
-    # auditors: the customer masked, no search by a number
-    personal_fields = {"customer": "customer", "recipient": "phone", "user": "user"}
+    # auditors: the customer masked, no text or parameters (the demo's), no search by a number
+    personal_fields = {
+        "customer": "customer",
+        "recipient": "phone",
+        "user": "user",
+        "text": "hidden",
+        "template_parameters": "hidden",
+    }
     list_display = [
         "created_at",
         "channel",
