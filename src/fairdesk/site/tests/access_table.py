@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
+from fairdesk.contact.selectors import callback_windows
+from fairdesk.portal.forms import WINDOW_SEPARATOR
 from fairdesk.site.tests.access_world import World
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -112,21 +113,32 @@ def _device(w: World) -> dict[str, Any]:
     }
 
 
-def _callback_window() -> tuple[date, str, str]:
-    day = timezone.localdate() + timedelta(days=1)
-    return day, "10:00", "11:00"
+def _callback_window() -> tuple[datetime, datetime]:
+    """The first callback window offered now (within the staffed hours)."""
+    return callback_windows()[0]
+
+
+def _window_field() -> str:
+    start, end = _callback_window()
+    return f"{start.isoformat()}{WINDOW_SEPARATOR}{end.isoformat()}"
+
+
+def _window_body(w: World) -> dict[str, Any]:
+    start, end = _callback_window()
+    return {"window_start": start.isoformat(), "window_end": end.isoformat()}
 
 
 def _callback_page(w: World) -> dict[str, Any]:
-    day, start, end = _callback_window()
     return {
         "contact_type": "repair",
         "phone": w.customer.phone,
-        "day": day.isoformat(),
-        "start": start,
-        "end": end,
+        "window": _window_field(),
         "text": "请回电",
     }
+
+
+def _callback(w: World) -> dict[str, Any]:
+    return {"pk": w.callback.pk}
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,7 +217,11 @@ PAGES: dict[str, Op] = {
     "portal:chat_human": op(lambda w: {}, "customer", kwargs=_waiting),
     "portal:chat_close": op(lambda w: {}, "customer", kwargs=_waiting),
     "portal:callbacks": op(_callback_page, *CUSTOMERS),
-    "portal:callback": read(lambda w: {"pk": w.callback.pk}),
+    "portal:callback": read(_callback),
+    "portal:callback_cancel": op(lambda w: {}, "other_customer", kwargs=_callback),
+    "portal:callback_move": op(
+        lambda w: {"window": _window_field()}, "other_customer", kwargs=_callback
+    ),
     "portal:complaints": READ,
     "portal:complaint_new": op(
         lambda w: {"category": "service_quality", "description": "师傅迟到"}, *CUSTOMERS
@@ -352,13 +368,12 @@ API: dict[str, Op] = {
         kwargs=lambda w: {"subscription_id": w.subscription.pk},
     ),
     # the contact centre
-    "book_callback": op(
-        lambda w: {
-            "contact_type": "repair",
-            "window_start": f"{_callback_window()[0].isoformat()}T10:00:00+08:00",
-            "window_end": f"{_callback_window()[0].isoformat()}T11:00:00+08:00",
-        },
-        *CUSTOMERS,
+    "book_callback": op(lambda w: {"contact_type": "repair", **_window_body(w)}, *CUSTOMERS),
+    "cancel_callback": op(
+        lambda w: {}, "other_customer", kwargs=lambda w: {"callback_id": w.callback.pk}
+    ),
+    "move_callback": op(
+        _window_body, "other_customer", kwargs=lambda w: {"callback_id": w.callback.pk}
     ),
     "file_complaint": op(
         lambda w: {"category": "service_quality", "description": "师傅迟到"}, *CUSTOMERS
