@@ -81,6 +81,10 @@ g = get_gazetteer()
 covered = sorted({c.division_code for c in Coverage.objects.filter(division_level=COUNTY)})
 uncovered = sorted(c for c, d in g.divisions.items() if d.level == COUNTY and c not in covered)
 user, _ = User.objects.get_or_create(username="bench-integration", defaults={"is_staff": False})
+# a token has exactly its user's rights: the integration role files for any customer (a
+# revision before that role let any token do it)
+from django.contrib.auth.models import Group
+user.groups.add(*Group.objects.filter(name="integration"))
 token, key = api_token_create(client_name="bench", user=user)
 out = []
 for i in range(n):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
@@ -62,6 +63,7 @@ def new_api() -> NinjaAPI:
         version="1",
         description="fairdesk: after-sales service, fair by construction. 公平售后服务平台。",
         urls_namespace="api-v1",
+        docs_decorator=require_safe,  # the schema and its page are read: GET and HEAD only
     )
     install_error_handlers(api)
     return api

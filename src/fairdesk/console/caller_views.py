@@ -1,8 +1,10 @@
 """The console's caller screens: the home page and search (by phone number, request number or
 serial), a new caller, the caller's page (their requests and plans; opening it serves them),
 filing a request for them. Which requests a staff member sees is decided by
-``service_requests.selectors``; customer records are read through ``customers.selectors`` by
-staff whose role may view customers."""
+``service_requests.selectors``; which customers' records they open, and whether they see the
+personal data masked (auditors), by ``customers.selectors`` (``access_customer``,
+``customers_visible_to``, ``personal_data_for``): outlet staff open only the customers with a
+request at their outlet, anyone else's is 404."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -26,11 +28,10 @@ from fairdesk.console.forms import (
 from fairdesk.console.pages import (
     SERVING_KEY,
     forbidden,
-    may_view_customers,
     redirect,
     serving_customer,
 )
-from fairdesk.core.errors import DomainError
+from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.money import yuan
 from fairdesk.core.phones import normalize_mobile
 from fairdesk.customers import selectors as customer_selectors
@@ -82,15 +83,16 @@ def search(request: HttpRequest) -> HttpResponse:
         by_number = _request_by_number(request.user, q)
         if by_number is not None:
             return redirect(request, reverse("console:request", args=[by_number.number]))
-        if may_view_customers(request):
+        if customer_selectors.may_view_customers(request.user):
             try:
-                matches = customer_selectors.customer_search(q=q)
-            except DomainError as exc:
+                matches = customer_selectors.customer_search(q=q, user=request.user)
+            except DomainError as exc:  # too short; or an auditor, who searches by no person
                 error = exc.message
             if len(matches) == 1 and _exact(matches[0], q):
                 return redirect(request, reverse("console:caller", args=[matches[0].customer.pk]))
             mobile = normalize_mobile(q)
-            if mobile and not any(m.matched_by == "phone" for m in matches):
+            serves = sr.may_serve_callers(request.user)
+            if serves and mobile and not any(m.matched_by == "phone" for m in matches):
                 new_caller = NewCallerForm(initial={"phone": mobile})
         if not error:
             found_requests = sr.request_find(user=request.user, query=q)
@@ -101,6 +103,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "requests": [_phone_row(request, r, serving) for r in found_requests],
         "error": error,
         "new_caller": new_caller,
+        "personal": customer_selectors.personal_data_for(request.user),
         "section": "search",
         "serving": serving,
         "searched": form.is_bound,
@@ -138,9 +141,10 @@ def _phone_row(request: HttpRequest, service_request: Any, serving: Any) -> dict
 @require_POST
 @staff_required
 def caller_new(request: HttpRequest) -> HttpResponse:
-    """A caller who is not a customer yet: create them by mobile number, then serve them."""
-    if not may_view_customers(request):
-        return forbidden(request, _("Your role does not look up customers."))
+    """A caller who is not a customer yet: create them by mobile number, then serve them (those
+    who file for anyone: ``service_requests.selectors.may_serve_callers``)."""
+    if not sr.may_serve_callers(request.user):
+        return forbidden(request, _("Your role does not serve callers."))
     form = NewCallerForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter the caller's mobile number."))
@@ -159,6 +163,8 @@ def caller_new(request: HttpRequest) -> HttpResponse:
 @staff_required
 def serving_end(request: HttpRequest) -> HttpResponse:
     """The call is over: stop serving the caller (their number is masked again everywhere)."""
+    if not sr.may_serve_callers(request.user):
+        return forbidden(request, _("Your role does not serve callers."))
     request.session.pop(SERVING_KEY, None)
     return HttpResponseRedirect(reverse("console:home"))
 
@@ -166,6 +172,13 @@ def serving_end(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------------------------
 # A caller, and filing a request for them
 # --------------------------------------------------------------------------------------------
+
+
+def _customer_or_404(request: HttpRequest, pk: int) -> Customer:
+    try:
+        return customer_selectors.access_customer(request.user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
 
 
 def _caller_context(request: HttpRequest, customer: Customer, **extra: Any) -> dict[str, Any]:
@@ -181,6 +194,7 @@ def _caller_context(request: HttpRequest, customer: Customer, **extra: Any) -> d
     plan_staff = plan_selectors.is_plan_staff(request.user)
     return {
         "plan_staff": plan_staff,
+        "personal": customer_selectors.personal_data_for(request.user),
         "plans": _caller_plans(request, customer) if plan_staff else [],
         "customer": customer,
         "addresses": addresses,
@@ -189,7 +203,7 @@ def _caller_context(request: HttpRequest, customer: Customer, **extra: Any) -> d
         "may_file": sr.may_file_for(request.user, customer),
         "form": extra.pop("form", None) or request_form_for(customer),
         "section": "search",
-        "serving": customer,
+        "serving": customer if sr.may_serve_callers(request.user) else None,
         **extra,
     }
 
@@ -227,10 +241,11 @@ def caller(request: HttpRequest, pk: int) -> HttpResponse:
     Opening the page makes this caller the one the agent is serving: their number is shown in
     full here and on their requests; everywhere else numbers stay masked.
     """
-    if not may_view_customers(request):
+    if not customer_selectors.may_view_customers(request.user):
         return forbidden(request, _("Your role does not look up customers."))
-    customer = get_object_or_404(Customer, pk=pk)
-    request.session[SERVING_KEY] = customer.pk
+    customer = _customer_or_404(request, pk)
+    if sr.may_serve_callers(request.user):
+        request.session[SERVING_KEY] = customer.pk
     return render(request, "console/caller.html", _caller_context(request, customer))
 
 
@@ -238,9 +253,9 @@ def caller(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def file_for_caller(request: HttpRequest, pk: int) -> HttpResponse:
     """File a request for the caller (channel: console); done → the request's page."""
-    if not may_view_customers(request):
+    if not customer_selectors.may_view_customers(request.user):
         return forbidden(request, _("Your role does not look up customers."))
-    customer = get_object_or_404(Customer, pk=pk)
+    customer = _customer_or_404(request, pk)
     if not sr.may_file_for(request.user, customer):
         return forbidden(request, _("You may not file a service request for this customer."))
     request.session[SERVING_KEY] = customer.pk

@@ -246,6 +246,12 @@ def _profile(request: HttpRequest) -> AgentProfile:
     return agent_profile_ensure(user=request.user)
 
 
+def _profile_if_any(request: HttpRequest) -> AgentProfile | None:
+    """The user's agent profile if they have one: a change to a conversation never creates one
+    (who has none answers none)."""
+    return selectors.agent_of(request.user)
+
+
 def _base(request: HttpRequest, section: str) -> dict[str, Any]:
     return {"section": section, "serving": serving_customer(request)}
 
@@ -351,7 +357,7 @@ def _contact_or_404(request: HttpRequest, pk: int) -> Contact:
 
 
 def _conversation_context(
-    request: HttpRequest, contact: Contact, profile: AgentProfile, **extra: Any
+    request: HttpRequest, contact: Contact, profile: AgentProfile | None, **extra: Any
 ) -> dict[str, Any]:
     mine = selectors.answers(profile, contact)
     customer = contact.customer
@@ -415,7 +421,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     """A conversation: the messages (refreshing), the reply box and closing with an outcome for
     its agent; beside it the customer's requests, plans and past contacts."""
     contact = _contact_or_404(request, pk)
-    context = _conversation_context(request, contact, _profile(request))
+    context = _conversation_context(request, contact, _profile_if_any(request))
     return render(request, "console/contact_conversation.html", context)
 
 
@@ -424,7 +430,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
 @contact_staff_required
 def conversation_messages(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _contact_or_404(request, pk)
-    context = _conversation_context(request, contact, _profile(request))
+    context = _conversation_context(request, contact, _profile_if_any(request))
     status = STOP_POLLING if contact.status == ContactStatus.CLOSED else 200
     return render(request, "console/contact_messages.html", context, status=status)
 
@@ -433,7 +439,7 @@ def conversation_messages(request: HttpRequest, pk: int) -> HttpResponse:
 @contact_staff_required
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _contact_or_404(request, pk)
-    profile = _profile(request)
+    profile = _profile_if_any(request)
     form = ReplyForm(request.POST)
     if not form.is_valid():
         context = _conversation_context(
@@ -467,7 +473,9 @@ def set_type(request: HttpRequest, pk: int) -> HttpResponse:
             contact=contact, agent_user=request.user, contact_type=form.cleaned_data["contact_type"]
         )
     except DomainError as exc:
-        context = _conversation_context(request, contact, _profile(request), error=exc.message)
+        context = _conversation_context(
+            request, contact, _profile_if_any(request), error=exc.message
+        )
         return render(request, "console/contact_conversation.html", context, status=exc.status)
     return HttpResponseRedirect(reverse("console:contact", args=[contact.pk]))
 
@@ -513,7 +521,7 @@ def phone_contact(request: HttpRequest) -> HttpResponse:
 @contact_staff_required
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _contact_or_404(request, pk)
-    profile = _profile(request)
+    profile = _profile_if_any(request)
     form = CloseForm(request.POST)
     if not form.is_valid():
         context = _conversation_context(

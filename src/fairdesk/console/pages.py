@@ -15,7 +15,6 @@ from fairdesk.customers.models import Customer
 
 #: The session key of the caller being served.
 SERVING_KEY = "console_serving_customer"
-VIEW_CUSTOMERS = "customers.view_customer"
 
 
 def serving_customer(request: HttpRequest) -> Customer | None:
@@ -37,7 +36,3 @@ def redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "console/forbidden.html", {"message": message}, status=403)
-
-
-def may_view_customers(request: HttpRequest) -> bool:
-    return request.user.has_perm(VIEW_CUSTOMERS)

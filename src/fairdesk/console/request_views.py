@@ -1,7 +1,8 @@
 """The console's request screens: the queue of requests a staff member sees, one request with its
 deadlines and timeline, and its changes (the state machine's transitions, routing by hand).
 Which requests and which changes is decided by ``service_requests.selectors`` (``request_list``,
-``request_get``, ``allowed_transitions``, ``customer_phone_for``)."""
+``request_get``, ``allowed_transitions``, ``customer_phone_for``); how personal data is shown
+(masked for auditors) by ``customers.selectors.personal_data_for``."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from fairdesk.console.forms import (
 )
 from fairdesk.console.pages import serving_customer
 from fairdesk.core.errors import DomainError, NotFound
+from fairdesk.customers.selectors import personal_data_for
 from fairdesk.network.models import Outlet
 from fairdesk.service_requests import selectors as sr
 from fairdesk.service_requests import workflow
@@ -97,6 +99,7 @@ def requests(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "query": query.urlencode(),
+        "personal": personal_data_for(request.user),
         "section": "requests",
         "serving": serving,
     }
@@ -139,6 +142,8 @@ def _request_context(request: HttpRequest, service_request: Any, **extra: Any) -
         "timeline": timeline_entries(user=request.user, request=service_request, staff=True),
         "actions": actions,
         "may_assign": may_assign,
+        "may_serve": sr.may_serve_callers(request.user),
+        "personal": personal_data_for(request.user),
         "assign_form": extra.pop("assign_form", None) or AssignOutletForm(),
         "section": "requests",
         "serving": serving,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from fairdesk.contact import selectors
 from fairdesk.contact.choices import AgentStatus
-from fairdesk.contact.export import customer_pseudonym, redact
+from fairdesk.contact.export import customer_pseudonym
 from fairdesk.contact.models import (
     AgentProfile,
     Assignment,
@@ -33,7 +33,9 @@ from fairdesk.contact.models import (
     FaqEntry,
 )
 from fairdesk.contact.services.queue import agent_set_status
-from fairdesk.core.admin import ModelAdmin, ReadOnlyAdmin, ReadOnlyInline
+from fairdesk.core import roles
+from fairdesk.core.admin import ModelAdmin, PersonalDataAdmin, ReadOnlyAdmin, ReadOnlyInline
+from fairdesk.core.masking import redact
 from fairdesk.core.phones import mask_phone
 
 AGENT_LANGUAGES = ("zh-hans", "en")
@@ -45,9 +47,9 @@ else:
 
 
 def _sees_personal_data(request: HttpRequest) -> bool:
-    """Agents and brand administrators; auditors read complaints redacted, as in the export."""
-    user = request.user
-    return bool(getattr(user, "is_superuser", False)) or selectors.is_contact_staff(user)
+    """Agents and brand administrators; auditors read complaints redacted, as in the export
+    (``core.roles.masks_personal_data``)."""
+    return not roles.user_masks_personal_data(request.user)
 
 
 def _customer_label(customer: Any) -> str:
@@ -302,8 +304,9 @@ def _redacted_events(fields: tuple[str, ...], request: HttpRequest) -> tuple[str
     return tuple("redacted_note" if f == "note" else f for f in fields)
 
 
-class ComplaintEventInline(ReadOnlyInline):
+class ComplaintEventInline(PersonalDataAdmin, ReadOnlyInline):
     model = ComplaintEvent
+    personal_fields = {"actor": "user"}
     fields = EVENT_FIELDS
     readonly_fields = (*EVENT_FIELDS, "redacted_note")
     ordering = ["at", "id"]
@@ -408,7 +411,8 @@ class AssignmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ComplaintEvent)
-class ComplaintEventAdmin(ReadOnlyAdmin):
+class ComplaintEventAdmin(PersonalDataAdmin, ReadOnlyAdmin):
+    personal_fields = {"actor": "user"}
     list_display = ["complaint", "at", "actor_role", "from_status", "to_status"]
     list_filter = ["actor_role", "to_status"]
     list_select_related = ["complaint", "complaint__customer"]

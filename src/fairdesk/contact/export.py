@@ -4,7 +4,8 @@ the page ``/audit/complaints/``), and complaint rates per outlet.
 
 Who may read it is decided by ``selectors.check_may_export_complaints`` (auditors and brand
 administrators). Redaction: no name, the customer as a stable pseudonym (``customer_pseudonym``),
-phone numbers, identity card numbers and e-mail addresses masked in the free text (``redact``).
+phone numbers, identity card numbers, e-mail addresses and street addresses masked in the free
+text (``core.masking.redact``: a street address is cut after its province, city or county).
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from __future__ import annotations
 import csv
 import hmac
 import io
-import re
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -30,49 +29,11 @@ from fairdesk.contact.models import Complaint, ComplaintEvent
 from fairdesk.contact.services.complaints import check_complaint_category
 from fairdesk.core.errors import DomainError
 from fairdesk.core.localtime import SHANGHAI
-from fairdesk.core.phones import mask_phone
+from fairdesk.core.masking import redact
 
 EXPORT_FORMATS = ("csv", "json")
 #: A period of the export without ``from``: the last 30 days.
 EXPORT_DEFAULT_DAYS = 30
-
-
-_DIGIT = r"[\s\-]?\d"
-#: Mainland mobiles (optionally +86 / 0086 / 86, with spaces or hyphens between digits).
-_MOBILE_RE = re.compile(r"(?<![\dA-Za-z])(?:(?:\+|00)?86[\s\-]?)?1[3-9]\d" + _DIGIT * 8 + r"(?!\d)")
-#: Landlines and service numbers with their area code: 010-12345678, (0771)5550001, 0771 555 0001,
-#: +86 10 12345678, 400-820-1234.
-_LANDLINE_RE = re.compile(
-    r"(?<![\dA-Za-z])(?:"
-    r"(?:(?:\+|00)86[\s\-]?[(（]?[1-9]\d{1,2}[)）]?|[(（]?0[1-9]\d{1,2}[)）]?)"
-    r"[\s\-]?\d{3,4}[\s\-]?\d{4}"
-    r"|[48]00[\s\-]?\d{3}[\s\-]?\d{4}"
-    r")(?!\d)"
-)
-#: Resident identity card numbers (18 characters).
-_ID_CARD_RE = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-_EMAIL_RE = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
-#: Full-width digits and signs, as typed on Chinese keyboards, read as ASCII.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
-
-
-def _mask_match(match: re.Match[str]) -> str:
-    return mask_phone(re.sub(r"\D", "", match.group(0)))
-
-
-def redact(text: str, *, names: Iterable[str] = ()) -> str:
-    """Text with phone numbers masked (mobiles and landlines, however written), identity card
-    numbers and e-mail addresses hidden, and the given names replaced."""
-    if not text:
-        return ""
-    out = text.translate(_FULL_WIDTH)
-    out = _ID_CARD_RE.sub(lambda m: "*" * 14 + m.group(0)[-4:], out)
-    out = _MOBILE_RE.sub(_mask_match, out)
-    out = _LANDLINE_RE.sub(_mask_match, out)
-    out = _EMAIL_RE.sub("***@***", out)
-    for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len)[::-1]:
-        out = out.replace(name, "＊" * len(name))
-    return out
 
 
 def customer_pseudonym(customer_id: int) -> str:
@@ -180,8 +141,9 @@ def complaints_export(
 ) -> list[dict[str, Any]]:
     """Complaints received in the Beijing days [from, to], oldest first, one row each, with the
     personal data taken out: no name, the customer as a stable pseudonym, phone numbers, identity
-    card numbers and e-mail addresses masked in the free text, and the names of the exported
-    customers replaced wherever they appear (a name not on record cannot be recognised)."""
+    card numbers, e-mail addresses and street addresses masked in the free text, and the names
+    of the exported customers replaced wherever they appear (a name not on record cannot be
+    recognised)."""
     now = now or timezone.now()
     start, end = period_bounds(period_from, period_to)
     qs = (

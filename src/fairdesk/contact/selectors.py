@@ -118,9 +118,16 @@ def access_customer(user: Any) -> Customer:
     return Customer.objects.get(pk=customer_id)
 
 
+def agent_of(user: Any) -> AgentProfile | None:
+    """The user's agent profile, if they have one."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return AgentProfile.objects.filter(user=user).first()
+
+
 def access_agent(user: Any) -> AgentProfile:
     """The user's agent profile (403 ``not_an_agent`` for anyone without one)."""
-    profile = AgentProfile.objects.filter(user=user).first() if user is not None else None
+    profile = agent_of(user)
     if profile is None:
         raise DomainError(_("You are not set up as an agent."), code="not_an_agent", status=403)
     return profile
@@ -199,9 +206,13 @@ def access_contact_as_customer(*, user: Any, contact_id: int) -> Contact:
     return contact
 
 
-def answers(agent: AgentProfile, contact: Contact) -> bool:
+def answers(agent: AgentProfile | None, contact: Contact) -> bool:
     """Is ``agent`` the one answering this conversation now?"""
-    return contact.status == ContactStatus.ASSIGNED and contact.agent_id == agent.pk
+    return (
+        agent is not None
+        and contact.status == ContactStatus.ASSIGNED
+        and contact.agent_id == agent.pk
+    )
 
 
 def access_contact_to_answer(*, contact_id: int, agent: AgentProfile) -> Contact:

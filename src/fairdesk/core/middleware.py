@@ -1,5 +1,6 @@
-"""The site-wide middleware of fairdesk: the language (``LocaleMiddleware``) and the checks every
-request's input passes before any view (``InputGuardMiddleware``)."""
+"""The site-wide middleware of fairdesk: the methods a page answers (``PageMethodsMiddleware``),
+the language (``LocaleMiddleware``) and the checks every request's input passes before any view
+(``InputGuardMiddleware``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
 )
-from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    UnreadablePostError,
+)
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
@@ -225,3 +232,22 @@ def api_error_for(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if header in response:
             answer[header] = response[header]
     return answer
+
+
+#: What a page (anything outside the API) answers; the API's operations declare their own.
+PAGE_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+
+
+class PageMethodsMiddleware:
+    """Pages answer GET, HEAD, POST and OPTIONS only: any other method (PUT, PATCH, DELETE…) is
+    405 before a view runs, so that no page, the admin's included, treats it as a read and no
+    form is ever submitted with it. The API (``/api/``) answers its own 405s, in its error
+    shape."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in PAGE_METHODS and not request.path_info.startswith(API_PREFIX):
+            return HttpResponseNotAllowed(PAGE_METHODS)
+        return self.get_response(request)

@@ -6,6 +6,7 @@ A role is a group; its permissions are listed here, in one place, and written by
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ TECHNICIAN = "technician"
 OUTLET_MANAGER = "outlet_manager"
 BRAND_ADMIN = "brand_admin"
 AUDITOR = "auditor"
+INTEGRATION = "integration"
 
 ROLE_LABELS = {
     CUSTOMER: _("Customer"),
@@ -26,10 +28,14 @@ ROLE_LABELS = {
     OUTLET_MANAGER: _("Outlet manager"),
     BRAND_ADMIN: _("Brand administrator"),
     AUDITOR: _("Auditor"),
+    INTEGRATION: _("API integration"),
 }
 
-# Every role but "customer" is staff: people who work for the brand or its outlets, or audit it.
-STAFF_ROLES = frozenset(ROLE_LABELS) - {CUSTOMER}
+# Every role but "customer" and "integration" is staff: people who work for the brand or its
+# outlets, or audit it. An integration is a system (the brand's app, a device platform) calling
+# the API with a token as its user: it files requests for any customer and sees the requests it
+# filed; it has no page and no permission in the admin.
+STAFF_ROLES = frozenset(ROLE_LABELS) - {CUSTOMER, INTEGRATION}
 
 
 def is_staff_member(user: Any) -> bool:
@@ -41,6 +47,25 @@ def is_staff_member(user: Any) -> bool:
     if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
         return True
     return bool(user.groups.filter(name__in=STAFF_ROLES).exists())
+
+
+def masks_personal_data(groups: Collection[str], *, superuser: bool = False) -> bool:
+    """Auditors read everything with personal data masked (``core.masking``): names, numbers,
+    serials, street addresses. A superuser reads it as stored."""
+    return AUDITOR in groups and not superuser
+
+
+def user_masks_personal_data(user: Any) -> bool:
+    """``masks_personal_data`` for a user (their groups read once per user object): for the
+    admin of the apps that cannot ask ``customers.principal``."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "fairdesk_masked", None)
+    if cached is None:
+        groups = set(user.groups.values_list("name", flat=True))
+        cached = masks_personal_data(groups, superuser=bool(user.is_superuser))
+        user.fairdesk_masked = cached
+    return bool(cached)
 
 
 def brand_admins() -> list[Any]:
@@ -79,6 +104,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "network.view_coverage",
         "network.view_coverageimport",
     ],
+    INTEGRATION: [],
 }
 
 # Customers, devices, the product catalog and the outbox (fairdesk.customers, .notifications).

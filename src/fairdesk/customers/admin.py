@@ -3,7 +3,9 @@
 Writes that have rules go through the services: a customer is created with
 ``customer_get_or_create`` (the number normalised), the catalog with ``product_model_save``.
 Addresses and devices are entered by customers (portal, API) and agents (console), so they are
-read-only here; sign-in codes are read-only everywhere.
+read-only here; sign-in codes are read-only everywhere. Who sees which customers is
+``selectors.customers_visible_to`` (outlet staff: those with a request at their outlet), and
+auditors see their personal data masked (``core.admin.PersonalDataAdmin``).
 """
 
 from __future__ import annotations
@@ -12,20 +14,32 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from fairdesk.core.admin import NoAddOrChange
+from fairdesk.core.admin import NoAddOrChange, PersonalDataAdmin
 from fairdesk.core.errors import DomainError
 from fairdesk.core.phones import mask_phone
 from fairdesk.customers import selectors, services
 from fairdesk.customers.models import Address, Customer, Device, LoginCode, ProductModel
 
+ADDRESS_FIELDS = {
+    "text": "address",
+    "contact_name": "name",
+    "contact_phone": "phone",
+    "division_code": "division_code",
+    "division_name": "division_name",
+    "resolution_note": "text",
+    "customer": "customer",
+}
 
-class AddressInline(NoAddOrChange, admin.TabularInline):
+
+class AddressInline(PersonalDataAdmin, NoAddOrChange, admin.TabularInline):
     model = Address
+    personal_fields = ADDRESS_FIELDS
     extra = 0
     can_delete = False
     fields = readonly_fields = (
@@ -38,8 +52,9 @@ class AddressInline(NoAddOrChange, admin.TabularInline):
     )
 
 
-class DeviceInline(NoAddOrChange, admin.TabularInline):
+class DeviceInline(PersonalDataAdmin, NoAddOrChange, admin.TabularInline):
     model = Device
+    personal_fields = {"serial": "serial"}
     extra = 0
     can_delete = False
     fields = readonly_fields = (
@@ -81,12 +96,17 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(PersonalDataAdmin, admin.ModelAdmin):
     form = CustomerAdminForm
     list_display = ["masked_phone", "name", "language", "created_at"]
     search_fields = ["phone", "name", "email"]
     readonly_fields = ["user", "created_at"]
     inlines = [AddressInline, DeviceInline]
+    personal_fields = {"phone": "phone", "name": "name", "email": "email", "user": "user"}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
+        visible = selectors.customers_visible_to(request.user)
+        return super().get_queryset(request).filter(pk__in=visible.values("pk"))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -109,8 +129,14 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(NoAddOrChange, admin.ModelAdmin):
+class AddressAdmin(PersonalDataAdmin, NoAddOrChange, admin.ModelAdmin):
     list_display = ["text", "customer", "division_status", "division_name", "is_default"]
+    personal_fields = ADDRESS_FIELDS
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Address]:
+        visible = selectors.customers_visible_to(request.user)
+        return super().get_queryset(request).filter(customer__in=visible.values("pk"))
+
     list_filter = ["division_status", "is_default"]
     list_select_related = ["customer"]
     search_fields = ["text", "customer__phone", "division_code", "division_name"]
@@ -174,7 +200,8 @@ class ProductModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Device)
-class DeviceAdmin(NoAddOrChange, admin.ModelAdmin):
+class DeviceAdmin(PersonalDataAdmin, NoAddOrChange, admin.ModelAdmin):
+    personal_fields = {"serial": "serial", "customer": "customer", "proof_link": "hidden"}
     list_display = [
         "serial",
         "product_model",
@@ -197,6 +224,10 @@ class DeviceAdmin(NoAddOrChange, admin.ModelAdmin):
         "proof_content_type",
         "created_at",
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Device]:
+        visible = selectors.customers_visible_to(request.user)
+        return super().get_queryset(request).filter(customer__in=visible.values("pk"))
 
     @admin.display(description=_("warranty"))
     def warranty(self, obj: Device) -> str:

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fairdesk.core.masking import mask_address, mask_name, mask_serial
+from fairdesk.core.phones import mask_phone
 from fairdesk.customers.choices import AddressStatus
 from fairdesk.network.choices import ProductLine
 
@@ -37,7 +39,9 @@ class Customer(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.name or '—'} ({self.phone})"
+        # masked: how a customer is named wherever a page names a row (the admin's titles,
+        # links and history); their data is read field by field, by those who may
+        return f"{mask_name(self.name) or '—'} ({mask_phone(self.phone)})"
 
 
 class LoginCode(models.Model):
@@ -96,7 +100,7 @@ class Address(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.text
+        return mask_address(self.text, self.division_code, self.division_name)  # as above
 
 
 class ProductModel(models.Model):
@@ -156,4 +160,9 @@ class Device(models.Model):
         indexes = [models.Index(fields=["serial"])]
 
     def __str__(self) -> str:
+        return f"{self.product_model.model_code} {mask_serial(self.serial)}"  # as above
+
+    @property
+    def label(self) -> str:
+        """The model and the serial, as a request keeps them."""
         return f"{self.product_model.model_code} {self.serial}"

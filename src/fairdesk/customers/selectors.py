@@ -1,8 +1,19 @@
-"""Reads of customers, addresses, devices and the catalog.
+"""Reads of customers, addresses, devices and the catalog — and **who may open a customer's
+record, and how they see it**, in this one place (pages, API, admin and exports ask it):
 
-A customer reaches only their own rows: every read for a customer takes the customer and filters
-by it, and a row of someone else is "not found" (the same answer as a row that does not exist).
-Staff reads (``customer_search``) show mobile numbers masked.
+* a customer reaches only their own rows: every read for a customer takes the customer and
+  filters by it, and a row of someone else is "not found" (the same answer as a row that does
+  not exist);
+* staff whose role may view customers (the model permission ``customers.view_customer``:
+  agents, dispatchers, outlet managers, brand administrators, auditors) open every customer's
+  record — except outlet staff (an active outlet membership, whatever their groups), who open
+  only the customers with a request at one of their outlets (``customers_visible_to``,
+  ``access_customer``: 404 for anyone else's, so that ids cannot be probed);
+* auditors see every record with its personal data masked (``personal_data_for``: names,
+  numbers, e-mail addresses, serials, street addresses; ``core.masking``).
+
+Staff's search (``customer_search``) finds only the customers they may open, numbers masked;
+auditors search by no personal datum (``check_searches_by_personal_data``).
 """
 
 from __future__ import annotations
@@ -19,9 +30,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fairdesk.core.errors import DomainError, NotFound
+from fairdesk.core.masking import AS_STORED, MASKED, PersonalData
 from fairdesk.core.phones import mask_phone, normalize_mobile
 from fairdesk.customers.choices import AddressStatus
 from fairdesk.customers.models import Address, Customer, Device, ProductModel
+from fairdesk.customers.principal import principal_for
 
 SEARCH_LIMIT = 20
 
@@ -44,6 +57,83 @@ def access_own_customer(user: Any) -> Customer:
             status=403,
         )
     return customer
+
+
+# --------------------------------------------------------------------------------------------
+# Staff: whose records they open, and how they see them
+# --------------------------------------------------------------------------------------------
+
+#: The model permission of the roles that look customers up.
+VIEW_CUSTOMER = "customers.view_customer"
+
+
+def personal_data_for(user: Any) -> PersonalData:
+    """How ``user`` sees personal data: masked for auditors, as stored for everyone else who
+    may see it at all."""
+    return MASKED if principal_for(user).masked else AS_STORED
+
+
+def check_searches_by_personal_data(user: Any) -> None:
+    """A reader who sees personal data masked (an auditor) finds nothing by it — a search by a
+    whole number or serial would tell whose it is: 403 ``masked_search``."""
+    if personal_data_for(user).masked:
+        raise DomainError(
+            _("You read personal data masked: search by a request number instead."),
+            code="masked_search",
+            status=403,
+        )
+
+
+def may_view_customers(user: Any) -> bool:
+    """Whether ``user``'s role looks customers up at all (``customers.view_customer``)."""
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm(VIEW_CUSTOMER))
+
+
+def customers_visible_to(user: Any) -> QuerySet[Customer]:
+    """The customers whose record ``user`` may open: their own (a customer); every one for
+    staff whose role may view customers, but outlet staff: those with a request at one of their
+    outlets. No query is run until the queryset is used."""
+    principal = principal_for(user)
+    qs = Customer.objects.all()
+    if not principal.authenticated:
+        return qs.none()
+    condition = Q(pk=principal.customer_id) if principal.customer_id is not None else Q()
+    if not may_view_customers(user):
+        return qs.filter(condition) if condition else qs.none()
+    if principal.sees_all:
+        return qs
+    at_outlets = Customer.objects.filter(
+        service_requests__outlet_id__in=sorted(principal.outlet_roles)
+    ).values("pk")
+    return qs.filter(condition | Q(pk__in=at_outlets) if condition else Q(pk__in=at_outlets))
+
+
+def access_customer(user: Any, customer_id: int) -> Customer:
+    """The customer ``customer_id`` if ``user`` may open their record (404
+    ``customer_not_found`` otherwise: the same answer as a customer that does not exist)."""
+    customer = customers_visible_to(user).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(_("There is no such customer."), code="customer_not_found")
+    return customer
+
+
+def access_device_proof(user: Any, device_id: int) -> Device:
+    """A device whose proof of purchase ``user`` may open: their own, or one of a customer whose
+    record they may open with their role's ``customers.view_device`` — not an auditor's (a
+    receipt cannot be masked). 404 ``not_found`` otherwise, and for a device without a proof."""
+    principal = principal_for(user)
+    if principal.customer_id is not None:
+        own = Device.objects.filter(pk=device_id, customer_id=principal.customer_id).first()
+    else:
+        own = None
+    device = own
+    if device is None and not principal.masked and user.has_perm("customers.view_device"):
+        device = Device.objects.filter(
+            pk=device_id, customer__in=customers_visible_to(user)
+        ).first()
+    if device is None or not device.proof:
+        raise NotFound(_("No proof of purchase."), code="not_found")
+    return device
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,13 +292,15 @@ class CustomerMatch:
         }
 
 
-def customer_search(*, q: str, limit: int = SEARCH_LIMIT) -> list[CustomerMatch]:
-    """Find customers by mobile number (whole, or its last 4+ digits) or by device serial.
+def customer_search(*, q: str, user: Any, limit: int = SEARCH_LIMIT) -> list[CustomerMatch]:
+    """Find, among the customers ``user`` may open (``customers_visible_to``), customers by
+    mobile number (whole, or its last 4+ digits) or by device serial.
 
     Digits only: a whole mobile number matches exactly; 4 to 10 digits match the end of the
     number; digits also match a serial number. Anything else is read as a serial number (whole,
     or its start when 6 characters or more). Fewer than 4 characters: 422 ``query_too_short``.
     """
+    check_searches_by_personal_data(user)
     text = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", q or "")).upper()
     if len(text) < 4:
         raise DomainError(
@@ -217,16 +309,17 @@ def customer_search(*, q: str, limit: int = SEARCH_LIMIT) -> list[CustomerMatch]
             status=422,
         )
     found: dict[int, CustomerMatch] = {}
+    among = customers_visible_to(user)
     mobile = normalize_mobile(q or "")
     if mobile:
-        for c in Customer.objects.filter(phone=mobile)[:limit]:
+        for c in among.filter(phone=mobile)[:limit]:
             found[c.pk] = CustomerMatch(c, "phone")
     elif text.isdigit() and len(text) <= 10:
-        for c in Customer.objects.filter(phone__endswith=text).order_by("phone")[:limit]:
+        for c in among.filter(phone__endswith=text).order_by("phone")[:limit]:
             found[c.pk] = CustomerMatch(c, "phone_tail")
     serial_q = Q(serial=text) | (Q(serial__startswith=text) if len(text) >= 6 else Q(pk__in=[]))
     devices = (
-        Device.objects.filter(serial_q)
+        Device.objects.filter(serial_q, customer__in=among)
         .select_related("customer", "product_model")
         .order_by("serial", "id")[: limit * 2]
     )

@@ -28,7 +28,7 @@ from fairdesk.core.phones import normalize_mobile
 from fairdesk.customers import selectors, services
 from fairdesk.customers.forms import AddressForm, CodeForm, DeviceForm, PhoneForm
 from fairdesk.customers.http import client_ip, customer_required
-from fairdesk.customers.models import Address, Device
+from fairdesk.customers.models import Address
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -283,16 +283,14 @@ def device_add(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def device_proof(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """A device's proof of purchase: for its owner, and for staff who may view devices."""
+    """A device's proof of purchase: for its owner, and for staff who may view devices of the
+    customers whose records they open (``selectors.access_device_proof``; not auditors)."""
     if not request.user.is_authenticated:
         return HttpResponseRedirect(f"{reverse('customers:login')}?next={request.path}")
-    if request.user.has_perm("customers.view_device"):
-        device = Device.objects.filter(pk=pk).first()
-    else:
-        customer = selectors.customer_for_user(request.user)
-        device = Device.objects.filter(pk=pk, customer=customer).first() if customer else None
-    if device is None or not device.proof:
-        raise Http404(_("No proof of purchase."))
+    try:
+        device = selectors.access_device_proof(request.user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     extension = (device.proof.name or "").rsplit(".", 1)[-1]
     response = FileResponse(
         device.proof.open("rb"),

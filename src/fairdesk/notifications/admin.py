@@ -11,14 +11,22 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from fairdesk.core.admin import ModelAdmin
+from fairdesk.core.admin import ModelAdmin, PersonalDataAdmin
 from fairdesk.notifications.display import mask_recipient
 from fairdesk.notifications.models import Message
 from fairdesk.notifications.selectors import admin_body, admin_params
 
 
 @admin.register(Message)
-class MessageAdmin(ModelAdmin):
+class MessageAdmin(PersonalDataAdmin, ModelAdmin):
+    # auditors: the customer masked, no text or parameters (the demo's), no search by a number
+    personal_fields = {
+        "customer": "customer",
+        "recipient": "phone",
+        "user": "user",
+        "text": "hidden",
+        "template_parameters": "hidden",
+    }
     list_display = [
         "created_at",
         "channel",

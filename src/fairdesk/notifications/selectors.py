@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from fairdesk.core import roles
+from fairdesk.core.masking import redact
 from fairdesk.notifications.kinds import SECRET_KINDS
 from fairdesk.notifications.models import Message
 from fairdesk.notifications.senders import has_sms_gateway
@@ -40,9 +42,16 @@ def codes_read_on_outbox() -> bool:
     return bodies_shown() and not has_sms_gateway()
 
 
-def outbox_body(message: Message) -> str | None:
-    """The text as the outbox page shows it: the text in the demo, else None (not shown)."""
-    return message.body if bodies_shown() else None
+def outbox_body(message: Message, user: Any = None) -> str | None:
+    """The text as the outbox page shows it to ``user``: the text in the demo (redacted for
+    those who read personal data masked, auditors: ``core.masking.redact``), else None (not
+    shown)."""
+    if not bodies_shown():
+        return None
+    if not roles.user_masks_personal_data(user):
+        return message.body
+    names = [message.customer.name] if message.customer is not None else []
+    return redact(message.body, names=names)
 
 
 def admin_body(message: Message) -> str:

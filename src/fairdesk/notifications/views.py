@@ -53,7 +53,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
         {
             "message": m,
             "recipient": mask_recipient(m) or (mask_phone(m.customer.phone) if m.customer else "—"),
-            "body": outbox_body(m),
+            "body": outbox_body(m, request.user),
         }
         for m in page
     ]

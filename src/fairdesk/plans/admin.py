@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fairdesk.core.admin import ReadOnlyAdmin, ReadOnlyInline
+from fairdesk.core.admin import PersonalDataAdmin, ReadOnlyAdmin, ReadOnlyInline
 from fairdesk.core.errors import DomainError
 from fairdesk.core.money import parse_yuan, yuan, yuan_amount
 from fairdesk.core.phones import mask_phone
@@ -442,8 +442,9 @@ def _event_details(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-class EventInline(ReadOnlyInline):
+class EventInline(PersonalDataAdmin, ReadOnlyInline):
     model = PlanEvent
+    personal_fields = {"actor": "user"}
     fields = readonly_fields = ("at", "kind", "channel", "actor", "details")
     ordering = ["at", "id"]
 
@@ -453,7 +454,8 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(ReadOnlyAdmin):
+class SubscriptionAdmin(PersonalDataAdmin, ReadOnlyAdmin):
+    personal_fields = {"customer_display": "customer", "device": "device", "customer": "customer"}
     list_display = [
         "id",
         "customer_display",
@@ -513,7 +515,8 @@ class SubscriptionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChangeAttempt)
-class ChangeAttemptAdmin(ReadOnlyAdmin):
+class ChangeAttemptAdmin(PersonalDataAdmin, ReadOnlyAdmin):
+    personal_fields = {"actor": "user", "survey_reason": "text"}
     list_display = [
         "id",
         "subscription",
@@ -720,9 +723,10 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PlanEvent)
-class PlanEventAdmin(ReadOnlyAdmin):
+class PlanEventAdmin(PersonalDataAdmin, ReadOnlyAdmin):
     """The subscriptions' audit trail: append-only."""
 
+    personal_fields = {"actor": "user"}
     list_display = ["at", "subscription", "kind", "channel", "actor"]
     list_filter = ["kind", "channel"]
     list_select_related = ["subscription__plan", "actor"]
@@ -734,9 +738,10 @@ class PlanEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AutoRenewConsent)
-class AutoRenewConsentAdmin(ReadOnlyAdmin):
+class AutoRenewConsentAdmin(PersonalDataAdmin, ReadOnlyAdmin):
     """Auto-renewal consents given and withdrawn, with the exact text shown: append-only."""
 
+    personal_fields = {"actor": "user"}
     list_display = ["subscription", "given", "at", "channel", "language"]
     list_filter = ["given", "channel", "language"]
     list_select_related = ["subscription__plan"]

@@ -3,7 +3,8 @@ business calendars.
 
 Requests change only through the services (the console, the portal, the API), so that every
 change is checked and appended to the timeline; here they are read, within what the user may
-see (``selectors.requests_visible_to``), with phone numbers masked.
+see (``selectors.requests_visible_to``), with phone numbers masked, and for auditors every
+personal datum (``core.admin.PersonalDataAdmin``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fairdesk.core.admin import ReadOnlyInline
+from fairdesk.core.admin import PersonalDataAdmin, ReadOnlyInline
 from fairdesk.core.phones import mask_phone
 from fairdesk.service_requests import selectors
 from fairdesk.service_requests.display import format_duration
@@ -30,8 +31,9 @@ from fairdesk.service_requests.models import (
 )
 
 
-class TimelineInline(ReadOnlyInline):
+class TimelineInline(PersonalDataAdmin, ReadOnlyInline):
     model = TimelineEvent
+    personal_fields = {"reason": "text"}
     fields = (
         "at",
         "kind",
@@ -77,7 +79,16 @@ def _clock_status_labels() -> list[tuple[str, Any]]:
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(admin.ModelAdmin):
+class ServiceRequestAdmin(PersonalDataAdmin, admin.ModelAdmin):
+    personal_fields = {
+        "customer_display": "customer",
+        "device_label": "device_label",
+        "description": "text",
+        "address_text": "address",
+        "division_code": "division_code",
+        "division_name": "division_name",
+        "created_by": "user",
+    }
     list_display = [
         "number",
         "kind",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fairdesk.core.safety import safety_advice
+from fairdesk.customers.selectors import personal_data_for
 from fairdesk.service_requests import selectors as sr
 from fairdesk.service_requests.choices import ActorRole, ClockStatus, Priority
 
@@ -89,13 +90,16 @@ class TimelineEntry:
 def timeline_entries(*, user: Any, request: Any, staff: bool = False) -> list[TimelineEntry]:
     """The timeline in plain words; customers see roles, staff also see who acted."""
     entries = []
+    personal = personal_data_for(user)  # auditors: reasons and notes redacted
+    names = [request.customer.name] if personal.masked else []
     for event in sr.timeline_for(user=user, request=request):
         actor = sr.actor_display(event)
         # staff see which colleague acted; a customer's user name is their phone number, which
         # stays masked: they are named by role only
         if staff and event.actor_label and event.actor_role != ActorRole.CUSTOMER:
             actor = f"{actor} · {event.actor_label}"
-        entries.append(TimelineEntry(event, sr.event_text(event), actor))
+        text = personal.text(sr.event_text(event), names=names)
+        entries.append(TimelineEntry(event, text, actor))
     return entries
 
 

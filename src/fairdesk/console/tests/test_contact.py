@@ -264,9 +264,27 @@ def test_conversation_shows_requests_plans_past_contacts_reply_and_close(world: 
     assert response.status_code == 286  # polling stops
 
 
+def test_a_refused_change_to_a_conversation_creates_no_agent_profile(world: World) -> None:
+    """Replying to, closing or typing another's conversation is refused before anything is
+    written: reading or changing a conversation never makes the user an agent."""
+    contact = assigned_to(world)
+    client = as_user(world.brand_admin)
+    assert client.get(reverse("console:contact", args=[contact.pk])).status_code == 200
+    for name, data in (
+        ("console:contact_reply", {"text": "插话"}),
+        ("console:contact_close", {"outcome": "x"}),
+        ("console:contact_type", {"contact_type": "repair"}),
+    ):
+        assert client.post(reverse(name, args=[contact.pk]), data).status_code == 403, name
+    assert not AgentProfile.objects.filter(user=world.brand_admin).exists()
+    contact.refresh_from_db()
+    assert contact.status == ContactStatus.ASSIGNED and contact.contact_type == "consultation"
+
+
 def test_only_its_agent_answers_or_closes_a_conversation(world: World) -> None:
     contact = assigned_to(world)
     client = as_user(world.brand_admin)
+    client.get(reverse("console:contact_queue"))  # the first visit: an agent profile
     page = html(client.get(reverse("console:contact", args=[contact.pk])))
     assert "data-not-mine" in page and 'data-form="reply"' not in page
     assert "138****8000" in page and "13800138000" not in page

@@ -135,6 +135,21 @@ def test_unknown_mobile_number_offers_a_new_customer(world: World) -> None:
     assert response["Location"] == reverse("console:caller", args=[customer.pk])
 
 
+def test_read_only_roles_neither_add_nor_serve_callers(world: World) -> None:
+    """Adding a caller is a write: auditors and outlet managers (who may read customers) are
+    refused, write nothing, and are offered no "new caller" form; they never serve a caller."""
+    for user in (world.auditor, world.manager, world.technician):
+        client = as_user(user)
+        html = client.get(reverse("console:search"), {"q": "13700137000"}).content.decode()
+        assert 'data-form="new-caller"' not in html
+        response = client.post(
+            reverse("console:caller_new"), {"phone": "13700137000", "name": "赵六"}
+        )
+        assert response.status_code == 403, user
+        assert client.post(reverse("console:serving_end")).status_code == 403
+    assert not Customer.objects.filter(phone="13700137000").exists()
+
+
 def test_outlet_staff_without_customer_rights_find_only_their_requests(world: World) -> None:
     mine = file_repair(world)  # routed to NN01
     client = as_user(world.technician)
@@ -186,12 +201,63 @@ def test_filing_errors_change_nothing(world: World) -> None:
 
 
 def test_outlet_managers_do_not_file_for_callers(world: World) -> None:
+    file_repair(world)  # a request at the manager's outlet: they may open the caller's page
     client = as_user(world.manager)
     page = client.get(reverse("console:caller", args=[world.customer.pk]))
     assert page.status_code == 200 and 'data-form="file"' not in page.content.decode()
     response = client.post(reverse("console:file", args=[world.customer.pk]), filing(world))
     assert response.status_code == 403
-    assert not ServiceRequest.objects.exists()
+    assert ServiceRequest.objects.count() == 1
+
+
+def test_outlet_staff_open_only_the_callers_with_a_request_at_their_outlet(world: World) -> None:
+    """Customer ids are enumerable: another outlet's manager may not open a caller's page (404,
+    as for no one), nor find them by number or serial; the request's own outlet may."""
+    other = as_user(world.other_manager)
+    url = reverse("console:caller", args=[world.customer.pk])
+    assert other.get(url).status_code == 404
+    assert as_user(world.manager).get(url).status_code == 404  # no request anywhere yet
+    file_repair(world)  # routed to the manager's outlet
+    page = as_user(world.manager).get(url)
+    assert page.status_code == 200 and PHONE in page.content.decode()
+    response = other.get(url)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert PHONE not in html and "SN12345678" not in html and "银海大道" not in html
+    for q in (PHONE, "SN12345678", "8000"):
+        found = other.get(reverse("console:search"), {"q": q})
+        text = found.content.decode()
+        assert found.status_code == 200 and 'data-results="callers"' not in text, q
+    assert (
+        other.post(reverse("console:file", args=[world.customer.pk]), filing(world)).status_code
+        == 404
+    )
+
+
+def test_auditors_see_callers_and_requests_masked(world: World) -> None:
+    """Name, number, serial and street address: masked on the caller's page, in the search and
+    on the request's page; the division down to the county stays."""
+    sr = file_repair(world, description="空调不制冷，我住南宁市良庆区银海大道1号3栋501室")
+    client = as_user(world.auditor)
+    caller = client.get(reverse("console:caller", args=[world.customer.pk])).content.decode()
+    found = client.get(reverse("console:search"), {"q": "SN1234"}).content.decode()
+    request = client.get(reverse("console:request", args=[sr.number])).content.decode()
+    for html in (caller, found, request):
+        for secret in ("李四", PHONE, "SN12345678", "银海大道", "玉洞街道"):
+            assert secret not in html, secret
+    assert "李**" in caller and MASKED in caller and "SN****78" in caller
+    assert "广西壮族自治区南宁市良庆区" in caller
+    assert "李**" in request and "南宁市良庆区＊＊＊" in request
+    # no search by a person's data (a whole number would tell whose it is): by request number
+    assert 'role="alert"' in found and 'data-results="callers"' not in found
+    for q in (PHONE, "SN12345678", "8000"):
+        response = client.get(reverse("console:search"), {"q": q})
+        assert response.status_code == 200 and sr.number not in response.content.decode(), q
+    by_number = client.get(reverse("console:search"), {"q": sr.number})
+    assert by_number.status_code == 302
+    # an agent sees them as stored
+    agent = as_user(world.agent).get(reverse("console:caller", args=[world.customer.pk]))
+    assert "李四" in agent.content.decode() and "银海大道" in agent.content.decode()
 
 
 # --- the queue ------------------------------------------------------------------------------

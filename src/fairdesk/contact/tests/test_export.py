@@ -20,12 +20,12 @@ from fairdesk.contact.export import (
     complaint_rates_per_outlet,
     complaints_export,
     customer_pseudonym,
-    redact,
 )
 from fairdesk.contact.models import Complaint
 from fairdesk.contact.services.complaints import complaint_file, complaint_transition
 from fairdesk.contact.tests.conftest import T0, Clock, Staff, as_user
 from fairdesk.core import roles
+from fairdesk.core.masking import redact
 from fairdesk.customers.models import Customer
 from fairdesk.network.services import outlet_create
 from fairdesk.service_requests.models import ServiceRequest
@@ -164,6 +164,40 @@ def test_json_export_has_no_name_or_phone_number_and_stable_pseudonyms(
         as_user(staff("aud", roles.AUDITOR)).get(f"{URL}?from=2026-11-23&to=2026-11-23")
     )
     assert [r["customer"] for r in csv_rows] == [r["customer"] for r in data["items"]]
+
+
+def test_export_cuts_street_addresses_typed_in_free_text_to_their_division(
+    customer: Customer, staff: Staff, clock: Clock
+) -> None:
+    """Customers type where they live into complaints: the export keeps the province, city and
+    county, never the township, street, number, building or room."""
+    filed = complaint_file(
+        customer=customer,
+        category="service_quality",
+        description=(
+            "师傅没来。我家在广西南宁市良庆区玉洞街道银海大道1188号3栋2单元501室，"
+            "之前住上海市浦东新区张江路88弄12号801室。"
+        ),
+    )
+    agent = staff("agent1")
+    complaint_transition(complaint=filed, to_status=ComplaintStatus.ACKNOWLEDGED, actor=agent)
+    complaint_transition(
+        complaint=filed,
+        to_status=ComplaintStatus.RESOLVED,
+        actor=agent,
+        outcome="已派师傅到成都市武侯区人民南路四段1号万达广场3号楼2单元1702室",
+    )
+    response = as_user(staff("aud", roles.AUDITOR)).get(
+        f"{URL}?format=json&from=2026-11-23&to=2026-11-23"
+    )
+    (row,) = response.json()["items"]
+    assert row["description"] == (
+        "师傅没来。我家在广西南宁市良庆区＊＊＊，之前住上海市浦东新区＊＊＊。"
+    )
+    assert row["outcome"] == "已派师傅到成都市武侯区＊＊＊"
+    text = response.content.decode()
+    for detail in ("玉洞", "银海大道", "1188", "501", "张江路", "万达", "1702"):
+        assert detail not in text, detail
 
 
 def test_pseudonym_depends_on_the_secret_key(settings: Any) -> None:

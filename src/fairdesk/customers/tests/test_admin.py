@@ -120,3 +120,64 @@ def test_agent_role_can_view_customers_but_not_change_the_catalog() -> None:
     auditor.groups.add(Group.objects.get(name="auditor"))
     assert auditor.has_perm("notifications.view_message")
     assert not auditor.has_perm("customers.change_customer")
+
+
+def test_auditors_read_customers_masked_and_outlet_staff_only_their_outlets(
+    product_model: ProductModel,
+) -> None:
+    """Auditors: every customer, addresses and devices, with name, number, e-mail, serial and
+    street masked, and no search by a number. Outlet staff: only the customers with a request
+    at their outlet (another's change page says it does not exist)."""
+    from fairdesk.network.services import outlet_create, outlet_member_set
+
+    customer = customer_get_or_create(phone="13800138000", name="李四")
+    customer.email = "lisi@example.com"
+    customer.save(update_fields=["email"])
+    address = address_create(customer=customer, text="广东省深圳市南山区粤海街道科技园路1号")
+    device = device_register(
+        customer=customer,
+        product_model=product_model,
+        serial="FD2024AC0001",
+        purchase_date=date(2024, 1, 1),
+    )
+
+    def staff(username: str, role: str) -> Client:
+        user = get_user_model().objects.create_user(username, is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        if role == "outlet_manager":
+            outlet_member_set(
+                outlet=outlet_create(code="X1", name="别处"), user=user, role="manager"
+            )
+        client = Client()
+        client.force_login(user)
+        return client
+
+    auditor = staff("auditor1", "auditor")
+    pages = [
+        auditor.get("/admin/customers/customer/"),
+        auditor.get(f"/admin/customers/customer/{customer.pk}/change/"),
+        auditor.get("/admin/customers/address/"),
+        auditor.get(f"/admin/customers/address/{address.pk}/change/"),
+        auditor.get("/admin/customers/device/"),
+        auditor.get(f"/admin/customers/device/{device.pk}/change/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        for secret in ("李四", "13800138000", "lisi@", "FD2024AC0001", "科技园路", "粤海街道"):
+            assert secret not in html, (page.request["PATH_INFO"], secret)
+    customer_page = pages[1].content.decode()
+    assert "李**" in customer_page and "138****8000" in customer_page
+    assert "l***@example.com" in customer_page and "FD****01" in customer_page
+    assert "广东省深圳市南山区" in customer_page
+    # no probing by a whole number: the auditor's admin searches no personal field, so a
+    # number that is a customer's and one that is no one's give the same list
+    for q in ("13800138000", "13999999999"):
+        found = auditor.get("/admin/customers/customer/", {"q": q}).content.decode()
+        assert "李**" in found and "李四" not in found
+    # another outlet's manager: the customer has no request there
+    manager = staff("manager1", "outlet_manager")
+    assert "138****8000" not in manager.get("/admin/customers/customer/").content.decode()
+    assert manager.get(f"/admin/customers/customer/{customer.pk}/change/").status_code == 302
+    assert manager.get(f"/admin/customers/device/{device.pk}/change/").status_code == 302
+    assert "科技园路" not in manager.get("/admin/customers/address/").content.decode()

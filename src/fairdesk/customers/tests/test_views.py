@@ -252,13 +252,26 @@ def test_proof_is_private(client: Client, product_model: ProductModel) -> None:
     assert client.get(url).status_code == 302
     page_sign_in(client)
     assert client.get(url).status_code == 404
-    auditor = get_user_model().objects.create_user("auditor1", password="pw-for-tests-123")
     from django.contrib.auth.models import Group
 
-    auditor.groups.add(Group.objects.get(name="auditor"))
-    staff_client = Client()
-    staff_client.force_login(auditor)
-    assert staff_client.get(url).status_code == 200
+    from fairdesk.network.services import outlet_create, outlet_member_set
+
+    def staff(username: str, role: str) -> Client:
+        user = get_user_model().objects.create_user(username, password="pw-for-tests-123")
+        user.groups.add(Group.objects.get(name=role))
+        if role == "outlet_manager":
+            outlet_member_set(
+                outlet=outlet_create(code="X1", name="别处"), user=user, role="manager"
+            )
+        staff_client = Client()
+        staff_client.force_login(user)
+        return staff_client
+
+    assert staff("agent1", "agent").get(url).status_code == 200
+    # an auditor reads customers masked: a receipt cannot be masked; another outlet's manager
+    # opens only the customers with a request at their outlet
+    assert staff("auditor1", "auditor").get(url).status_code == 404
+    assert staff("manager1", "outlet_manager").get(url).status_code == 404
 
 
 def test_staff_login_page(client: Client) -> None:

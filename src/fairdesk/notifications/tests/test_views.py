@@ -120,6 +120,21 @@ def test_the_demo_shows_every_text_and_says_it_is_the_demo(settings: Any) -> Non
     assert code in Message.objects.get(kind="login_code").body
 
 
+def test_auditors_read_the_demos_texts_redacted(settings: Any) -> None:
+    """Auditors read personal data masked everywhere, the demo's outbox texts included."""
+    settings.DEMO = True
+    from fairdesk.customers.services import customer_get_or_create
+
+    customer = customer_get_or_create(phone="13900139000", name="李四")
+    body = "李四您好，师傅将上门：广东省深圳市南山区科技园路1号3栋501室，电话 13900139000"
+    message_send(channel="portal", kind="note", body=body, customer=customer)
+    auditor = staff_client("auditor").get("/outbox/").content.decode()
+    for secret in ("李四", "科技园路", "501室", "13900139000"):
+        assert secret not in auditor, secret
+    assert "广东省深圳市南山区＊＊＊" in auditor and "139****9000" in auditor
+    assert "科技园路1号" in staff_client("agent").get("/outbox/").content.decode()
+
+
 def test_the_admin_never_shows_a_sign_in_code(settings: Any) -> None:
     """Not even in the demo; other texts only in the demo; the recipient masked."""
     login_code_request(phone="13800138000", ip=None)

@@ -7,6 +7,8 @@ from typing import Any
 
 from fairdesk.core.choices import label
 from fairdesk.core.localtime import local_or_none as _local
+from fairdesk.core.masking import PersonalData
+from fairdesk.customers.selectors import personal_data_for
 from fairdesk.service_requests import selectors
 from fairdesk.service_requests.choices import ActorRole, ClockType, Kind, Status
 from fairdesk.service_requests.models import ServiceRequest, TimelineEvent
@@ -48,6 +50,7 @@ def render_request(
     """The API's view of a request. ``clocks`` and ``not_applying``: the request's clocks and
     the promises that do not apply, when the caller has just written them (else they are read;
     the clocks may come from ``prefetch_related("clocks")``)."""
+    personal = personal_data_for(user)  # auditors: every personal datum masked
     out: dict[str, Any] = {
         "number": sr.number,
         "kind": sr.kind,
@@ -56,22 +59,22 @@ def render_request(
         "priority": sr.priority,
         "status": sr.status,
         "status_label": label(Status, sr.status),
-        "description": sr.description,
+        "description": personal.text(sr.description, names=[sr.customer.name]),
         "product_description": sr.product_description,
         "device": (
-            {"id": sr.device_id, "label": sr.device_label}
+            {"id": sr.device_id, "label": personal.device_label(sr.device_label)}
             if sr.device_id or sr.device_label
             else None
         ),
         "customer": {
             "id": sr.customer_id,
-            "name": sr.customer.name,
+            "name": personal.name(sr.customer.name),
             "phone": selectors.customer_phone_for(user, sr, serving=serving),
         },
         "address": {
-            "text": sr.address_text,
-            "division_code": sr.division_code,
-            "division_name": sr.division_name,
+            "text": personal.address(sr.address_text, sr.division_code, sr.division_name),
+            "division_code": personal.division_code(sr.division_code),
+            "division_name": personal.division_name(sr.division_code, sr.division_name),
         },
         "outlet": {"code": sr.outlet.code, "name": sr.outlet.name} if sr.outlet else None,
         "out_of_coverage": sr.out_of_coverage,
@@ -98,7 +101,17 @@ def render_request(
     return out
 
 
-def timeline_out(event: TimelineEvent, *, show_names: bool) -> dict[str, Any]:
+def timeline_out(
+    event: TimelineEvent,
+    *,
+    show_names: bool,
+    personal: PersonalData | None = None,
+    names: list[str] | None = None,
+) -> dict[str, Any]:
+    """An event as the API shows it (``personal``: the reader's view of free text, in which
+    ``names`` are taken out when masked)."""
+    personal = personal or PersonalData()
+    names = names or []
     return {
         "at": _local(event.at),
         "kind": event.kind,
@@ -107,6 +120,6 @@ def timeline_out(event: TimelineEvent, *, show_names: bool) -> dict[str, Any]:
         "actor_role": event.actor_role or ActorRole.SYSTEM,
         "actor_role_label": selectors.actor_display(event),
         "actor": (event.actor_label or None) if show_names else None,
-        "reason": event.reason,
-        "text": selectors.event_text(event),
+        "reason": personal.text(event.reason, names=names),
+        "text": personal.text(selectors.event_text(event), names=names),
     }

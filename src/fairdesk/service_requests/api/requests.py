@@ -47,7 +47,6 @@ def create_request(
     user, client = request.auth.user, request.auth.client
     customer = selectors.access_filing_customer(
         user=user,
-        client=client,
         customer_id=payload.customer_id,
         customer_phone=payload.customer_phone,
     )
@@ -88,7 +87,7 @@ def create_request(
 @router.get(
     "",
     auth=api_auth,
-    response=responds(ServiceRequestPage, 401, 422),
+    response=responds(ServiceRequestPage, 401, 403, 422),
     summary="Service requests / 服务申请列表",
 )
 def list_requests(request: ApiRequest, filters: Query[RequestFilters]) -> dict[str, Any]:

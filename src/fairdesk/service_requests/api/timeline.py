@@ -6,6 +6,7 @@ from typing import Any
 
 from fairdesk.api.auth import ApiRequest, api_auth
 from fairdesk.api.errors import responds
+from fairdesk.customers.selectors import personal_data_for
 from fairdesk.service_requests import selectors
 from fairdesk.service_requests.api.rendering import timeline_out
 from fairdesk.service_requests.api.router import router
@@ -23,7 +24,9 @@ def request_timeline(request: ApiRequest, number: str) -> list[dict[str, Any]]:
     user = request.auth.user
     sr = selectors.request_get(user=user, number=number)
     show_names = selectors.sees_staff_names(user)
+    personal = personal_data_for(user)
+    names = [sr.customer.name] if personal.masked else []
     return [
-        timeline_out(event, show_names=show_names)
+        timeline_out(event, show_names=show_names, personal=personal, names=names)
         for event in selectors.timeline_for(user=user, request=sr)
     ]

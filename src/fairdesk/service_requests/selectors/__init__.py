@@ -1,7 +1,8 @@
 """Reads of service requests, and **access control, in one place** (``access``). One module per
 capability:
 
-* ``access``: who is asking (``Principal``, ``principal_for``) and what they are to a request
+* ``access``: who is asking (``Principal``, ``principal_for``: ``customers.principal``,
+  re-exported here) and what they are to a request
   (``capacities``); who sees which requests (``requests_visible_to``), who may do what (``can`` /
   ``check``, ``allowed_transitions``), whom they may file for, the device and address of a new
   request, who sees a full phone number, how an actor is named and recorded (the rules are in its
@@ -18,13 +19,12 @@ The public names are re-exported here: callers write ``selectors.request_get`` w
 defines it (a test that patches a function patches it in the module that calls it).
 """
 
+from fairdesk.customers.principal import ANONYMOUS, Principal, principal_for
 from fairdesk.service_requests.selectors.access import (
     ACTIONS,
-    ANONYMOUS,
     ASSIGN_OUTLET,
     TRANSITION,
     VIEW,
-    Principal,
     access_filing_customer,
     access_intake_address,
     access_intake_device,
@@ -41,8 +41,8 @@ from fairdesk.service_requests.selectors.access import (
     files_for_anyone,
     filing_channel,
     may_file_for,
+    may_serve_callers,
     phone_visible,
-    principal_for,
     requests_visible_to,
     sees_staff_names,
     signed_in_user,
@@ -120,6 +120,7 @@ __all__ = [
     "files_for_anyone",
     "filing_channel",
     "may_file_for",
+    "may_serve_callers",
     "normalize_number",
     "open_request_like",
     "outlet_calendar",

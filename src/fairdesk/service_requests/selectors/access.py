@@ -23,18 +23,15 @@ and an agent serving that very customer (``serving``, passed by the console).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BigIntegerField, CharField, Q, QuerySet, Value
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from fairdesk.api.services import ACCESS, ACCESS_ON_USER
-from fairdesk.core import roles
 from fairdesk.core.choices import is_value, label
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone, normalize_mobile
+from fairdesk.customers.principal import Principal, principal_for
 from fairdesk.network.choices import MemberRole
 from fairdesk.service_requests import workflow
 from fairdesk.service_requests.choices import FIELD_KINDS, ActorRole, Channel, Status
@@ -46,121 +43,6 @@ ASSIGN_OUTLET = "assign_outlet"
 ACTIONS = (VIEW, TRANSITION, ASSIGN_OUTLET)
 
 _MANAGING_ROLES = frozenset({MemberRole.MANAGER, MemberRole.DISPATCHER})
-
-# --------------------------------------------------------------------------------------------
-# Who is asking
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """What a user is, for service requests (computed once per user object, one query)."""
-
-    user_id: int | None = None
-    customer_id: int | None = None
-    groups: frozenset[str] = frozenset()
-    outlet_roles: Mapping[int, str] = field(default_factory=dict)
-    superuser: bool = False
-
-    @property
-    def authenticated(self) -> bool:
-        return self.user_id is not None
-
-    @property
-    def brand_admin(self) -> bool:
-        return self.superuser or roles.BRAND_ADMIN in self.groups
-
-    @property
-    def agent(self) -> bool:
-        return roles.AGENT in self.groups
-
-    @property
-    def auditor(self) -> bool:
-        return roles.AUDITOR in self.groups
-
-    @property
-    def outlet_staff(self) -> bool:
-        return bool(self.outlet_roles)
-
-    @property
-    def central_dispatcher(self) -> bool:
-        """A dispatcher of the brand (not of an outlet): routes the central queue."""
-        return roles.DISPATCHER in self.groups and not self.outlet_roles
-
-    @property
-    def central(self) -> bool:
-        """May act on any request as its outlet would (central dispatch, brand administration)."""
-        return self.brand_admin or self.central_dispatcher
-
-    @property
-    def sees_all(self) -> bool:
-        if self.brand_admin:
-            return True
-        if self.outlet_staff:
-            return False
-        return self.agent or self.auditor or self.central_dispatcher
-
-
-ANONYMOUS = Principal()
-
-
-def principal_for(user: Any) -> Principal:
-    """The principal of a user: their customer record, groups and active outlet memberships,
-    read in one query; kept on the user object for the rest of the request, and by the process
-    while the *access* configuration is unchanged (``core.generations``: a group or membership
-    change is seen by the very next call)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return ANONYMOUS
-    if not getattr(user, "is_active", False):
-        return ANONYMOUS
-    cached = getattr(user, "fairdesk_principal", None)
-    if cached is not None:
-        return cached
-    # the access generation the request's token was authenticated under, else read now
-    access = getattr(user, ACCESS_ON_USER, None) or ACCESS.current()
-    principal = access.get(
-        ("principal", user.pk), lambda: _principal(user.pk, bool(user.is_superuser))
-    )
-    user.fairdesk_principal = principal
-    return principal
-
-
-def _principal(user_id: int, superuser: bool) -> Principal:
-    customer_id: int | None = None
-    groups: set[str] = set()
-    outlet_roles: dict[int, str] = {}
-    for kind, number, text in _principal_rows(user_id):
-        if kind == "c":
-            customer_id = number
-        elif kind == "g":
-            groups.add(str(text))
-        else:
-            outlet_roles[int(number or 0)] = str(text)
-    return Principal(
-        user_id=user_id,
-        customer_id=customer_id,
-        groups=frozenset(groups),
-        outlet_roles=outlet_roles,
-        superuser=superuser,
-    )
-
-
-def _principal_rows(user_id: int) -> QuerySet[Any, tuple[str, int | None, str | None]]:
-    """(kind, id, text) rows: ("c", customer id, None), ("g", None, group name) and ("o",
-    outlet id, role) for each active membership — one UNION ALL query."""
-    from django.contrib.auth.models import Group
-
-    from fairdesk.customers.models import Customer
-    from fairdesk.network.selectors import memberships_of
-
-    no_id = Value(None, output_field=BigIntegerField())
-    no_text = Value(None, output_field=CharField())
-    customer = Customer.objects.filter(user_id=user_id).order_by()
-    return customer.values_list(Value("c"), "id", no_text).union(
-        Group.objects.filter(user__id=user_id).order_by().values_list(Value("g"), no_id, "name"),
-        memberships_of(user_id=user_id).values_list(Value("o"), "outlet_id", "role"),
-        all=True,
-    )
 
 
 def _serving_id(serving: Any) -> int | None:
@@ -356,55 +238,68 @@ def allowed_transitions(user: Any, request: ServiceRequest, *, serving: Any = No
     ]
 
 
-def files_for_anyone(principal: Principal, *, client: Any = None) -> bool:
-    """Who files requests for any customer: API integrations, agents of the brand (not of an
-    outlet), central dispatch and brand administrators. Everyone else files for themselves only
-    (a customer), or not at all (outlet staff, technicians, auditors)."""
-    if client is not None:
-        return bool(client.active)
+def files_for_anyone(principal: Principal) -> bool:
+    """Who files requests for any customer: agents of the brand (not of an outlet), central
+    dispatch, brand administrators and API integrations (a user in the ``integration`` role).
+    Everyone else files for themselves only (a customer), or not at all (outlet staff,
+    technicians, auditors). A token has exactly its user's rights: being called through an API
+    client grants nothing."""
     return (
         principal.brand_admin
         or principal.central_dispatcher
-        or (principal.agent and not principal.outlet_staff)
+        or (not principal.outlet_staff and (principal.agent or principal.integration))
     )
 
 
-def may_file_for(user: Any, customer: Any, *, client: Any = None) -> bool:
-    """Whether ``user`` (through ``client``, an integration) may file a request for
+def may_serve_callers(user: Any) -> bool:
+    """Who serves callers in the console — adds a caller who is not a customer yet, files for
+    them, and is "serving" them while on the call: those who file for anyone."""
+    principal = principal_for(user)
+    return principal.authenticated and files_for_anyone(principal)
+
+
+def may_file_for(user: Any, customer: Any) -> bool:
+    """Whether ``user`` (signed in, or an integration's user) may file a request for
     ``customer``: for anyone (``files_for_anyone``), or a customer for themselves."""
     principal = principal_for(user)
-    if client is None and not principal.authenticated:
+    if not principal.authenticated:
         return False
-    return files_for_anyone(principal, client=client) or (
+    return files_for_anyone(principal) or (
         principal.customer_id is not None and principal.customer_id == customer.pk
     )
 
 
-def check_files_for(user: Any, customer: Any, *, client: Any = None) -> None:
+def check_files_for(user: Any, customer: Any) -> None:
     """``may_file_for``, or 403 ``forbidden``."""
-    if not may_file_for(user, customer, client=client):
-        raise DomainError(
-            _("You may not file a service request for this customer."),
-            code="forbidden",
-            status=403,
-        )
+    if not may_file_for(user, customer):
+        raise _may_not_file()
+
+
+def _may_not_file() -> DomainError:
+    return DomainError(
+        _("You may not file a service request for this customer."),
+        code="forbidden",
+        status=403,
+    )
 
 
 def access_filing_customer(
     *,
     user: Any,
-    client: Any = None,
     customer_id: int | None = None,
     customer_phone: str | None = None,
 ) -> Any:
     """The customer a caller files a request for: a customer files for themselves (naming
-    someone else is 403); integrations, agents, central dispatch and brand administrators name
+    someone else is 403); agents, central dispatch, brand administrators and integrations name
     the customer by id or mobile number (422 ``customer_required`` when neither, 404
-    ``customer_not_found``). Then ``check_files_for``."""
+    ``customer_not_found``). Anyone else is refused (403 ``forbidden``) before any customer is
+    looked up, so that they cannot learn whether a number is a customer's."""
     from fairdesk.customers.models import Customer
 
     principal = principal_for(user)
-    if not files_for_anyone(principal, client=client) and principal.customer_id is not None:
+    if not files_for_anyone(principal):
+        if principal.customer_id is None:
+            raise _may_not_file()
         own = Customer.objects.get(pk=principal.customer_id)
         phone = normalize_mobile(customer_phone) if customer_phone else None
         if customer_id not in (None, own.pk) or (customer_phone and phone != own.phone):
@@ -433,7 +328,7 @@ def access_filing_customer(
         )
     if customer is None:
         raise NotFound(_("There is no such customer."), code="customer_not_found")
-    check_files_for(user, customer, client=client)
+    check_files_for(user, customer)
     return customer
 
 

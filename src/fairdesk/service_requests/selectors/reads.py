@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import normalize_mobile
+from fairdesk.customers.selectors import check_searches_by_personal_data, personal_data_for
 from fairdesk.service_requests.choices import FIELD_KINDS, FINAL_STATES, Status
 from fairdesk.service_requests.models import IdempotencyRecord, ServiceRequest
 from fairdesk.service_requests.selectors.access import requests_visible_to
@@ -59,6 +60,8 @@ def request_find(*, user: Any, query: str, limit: int = 20) -> list[ServiceReque
     number = normalize_number(text)
     if number.startswith("SR"):
         return list(qs.filter(number=number)[:limit])
+    if personal_data_for(user).masked:
+        return []  # auditors find requests by their number only, never by a person's data
     phone = normalize_mobile(text)
     condition = Q(device__serial=text)
     if len(text) >= 4:
@@ -100,6 +103,7 @@ def request_list(*, user: Any, filters: RequestFilters | None = None) -> QuerySe
     if f.outlet_code:
         qs = qs.filter(outlet__code=f.outlet_code)
     if f.customer_phone:
+        check_searches_by_personal_data(user)
         phone = normalize_mobile(f.customer_phone)
         if phone is None:
             raise DomainError(

@@ -192,7 +192,8 @@ def check_service_request(
 def check_may_file(new: NewRequest, *, now: datetime) -> None:
     """The checks that depend on more than the request's own fields: the device and address
     are the customer's, a field request names its product, the visit window can be kept, the
-    integration is active, and the caller may file for this customer (``check_files_for``)."""
+    integration is active, and the caller may file for this customer (``check_files_for``: an
+    integration by its user's rights)."""
     check_belongs_to(new.customer, device=new.device, address=new.address)
     if new.kind in FIELD_KINDS and getattr(new.address, "division_status", "") == "not_found":
         raise Invalid(
@@ -211,8 +212,9 @@ def check_may_file(new: NewRequest, *, now: datetime) -> None:
     _check_window(new.preferred_start, new.preferred_end, now)
     if new.client is not None and not new.client.active:
         raise DomainError(_("This API client is disabled."), code="client_disabled", status=403)
-    if new.actor is not None or new.client is not None:
-        check_files_for(new.actor, new.customer, client=new.client)
+    actor = new.actor if new.actor is not None else (new.client.user if new.client else None)
+    if actor is not None:
+        check_files_for(actor, new.customer)
 
 
 def _check_window(start: datetime | None, end: datetime | None, now: datetime) -> None:
@@ -387,7 +389,7 @@ def _write_request(
     return ServiceRequest.objects.create(
         customer=new.customer,
         device=device,
-        device_label=str(device)[:200] if device is not None else "",
+        device_label=device.label[:200] if device is not None else "",
         product_description=new.product_description,
         kind=new.kind,
         channel=new.channel,

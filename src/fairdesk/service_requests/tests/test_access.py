@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 
+from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
 from fairdesk.service_requests import selectors
 from fairdesk.service_requests.models import ServiceRequest
@@ -194,7 +195,7 @@ def test_console_search_finds_by_number_phone_and_serial(
 def test_an_integration_sees_what_it_filed(world: World, make_user: Any) -> None:
     from fairdesk.api.services import api_token_create
 
-    integration = make_user(username="device-cloud")  # in no group at all
+    integration = make_user(roles.INTEGRATION, username="device-cloud")  # no other role
     token, _key = api_token_create(client_name="device-cloud", user=integration)
     sr = service_request_create(
         customer=world.customer,

@@ -41,6 +41,24 @@ def test_admin_lists_only_visible_requests_read_only_and_masked(world: World) ->
     assert add.status_code == 403
 
 
+def test_auditors_read_requests_masked_in_the_admin(world: World) -> None:
+    auditor = admin_client(world.auditor)
+    listing = auditor.get("/admin/service_requests/servicerequest/").content.decode()
+    page = auditor.get(
+        f"/admin/service_requests/servicerequest/{world.request.pk}/change/"
+    ).content.decode()
+    for html in (listing, page):
+        assert "李雷" not in html and "13800138000" not in html
+    assert "李**" in listing and "李**" in page
+    assert world.request.device_label.split()[-1] not in page  # the serial
+    assert "大沙田街道" not in page and "广西壮族自治区南宁市良庆区" in page
+    assert "空调不制冷" in page  # no personal data in it
+    brand = admin_client(world.brand_admin).get(
+        f"/admin/service_requests/servicerequest/{world.request.pk}/change/"
+    )
+    assert "李雷" in brand.content.decode() and "大沙田街道" in brand.content.decode()
+
+
 def test_admin_policies_and_calendars(world: World) -> None:
     brand = admin_client(world.brand_admin)
     assert brand.get("/admin/service_requests/slapolicy/").status_code == 200

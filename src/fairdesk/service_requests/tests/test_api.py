@@ -133,6 +133,81 @@ def test_agent_files_for_a_caller_by_phone(world: World) -> None:
     assert response.json()["customer"]["id"] == world.other_customer.pk
 
 
+def test_a_token_has_exactly_its_users_rights_when_filing(
+    world: World, make_user: Any, make_customer: Any
+) -> None:
+    """A technician's, auditor's, outlet manager's, customer's or role-less user's token may
+    not file for someone else: 403, the same answer whether the number is a customer's or not,
+    and no name in it. A user in the integration role files for anyone."""
+    named = make_customer("13800000002", name="秘密")
+    body = {"kind": "consultation", "description": "x", "customer_phone": "13800000002"}
+    refused = {
+        "technician": world.technician,
+        "auditor": world.auditor,
+        "manager": world.manager,
+        "customer": world.customer.user,
+        "nobody": make_user(username="no-role"),
+    }
+    for name, user in refused.items():
+        _token, key = api_token_create(client_name=f"app-{name}", user=user)
+        for phone in ("13800000002", "13700000009"):  # a customer's number, and no one's
+            response = post(Client(), URL, {**body, "customer_phone": phone}, **bearer(key))
+            assert response.status_code == 403, (name, phone, response.json())
+            assert response.json()["error"]["code"] == "forbidden"
+            assert "秘密" not in response.content.decode()
+        by_id = post(
+            Client(), URL, {**body, "customer_phone": None, "customer_id": named.pk}, **bearer(key)
+        )
+        assert by_id.status_code == 403, name
+    assert not ServiceRequest.objects.filter(customer=named).exists()
+    # the same users through their sessions
+    for user in (world.technician, world.auditor, world.manager):
+        assert post(as_user(user), URL, body).status_code == 403
+    integration = make_user(roles.INTEGRATION, username="brand-app-2")
+    _token, key = api_token_create(client_name="brand-app-2", user=integration)
+    created = post(Client(), URL, body, **bearer(key))
+    assert created.status_code == 201, created.json()
+    assert created.json()["customer"]["id"] == named.pk and created.json()["channel"] == "api"
+
+
+def test_auditors_read_requests_masked_through_the_api(world: World) -> None:
+    """Name, number, street address, serial and the personal data typed into the description
+    and the timeline: masked for auditors, as stored for the outlet's staff."""
+    from fairdesk.service_requests.services.transitions import service_request_transition
+
+    service_request_transition(
+        request=world.request,
+        to_status="accepted",
+        actor=world.manager,
+        reason="",
+    )
+    service_request_transition(
+        request=world.request,
+        to_status="waiting_customer",
+        actor=world.manager,
+        reason="请李雷确认：南宁市良庆区大沙田街道1号3栋501室",
+    )
+    url = f"{URL}/{world.request.number}"
+    data = as_user(world.auditor).get(url).json()
+    assert data["customer"] == {"id": world.customer.pk, "name": "李**", "phone": "138****8000"}
+    assert data["address"] == {
+        "text": "广西壮族自治区南宁市良庆区",
+        "division_code": "450108",
+        "division_name": "广西壮族自治区/南宁市/良庆区",
+    }
+    assert data["device"]["label"].endswith("SN****01")
+    listed = as_user(world.auditor).get(URL).json()["items"][0]
+    assert listed["customer"]["name"] == "李**" and "大沙田" not in str(listed)
+    timeline = as_user(world.auditor).get(f"{url}/timeline").content.decode()
+    assert "李雷" not in timeline and "3栋501室" not in timeline and "大沙田" not in timeline
+    # no filter by a person's data: it would tell whose requests they are
+    probe = as_user(world.auditor).get(URL, {"customer_phone": "13800138000"})
+    assert probe.status_code == 403 and probe.json()["error"]["code"] == "masked_search"
+    mine = as_user(world.manager).get(url).json()
+    assert mine["customer"]["name"] == "李雷" and "大沙田街道" in mine["address"]["text"]
+    assert "3栋501室" in as_user(world.manager).get(f"{url}/timeline").content.decode()
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [

@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 
 from fairdesk.api.models import ApiClient
 from fairdesk.api.services import api_token_create
+from fairdesk.core import roles
 from fairdesk.core.errors import DomainError
 from fairdesk.core.testing import at_once
 from fairdesk.customers.models import Customer
@@ -24,7 +25,9 @@ from fairdesk.service_requests.services.intake import (
 
 @pytest.fixture
 def client_and_customer(db: None, make_customer: Any, make_user: Any) -> tuple[ApiClient, Customer]:
-    token, _key = api_token_create(client_name="brand-app", user=make_user(username="app"))
+    token, _key = api_token_create(
+        client_name="brand-app", user=make_user(roles.INTEGRATION, username="app")
+    )
     return token.client, make_customer("13800138000")
 
 
@@ -75,7 +78,9 @@ def test_keys_are_per_client_and_without_a_key_every_call_creates(
     client_and_customer: Any, make_user: Any
 ) -> None:
     client, customer = client_and_customer
-    other, _key = api_token_create(client_name="device-cloud", user=make_user(username="dc"))
+    other, _key = api_token_create(
+        client_name="device-cloud", user=make_user(roles.INTEGRATION, username="dc")
+    )
     a = create(client, customer, "k-1")
     b = create(other.client, customer, "k-1")
     assert a.pk != b.pk
@@ -143,7 +148,10 @@ def test_concurrent_retries_create_one_request(django_user_model: Any) -> None:
 
     Transactional (each thread commits); it builds what it needs itself (no migration data).
     """
+    from django.contrib.auth.models import Group
+
     app_user = django_user_model.objects.create_user("app")
+    app_user.groups.add(Group.objects.get_or_create(name=roles.INTEGRATION)[0])
     token, _key = api_token_create(client_name="brand-app", user=app_user)
     customer = Customer.objects.create(phone="13800138000", name="李雷")
 

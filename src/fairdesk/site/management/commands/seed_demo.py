@@ -48,6 +48,10 @@ ROLE_USERS = [
 # More demo users in a role: a second agent for the contact centre's demo (away, with its own
 # skills), so that the queue has someone who is not available.
 EXTRA_USERS = {SECOND_AGENT: roles.AGENT}
+# The user the demo's integrations act as (``fairdesk manage create_api_token brand-app --user
+# integration``): in the integration role, which files requests for any customer; no password,
+# no page (a token has exactly its user's rights).
+INTEGRATION_USER = "integration"
 OUTLET_PREFIX = "FD"
 MUNICIPALITIES = {"11", "12", "31", "50"}
 
@@ -344,7 +348,12 @@ class Command(BaseCommand):
                 user.is_staff = True
                 user.save(update_fields=["is_staff"])
             user.groups.add(groups[role])
-        self.stdout.write(f"users: {DEMO_ADMIN} + {', '.join(users)}")
+        integration, created = User.objects.get_or_create(username=INTEGRATION_USER)
+        if created:
+            integration.set_unusable_password()
+            integration.save(update_fields=["password"])
+        integration.groups.add(Group.objects.get(name=roles.INTEGRATION))
+        self.stdout.write(f"users: {DEMO_ADMIN} + {', '.join(users)}, {INTEGRATION_USER}")
 
     def seed_network(self) -> None:
         specs = demo_network()
