@@ -31,6 +31,7 @@ from fairdesk.console.pages import (
     redirect,
     serving_customer,
 )
+from fairdesk.contact import selectors as contact_selectors
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.money import yuan
 from fairdesk.core.phones import normalize_mobile
@@ -192,7 +193,18 @@ def _caller_context(request: HttpRequest, customer: Customer, **extra: Any) -> d
     ]
     requests = sr.request_list(user=request.user).filter(customer=customer)[:50]
     plan_staff = plan_selectors.is_plan_staff(request.user)
+    user = request.user
     return {
+        # the caller's conversations, complaints and callbacks (contact-centre staff see them)
+        "contacts": contact_selectors.contacts_visible_to(user)
+        .filter(customer=customer)
+        .order_by("-created_at", "-pk")[:20],
+        "complaints": contact_selectors.complaints_visible_to(user)
+        .filter(customer=customer)
+        .order_by("-created_at", "-pk")[:20],
+        "callbacks": contact_selectors.callbacks_visible_to(user)
+        .filter(contact__customer=customer)
+        .order_by("-window_start", "-pk")[:20],
         "plan_staff": plan_staff,
         "personal": customer_selectors.personal_data_for(request.user),
         "plans": _caller_plans(request, customer) if plan_staff else [],

@@ -44,7 +44,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fairdesk.console.access import staff_required
 from fairdesk.console.pages import serving_customer
-from fairdesk.contact import erlang, selectors, workflow
+from fairdesk.contact import selectors, workflow
 from fairdesk.contact.choices import (
     AgentStatus,
     CallbackStatus,
@@ -58,7 +58,11 @@ from fairdesk.contact.models import AgentProfile, Callback, Complaint, Contact
 from fairdesk.contact.services import callbacks as callback_services
 from fairdesk.contact.services import complaints as complaint_services
 from fairdesk.contact.services import conversations
-from fairdesk.contact.services.queue import agent_profile_ensure, agent_set_status
+from fairdesk.contact.services.queue import (
+    agent_profile_ensure,
+    agent_set_status,
+    contact_take_next,
+)
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone
 from fairdesk.plans import selectors as plan_selectors
@@ -195,29 +199,18 @@ class ComplaintStepForm(forms.Form):
     external_reference = forms.CharField(
         label=gettext_lazy("Their case number"), max_length=100, required=False
     )
+    confirm_external = forms.BooleanField(required=False)
 
-
-class StaffingForm(forms.Form):
-    """The Erlang C calculator's inputs (the share as a percentage)."""
-
-    arrivals_per_hour = forms.FloatField(
-        label=gettext_lazy("Contacts per hour"), min_value=0, max_value=100_000, initial=120
-    )
-    handle_seconds = forms.FloatField(
-        label=gettext_lazy("Mean handle time (seconds)"), min_value=1, max_value=86_400, initial=300
-    )
-    target_percent = forms.FloatField(
-        label=gettext_lazy("Target: share answered in time (%)"),
-        min_value=1,
-        max_value=99.9,
-        initial=80,
-    )
-    target_seconds = forms.FloatField(
-        label=gettext_lazy("Target: answered within (seconds)"),
-        min_value=0,
-        max_value=86_400,
-        initial=20,
-    )
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("to_status") == ComplaintStatus.ESCALATED and not data.get("confirm_external"):
+            raise forms.ValidationError(
+                gettext_lazy(
+                    "Confirm that the customer has taken the complaint to that body: recording "
+                    "it stops the brand's deadlines."
+                )
+            )
+        return data
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,6 +335,19 @@ def agent_status(request: HttpRequest) -> HttpResponse:
         _("Your status: %(status)s.") % {"status": AGENT_STATUS_TEXT.get(profile.status)},
     )
     return HttpResponseRedirect(reverse("console:contact_queue"))
+
+
+@require_POST
+@contact_staff_required
+def take_next(request: HttpRequest) -> HttpResponse:
+    """The agent asks for the next waiting contact: the published rule picks it, not the agent."""
+    _profile(request)
+    try:
+        contact = contact_take_next(agent_user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("console:contact_queue"))
+    return HttpResponseRedirect(reverse("console:contact", args=[contact.pk]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -717,7 +723,10 @@ def complaint_step(request: HttpRequest, pk: int) -> HttpResponse:
     found = _complaint_or_404(request, pk)
     form = ComplaintStepForm(request.POST)
     if not form.is_valid():
-        context = _complaint_context(request, found, form=form, error=_("Choose a step."))
+        error = form.non_field_errors()[0] if form.non_field_errors() else _("Choose a step.")
+        context = _complaint_context(
+            request, found, form=form, error=error, error_to=form.data.get("to_status")
+        )
         return render(request, "console/complaint.html", context, status=422)
     data = form.cleaned_data
     try:
@@ -741,57 +750,3 @@ def complaint_step(request: HttpRequest, pk: int) -> HttpResponse:
         % {"number": found.number, "status": ComplaintStatus(data["to_status"]).label},
     )
     return HttpResponseRedirect(reverse("console:complaint", args=[found.pk]))
-
-
-# --------------------------------------------------------------------------------------------
-# Staffing: Erlang C
-# --------------------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET"])
-@never_cache
-@staff_required
-def staffing(request: HttpRequest) -> HttpResponse:
-    """How many agents answer a share of contacts within a target time (Erlang C)."""
-    try:
-        selectors.check_may_plan_staffing(request.user)
-    except DomainError as exc:
-        forbidden = {"message": exc.message}
-        return render(request, "console/forbidden.html", forbidden, status=exc.status)
-    form = StaffingForm(request.GET or None)
-    result = None
-    error = ""
-    status = 200
-    if form.is_bound:
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                staffing_result = erlang.agents_needed(
-                    arrivals_per_hour=data["arrivals_per_hour"],
-                    handle_seconds=data["handle_seconds"],
-                    target_share=data["target_percent"] / 100,
-                    target_seconds=data["target_seconds"],
-                )
-            except ValueError:
-                error = _(
-                    "No staffing meets this target (more than 10,000 agents would be needed)."
-                )
-                status = 422
-            else:
-                result = {
-                    "s": staffing_result,
-                    "service_level": f"{staffing_result.service_level * 100:.1f}%",
-                    "wait_probability": f"{staffing_result.wait_probability * 100:.1f}%",
-                    "asa": duration_text(staffing_result.average_wait_seconds),
-                    "occupancy": f"{staffing_result.occupancy * 100:.1f}%",
-                    "traffic": f"{staffing_result.traffic:.2f}",
-                }
-        else:
-            status = 422
-    context: dict[str, Any] = {
-        **_base(request, "contact_staffing"),
-        "form": form,
-        "result": result,
-        "error": error,
-    }
-    return render(request, "console/staffing.html", context, status=status)

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from fairdesk.console import caller_views, contact_views, plan_views, request_views
+from fairdesk.console import (
+    caller_views,
+    contact_views,
+    plan_views,
+    request_views,
+    staffing_views,
+)
 
 app_name = "console"
 
@@ -32,6 +38,7 @@ urlpatterns = [
     path("queue/", contact_views.queue, name="contact_queue"),
     path("queue/live/", contact_views.queue_live, name="contact_queue_live"),
     path("queue/status/", contact_views.agent_status, name="agent_status"),
+    path("queue/next/", contact_views.take_next, name="take_next"),
     path("contacts/<int:pk>/", contact_views.conversation, name="contact"),
     path(
         "contacts/<int:pk>/messages/",
@@ -47,5 +54,5 @@ urlpatterns = [
     path("complaints/", contact_views.complaints, name="complaints"),
     path("complaints/<int:pk>/", contact_views.complaint, name="complaint"),
     path("complaints/<int:pk>/step/", contact_views.complaint_step, name="complaint_step"),
-    path("staffing/", contact_views.staffing, name="staffing"),
+    path("staffing/", staffing_views.staffing, name="staffing"),
 ]

@@ -111,23 +111,70 @@ def queue_dispatch(*, now: datetime | None = None) -> int:
         agents_by_id = {a.pk: a for a in agents}
         plan = ordering.assign([queue_item(c) for c in waiting], states, now)
         for item in plan:
-            contact = by_id[item.contact_id]
-            agent = agents_by_id[item.agent_id]
-            contact.status, contact.agent, contact.assigned_at = ContactStatus.ASSIGNED, agent, now
-            contact.save(update_fields=["status", "agent", "assigned_at"])
-            Assignment.objects.create(
-                contact=contact,
-                agent=agent,
-                at=now,
-                waited_seconds=item.reason["waited_seconds"],
-                reason=item.reason,
-            )
-            with translation.override(contact.language):
-                say(
-                    contact,
-                    Sender.SYSTEM,
-                    _("%(agent)s has joined the conversation.")
-                    % {"agent": agent.user.get_full_name() or agent.user.get_username()},
-                    at=now,
-                )
+            _hand_over(by_id[item.contact_id], agents_by_id[item.agent_id], item, now)
         return len(plan)
+
+
+def _hand_over(
+    contact: Contact, agent: AgentProfile, item: ordering.Assignment, now: datetime
+) -> None:
+    """Give the contact to the agent: assigned, the assignment logged with the rule's reason,
+    and the customer told who joined (inside the caller's transaction, rows locked)."""
+    contact.status, contact.agent, contact.assigned_at = ContactStatus.ASSIGNED, agent, now
+    contact.save(update_fields=["status", "agent", "assigned_at"])
+    Assignment.objects.create(
+        contact=contact,
+        agent=agent,
+        at=now,
+        waited_seconds=item.reason["waited_seconds"],
+        reason=item.reason,
+    )
+    with translation.override(contact.language):
+        say(
+            contact,
+            Sender.SYSTEM,
+            _("%(agent)s has joined the conversation.")
+            % {"agent": agent.user.get_full_name() or agent.user.get_username()},
+            at=now,
+        )
+
+
+def contact_take_next(*, agent_user: Any, now: datetime | None = None) -> Contact:
+    """The agent asks for work: the next waiting contact **by the published rule** that this
+    agent can take (skills, language) — never one the agent picks. The agent becomes available
+    if they were not; 409 ``at_capacity`` when they already hold as many conversations as they
+    may, 404 ``queue_empty`` when no waiting contact is theirs to take."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        agent = (
+            AgentProfile.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=access_agent(agent_user).pk)
+        )
+        if agent.status != AgentStatus.AVAILABLE:
+            agent.status, agent.status_since = AgentStatus.AVAILABLE, now
+            agent.save(update_fields=["status", "status_since"])
+        state = agent_state(agent, open_count(agent.pk))
+        if state.active_contacts >= state.max_concurrent:
+            raise DomainError(
+                _("You already have %(n)s open conversations: finish one first.")
+                % {"n": state.active_contacts},
+                code="at_capacity",
+                status=409,
+            )
+        waiting = list(
+            Contact.objects.select_for_update(of=("self",))
+            .filter(status=ContactStatus.QUEUED, queued_at__lte=now)
+            .order_by("pk")
+        )
+        plan = ordering.assign([queue_item(c) for c in waiting], [state], now)
+        if not plan:
+            raise DomainError(
+                _("No waiting contact is yours to take: the queue is empty for your skills."),
+                code="queue_empty",
+                status=404,
+            )
+        item = plan[0]
+        contact = next(c for c in waiting if c.pk == item.contact_id)
+        _hand_over(contact, agent, item, now)
+    return contact

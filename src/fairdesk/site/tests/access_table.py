@@ -269,6 +269,7 @@ PAGES: dict[str, Op] = {
     "console:contact_queue": READ,
     "console:contact_queue_live": READ,
     "console:agent_status": op(lambda w: {"status": "busy"}, *CONTACT_STAFF),
+    "console:take_next": op(lambda w: {}, *CONTACT_STAFF),
     "console:contact": read(_contact),
     "console:contact_messages": read(_contact),
     "console:contact_reply": op(lambda w: {"text": "您好"}, "agent", kwargs=_contact),
