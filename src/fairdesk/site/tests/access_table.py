@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fairdesk.contact.selectors import callback_windows
 from fairdesk.portal.forms import WINDOW_SEPARATOR
+from fairdesk.service_requests.selectors.tracking import tracking_token
 from fairdesk.site.tests.access_world import World
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -202,6 +203,8 @@ PAGES: dict[str, Op] = {
     "portal:plan_done": read(_change),
     "portal:plan_undo": op(lambda w: {}, "customer", kwargs=_change),
     "portal:request": read(_number),
+    # a request's progress from the signed link in its confirmation: read-only, for anyone
+    "portal:track": read(lambda w: {"token": tracking_token(w.request)}),
     "portal:add_note": op(lambda w: {"text": "补充：显示 E1"}, "customer", kwargs=_number),
     "portal:confirmation": read(_number),
     "portal:change": op(
