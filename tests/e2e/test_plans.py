@@ -263,8 +263,13 @@ def test_upgrade_downgrade_switch_and_cancel_take_the_same_steps(
     assert [journeys[k].offers_shown for k in ("downgrade", "cancel", "switch")] == [1, 1, 1]
     assert journeys["upgrade"].offers_shown == 0
     assert_parity(journeys)
-    # the done page of the cancellation promises the refund by a date
+    # the done page leads to one place, called as the menu calls it
     page.wait_for_selector("[data-done]")
+    links = page.locator("main .actions a")
+    assert links.count() == 1 and links.get_attribute("href") == "/portal/plans/"
+    assert links.inner_text() == page.inner_text("nav [data-nav=plans]") == "我的套餐"
+    assert "服务计划" not in page.inner_text("body")
+    # the done page of the cancellation promises the refund by a date
     change = PlanChange.objects.get(kind="cancel")
     refund = change.refunds.get()
     page.goto(f"/portal/plans/changes/{change.pk}/")

@@ -160,7 +160,8 @@ def test_my_plans_lists_subscriptions_and_plans_on_sale(world: World, plans: dic
     assert 'data-auto-renew="on"' in html
     for code in ("ac-care-basic", "warranty-max", "cloud-7"):
         assert f'data-plan-on-sale="{code}"' in html
-    assert 'data-nav="plans"' in html and "我的服务计划" in html
+    assert 'data-nav="plans"' in html and "我的套餐" in html
+    assert "服务计划" not in html  # one name for one thing
     assert "壁挂式空调，序列号 SN12345678" in html  # the device it covers
 
 
