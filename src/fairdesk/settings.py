@@ -415,7 +415,7 @@ WITHOUT_SMS = env_bool("FAIRDESK_WITHOUT_SMS", False)
 # charged, and `fairdesk manage check --deploy` says so.
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "local" if DEMO else "").strip()
 # What a customer's statement shows for a charge (Alipay's subject, WeChat Pay's body).
-PAYMENT_SUBJECT = env_str("PAYMENT_SUBJECT", "服务计划").strip()
+PAYMENT_SUBJECT = env_str("PAYMENT_SUBJECT", "服务套餐").strip()
 PAYMENT_TIMEOUT_SECONDS = env_int("PAYMENT_TIMEOUT_SECONDS", 10)
 # Alipay (open platform, RSA2 public-key mode): the application's id and private key, Alipay's
 # public key (files), the gateway and the address Alipay posts its notifications to.

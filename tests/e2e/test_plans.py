@@ -6,8 +6,9 @@
   fields per flow, prints them, and fails unless downgrade, switch and cancel need no more of
   any than upgrade. The change options are checked to look exactly alike (size, colours, font),
   and a retention offer's button to be the confirm button's twin;
-* with an unpaid invoice (subscribed with the demo gateway's declined card, in the browser),
-  downgrade and upgrade both go through, in the same steps;
+* with an unpaid invoice (subscribed with the demo gateway's declined card, in the browser, for
+  the customer's air conditioner — subscribing names the device, the plan is then shown as
+  held), downgrade and upgrade both go through, in the same steps;
 * with the catalog's timing "at the end of the period", a downgrade scheduled in the browser is
   applied before the renewal: the renewal is charged at the new, lower price, and the page says
   so.
@@ -26,12 +27,14 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from fairdesk.customers.models import Customer
+from fairdesk.customers.models import Customer, Device
 from fairdesk.plans.choices import ChangeStatus, InvoiceKind, SubscriptionStatus, TimingRule
 from fairdesk.plans.models import ChangePolicy, Invoice, Plan, PlanChange, Subscription
+from fairdesk.plans.selectors import change_options
 from fairdesk.plans.services.catalog import catalog_import
 from fairdesk.plans.services.renewals import plans_process_due
 from fairdesk.plans.services.subscriptions import consent_text, subscription_start
+from fairdesk.plans.tests.devices import device_for, register_device
 from fairdesk.portal.tests.fixtures import PHONE, code_from_outbox
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -69,7 +72,9 @@ def load_catalog() -> dict[str, Plan]:
     return {plan.code: plan for plan in Plan.objects.all()}
 
 
-def subscribe(customer: Any, plan: Plan, method: str = "demo-card-6222") -> Subscription:
+def subscribe(
+    customer: Any, plan: Plan, method: str = "demo-card-6222", device: Device | None = None
+) -> Subscription:
     return subscription_start(
         customer=customer,
         plan=plan,
@@ -78,6 +83,7 @@ def subscribe(customer: Any, plan: Plan, method: str = "demo-card-6222") -> Subs
         consent_text_shown=consent_text(plan, language=customer.language),
         channel="portal",
         actor=customer.user,
+        device=device or device_for(customer, plan),
     )
 
 
@@ -220,16 +226,20 @@ def test_upgrade_downgrade_switch_and_cancel_take_the_same_steps(
     plans = load_catalog()
     page = new_page()
     customer = sign_in(page, PHONE, "/portal/plans/")
-    care = subscribe(customer, plans["ac-care-standard"])
-    warranty = subscribe(customer, plans["warranty-max"])
-    cloud = subscribe(customer, plans["cloud-30"])
+    # every plan covers a device: two air conditioners and a camera
+    care = subscribe(customer, plans["ac-care-standard"], device=register_device(customer))
+    warranty = subscribe(customer, plans["warranty-max"], device=register_device(customer))
+    cloud = subscribe(customer, plans["cloud-30"], device=register_device(customer, "smart_home"))
     page.goto(f"/portal/plans/{care.pk}/")
 
-    # F1: every option on "My plan" is the same button, nothing hidden or greyed out
+    # F1: every option on "My plan" is the same button, nothing hidden or greyed out: the other
+    # plans of its family, those of the related family (the warranty, for its air
+    # conditioner), and cancel — never the camera's cloud storage
     options = page.locator("[data-options] button[data-action=choose]")
     kinds = {options.nth(i).get_attribute("data-kind") for i in range(options.count())}
     assert kinds == {"upgrade", "downgrade", "switch", "cancel"}
-    assert options.count() == Plan.objects.filter(active=True).count()
+    assert options.count() == len(change_options(care, at=timezone.now())) == 5
+    assert page.locator("[data-options] button[data-to^=cloud]").count() == 0
     assert page.locator("[data-options] button[disabled]").count() == 0
     assert_look_alike(options, "change options")
 
@@ -237,14 +247,15 @@ def test_upgrade_downgrade_switch_and_cancel_take_the_same_steps(
         "upgrade": drive(page, care, "ac-care-premium", "upgrade"),
         "downgrade": drive(page, warranty, "warranty-plus", "downgrade"),
         "cancel": drive(page, cloud, "cancel", "cancel"),
-        "switch": drive(page, care, "cloud-7", "switch"),
+        "switch": drive(page, care, "warranty-plus", "switch"),
     }
     report(capsys, "Plan changes from “My plan” (timing: immediate)", list(journeys.values()))
 
-    # each flow did what it says, at once (the demo catalog's timing)
+    # each flow did what it says, at once (the demo catalog's timing), on the same devices
     for sub in (care, warranty, cloud):
         sub.refresh_from_db()
-    assert care.plan.code == "cloud-7" and warranty.plan.code == "warranty-plus"
+    assert care.plan.code == "warranty-plus" and warranty.plan.code == "warranty-plus"
+    assert care.device_id != warranty.device_id
     assert cloud.status == SubscriptionStatus.ENDED
     kinds_done = list(PlanChange.objects.order_by("id").values_list("kind", "status"))
     assert kinds_done == [(k, ChangeStatus.APPLIED) for k in journeys]
@@ -252,8 +263,13 @@ def test_upgrade_downgrade_switch_and_cancel_take_the_same_steps(
     assert [journeys[k].offers_shown for k in ("downgrade", "cancel", "switch")] == [1, 1, 1]
     assert journeys["upgrade"].offers_shown == 0
     assert_parity(journeys)
-    # the done page of the cancellation promises the refund by a date
+    # the done page leads to one place, called as the menu calls it
     page.wait_for_selector("[data-done]")
+    links = page.locator("main .actions a")
+    assert links.count() == 1 and links.get_attribute("href") == "/portal/plans/"
+    assert links.inner_text() == page.inner_text("nav [data-nav=plans]") == "我的套餐"
+    assert "服务计划" not in page.inner_text("body")
+    # the done page of the cancellation promises the refund by a date
     change = PlanChange.objects.get(kind="cancel")
     refund = change.refunds.get()
     page.goto(f"/portal/plans/changes/{change.pk}/")
@@ -264,20 +280,33 @@ def test_an_unpaid_invoice_blocks_no_change(new_page: Any, capsys: Any) -> None:
     load_catalog()
     page = new_page()
     customer = sign_in(page, PHONE, "/portal/plans/")
+    air_conditioner = register_device(customer)
+    page.reload()
 
     # subscribe with the demo gateway's declined card: the first payment fails
     page.click("[data-plan-on-sale=ac-care-standard] a[data-action=subscribe]")
     page.wait_for_selector("form[data-form=subscribe]")
     assert "演示支付网关" in page.inner_text("[data-gateway]")
     assert not page.locator("input[name=auto_renew]").is_checked()
-    assert page.locator("form[data-form=subscribe] [required]").count() == 0  # all preset
+    # one required field: the device it covers, chosen already (the only air conditioner)
+    assert page.locator("form[data-form=subscribe] [required]").count() == 1
+    assert page.input_value("select[name=device]") == str(air_conditioner.pk)
     page.select_option("select[name=payment_method]", "demo-declined-0004")
     page.click("button[data-action=subscribe]")
     page.wait_for_selector("[data-plan] [data-status=past_due]")
     sub = Subscription.objects.get(customer=customer)
     assert sub.status == SubscriptionStatus.PAST_DUE and not sub.auto_renew
+    assert sub.device == air_conditioner
+    assert air_conditioner.serial in page.inner_text("[data-device]")
     assert page.locator("[data-unpaid]").count() == 1
     assert page.locator("[data-timeline] [data-event=payment_failed]").count() == 1
+    # the plans on sale now say it is held, with a link, instead of offering it again
+    page.goto("/portal/plans/")
+    card = page.locator("[data-plan-on-sale=ac-care-standard]")
+    assert card.locator("a[data-action=subscribe]").count() == 0
+    assert card.locator(f"[data-held='{sub.pk}'] a").get_attribute("href") == (
+        f"/portal/plans/{sub.pk}/"
+    )
 
     # F4: a downgrade and an upgrade both go through without paying first, in the same steps
     journeys = {

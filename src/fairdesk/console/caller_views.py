@@ -39,7 +39,7 @@ from fairdesk.customers import selectors as customer_selectors
 from fairdesk.customers import services as customer_services
 from fairdesk.customers.models import Customer
 from fairdesk.plans import selectors as plan_selectors
-from fairdesk.plans.display import plan_name
+from fairdesk.plans.display import device_name, plan_name
 from fairdesk.plans.models import PlanChange
 from fairdesk.service_requests import selectors as sr
 from fairdesk.service_requests.choices import Channel
@@ -237,6 +237,7 @@ def _caller_plans(request: HttpRequest, customer: Customer) -> list[dict[str, An
         {
             "sub": sub,
             "name": plan_name(sub.plan),
+            "device": device_name(sub.device),
             "price": yuan(sub.period_price_fen),
             "scheduled": sub.scheduled_list[0] if sub.scheduled_list else None,
         }

@@ -32,6 +32,7 @@ from fairdesk.plans import selectors as plan_selectors
 from fairdesk.plans.choices import Account, AttemptOutcome
 from fairdesk.plans.choices import Channel as PlanChannel
 from fairdesk.plans.display import (
+    device_name,
     event_by_text,
     event_details,
     event_label,
@@ -143,6 +144,7 @@ def _plan_context(request: HttpRequest, sub: Subscription, **extra: Any) -> dict
         "sub": sub,
         "customer": sub.customer,
         "plan_name": plan_name(sub.plan),
+        "device_name": device_name(sub.device),
         "period_price": _yuan(sub.period_price_fen),
         "options": options,
         "policy": policy,

@@ -86,7 +86,7 @@ FAQ: list[tuple[str, str, str]] = [
         "保修,质保,保修期,保多久,warranty,guarantee",
         "整机保修从购买日期起算：空调6年；热水器、厨房电器、洗衣机、冰箱和电视3年；保险柜和"
         "智能门锁2年；智能摄像机和净水器1年。在服务中心（/portal/）登记设备并上传购买凭证，"
-        "即可看到每台设备的保修到期日。保修期外可购买延保，见“我的服务计划”（/portal/plans/）。",
+        "即可看到每台设备的保修到期日。保修期外可购买延保，见“我的套餐”（/portal/plans/）。",
         "The whole unit is under warranty from the purchase date: air conditioners 6 years; water "
         "heaters, kitchen appliances, washing machines, refrigerators and televisions 3 years; "
         "safes and smart locks 2 years; smart cameras and water purifiers 1 year. Register your "
@@ -108,7 +108,7 @@ FAQ: list[tuple[str, str, str]] = [
     ),
     (
         "取消,退订,降级,解约,不续费,套餐变更,cancel,downgrade,unsubscribe",
-        "降级和取消与升级在同一个页面、步骤完全相同：打开“我的服务计划”（/portal/plans/），"
+        "降级和取消与升级在同一个页面、步骤完全相同：打开“我的套餐”（/portal/plans/），"
         "点“变更、退订或查看详情”，选新方案或“取消”，查看预览后确认即可——两步完成，"
         "不需要联系客服，也不需要先结清欠款。生效时间规则与升级相同；未使用的预付时长按秒"
         "折算，默认原路退回。",
@@ -122,7 +122,7 @@ FAQ: list[tuple[str, str, str]] = [
     (
         "退款,退钱,退费,到账,refund,money back",
         "退款是有日期的承诺：套餐降级或取消产生的退款，在变更后7天内原路退回，具体日期写在"
-        "确认短信和“我的服务计划”（/portal/plans/）里；付款渠道暂时失败时系统会自动重试，"
+        "确认短信和“我的套餐”（/portal/plans/）里；付款渠道暂时失败时系统会自动重试，"
         "直到退回为止。对退款有疑问可以直接投诉，退款投诉走绿色通道。",
         "A refund is a promise with a date: money from a downgrade or cancellation goes back to "
         "your original payment method within 7 days of the change, and the date is in the "
@@ -219,7 +219,7 @@ FAQ: list[tuple[str, str, str]] = [
     (
         "清洗,清洁,保养,cleaning,clean,maintenance",
         "空调清洗保养可以单次预约：在 /portal/book/ 选“保养或清洗”。也可以购买清洗保养套餐"
-        "（基础版、标准版、尊享版，每年含不同次数的免费上门清洗），价格和内容见“我的服务计划”"
+        "（基础版、标准版、尊享版，每年含不同次数的免费上门清洗），价格和内容见“我的套餐”"
         "（/portal/plans/），随时可以在同一页面升级、降级或取消。",
         "Book a one-off air-conditioner cleaning at /portal/book/ (“Maintenance or cleaning”), "
         "or take a care plan (Basic, Standard or Premium, each with free cleaning visits a "
@@ -523,7 +523,7 @@ def _complaints(
             actor=handler,
             outcome=(
                 "已说明：降级与升级一样两步完成，未使用的预付时长按秒折算，默认原路退回；"
-                "确认前预览页会显示退款金额和到账日期，不会多收费。客户可在“我的服务计划”自行操作。"
+                "确认前预览页会显示退款金额和到账日期，不会多收费。客户可在“我的套餐”自行操作。"
             ),
             now=filed + timedelta(days=2),
         )

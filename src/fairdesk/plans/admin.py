@@ -30,6 +30,7 @@ from fairdesk.core.errors import DomainError
 from fairdesk.core.money import parse_yuan, yuan, yuan_amount
 from fairdesk.core.phones import mask_phone
 from fairdesk.plans import catalog, selectors
+from fairdesk.plans.admin_forms import PlanFamilyForm
 from fairdesk.plans.gateway import LocalGateway
 from fairdesk.plans.models import (
     AutoRenewConsent,
@@ -211,9 +212,11 @@ class PlanInline(PlanInlineBase):
 
 @admin.register(PlanFamily)
 class PlanFamilyAdmin(PlanFamilyAdminBase):
+    form = PlanFamilyForm
     list_display = ["code", "name", "name_en", "kind", "plan_count"]
     list_filter = ["kind"]
     search_fields = ["code", "name", "name_en"]
+    filter_horizontal = ["related"]
     inlines = [PlanInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

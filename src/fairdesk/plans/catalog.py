@@ -19,7 +19,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from fairdesk.core.money import parse_yuan
-from fairdesk.plans.choices import PERIOD_MONTHS, BillingPeriod, ChangeKind, FamilyKind, TimingRule
+from fairdesk.network.choices import ProductLine
+from fairdesk.plans.choices import (
+    DEVICE_KINDS,
+    PERIOD_MONTHS,
+    BillingPeriod,
+    ChangeKind,
+    FamilyKind,
+    TimingRule,
+)
 
 KINDS = [k.value for k in ChangeKind]
 REVERSE = {
@@ -47,7 +55,7 @@ POLICY_KEYS = {
     "refund_default",
     "retention_offers_per_attempt",
 }
-FAMILY_KEYS = {"code", "kind", "name", "name_en", "plans"}
+FAMILY_KEYS = {"code", "kind", "name", "name_en", "product_lines", "related", "plans"}
 PLAN_KEYS = {
     "code",
     "name",
@@ -350,6 +358,83 @@ def _check_plan(c: _Checker, path: str, plan: Any, codes: set[str], ranks: set[i
         )
 
 
+def _check_product_lines(c: _Checker, path: str, family: dict[str, Any]) -> None:
+    """A family whose plans cover a device says which product lines (``product_lines``): the
+    customer picks one of their own devices of these lines when subscribing."""
+    lines = family.get("product_lines")
+    if family.get("kind") not in DEVICE_KINDS:
+        return
+    if lines is None or lines == []:
+        c.add(
+            f"{path}.product_lines",
+            "required",
+            _(
+                "Say which product lines this family's plans cover (for example "
+                "[“air_conditioner”]): each subscription covers one of the customer's devices "
+                "of these lines."
+            ),
+        )
+        return
+    if not isinstance(lines, list) or any(
+        not isinstance(line, str) or line not in ProductLine.values for line in lines
+    ):
+        c.add(
+            f"{path}.product_lines",
+            "invalid_choice",
+            _("Product lines must be a list of: %(choices)s.")
+            % {"choices": ", ".join(ProductLine.values)},
+        )
+    elif len(set(lines)) != len(lines):
+        c.add(f"{path}.product_lines", "duplicate_code", _("A product line is listed twice."))
+
+
+def _check_related(c: _Checker, families: list[Any]) -> None:
+    """``related``: the codes of other families of the document whose plans a subscriber may
+    switch to (and back: naming the relation on one side is enough). A switch keeps the
+    subscription's device, so two related families must cover a product line in common."""
+    by_code = {
+        f["code"]: f for f in families if isinstance(f, dict) and isinstance(f.get("code"), str)
+    }
+    for i, family in enumerate(families):
+        if not isinstance(family, dict) or "related" not in family:
+            continue
+        path = f"families[{i}].related"
+        related = family["related"]
+        if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+            c.add(path, "invalid", _("Related families are a list of family codes."))
+            continue
+        for code in related:
+            other = by_code.get(code)
+            if code == family.get("code"):
+                c.add(path, "invalid", _("A family is not related to itself."))
+            elif other is None:
+                c.add(
+                    path,
+                    "unknown_family",
+                    _("There is no family “%(code)s” in this catalog.") % {"code": code},
+                )
+            elif not _common_lines(family, other):
+                c.add(
+                    path,
+                    "related_without_common_line",
+                    _(
+                        "“%(a)s” and “%(b)s” cover no product line in common: a switch keeps "
+                        "the device the plan covers, so it can only be between families that "
+                        "cover the same kind of device."
+                    )
+                    % {"a": family.get("code"), "b": code},
+                )
+
+
+def _common_lines(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    lines_a, lines_b = a.get("product_lines"), b.get("product_lines")
+    if a.get("kind") not in DEVICE_KINDS or b.get("kind") not in DEVICE_KINDS:
+        return True  # neither covers a device: nothing to keep
+    if not isinstance(lines_a, list) or not isinstance(lines_b, list):
+        return True  # reported on the family itself
+    return bool({str(x) for x in lines_a} & {str(x) for x in lines_b})
+
+
 def validate(document: Any) -> list[Problem]:
     """Every problem of a catalog document (empty: the document can be loaded)."""
     c = _Checker()
@@ -393,6 +478,7 @@ def validate(document: Any) -> list[Problem]:
             )
         c.text(f"{path}.name", family.get("name"), max_length=100)
         c.text(f"{path}.name_en", family.get("name_en"), max_length=100)
+        _check_product_lines(c, path, family)
         plans = family.get("plans")
         if not isinstance(plans, list) or not plans:
             c.add(f"{path}.plans", "required", _("A family needs at least one plan."))
@@ -400,6 +486,7 @@ def validate(document: Any) -> list[Problem]:
         ranks: set[int] = set()
         for j, plan in enumerate(plans):
             _check_plan(c, f"{path}.plans[{j}]", plan, plan_codes, ranks)
+    _check_related(c, families)
     offers = document.get("retention_offers", [])
     if not isinstance(offers, list):
         c.add("retention_offers", "invalid", _("Retention offers are a list."))

@@ -12,6 +12,13 @@ class FamilyKind(models.TextChoices):
     CLOUD_STORAGE = "cloud_storage", _("Cloud storage")
 
 
+#: The kinds of plan that cover one device (the one the subscription names): an extended
+#: warranty, the maintenance of an appliance, cloud storage for a camera — every kind today.
+DEVICE_KINDS = frozenset(
+    {FamilyKind.EXTENDED_WARRANTY, FamilyKind.MAINTENANCE, FamilyKind.CLOUD_STORAGE}
+)
+
+
 class BillingPeriod(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
     YEARLY = "yearly", _("Yearly")
@@ -52,6 +59,10 @@ class SubscriptionStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     PAST_DUE = "past_due", _("Payment overdue (grace period)")
     ENDED = "ended", _("Ended")
+
+
+#: A subscription that is still running (in its grace period too): it can be changed.
+LIVE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 
 
 class EndReason(models.TextChoices):

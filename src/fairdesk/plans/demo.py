@@ -4,8 +4,9 @@ Everything is written through the services, as a customer would have done it, at
 recent past (``now=``), so the timelines read naturally:
 
 * 张三 (13800000001, the demo customer of ``customers.demo``):
-  - 云存储·30天循环 (monthly, auto-renewal on), renewing in about four days: the worker sends the
-    renewal reminder — date, amount, direct cancel link — within a minute of the demo starting;
+  - 云存储·30天循环 for his smart camera (added here; monthly, auto-renewal on), renewing in
+    about four days: the worker sends the renewal reminder — date, amount, direct cancel link —
+    within a minute of the demo starting;
   - 清洗保养·标准版 for the demo air conditioner: the customer started to cancel, was shown the
     retention offer and took it (20% off the next renewal; nothing else changed);
   - 延保·安心版 for the same air conditioner, auto-renewal turned off (consent withdrawn): it ends
@@ -14,8 +15,9 @@ recent past (``now=``), so the timelines read naturally:
   declined card: payment overdue, in the grace period, retried by the worker — and changing or
   cancelling still needs nothing more than for anyone else.
 
-Idempotent: the catalog import changes nothing when the catalog is as seeded, and each
-subscription is created only when its customer has none of that plan for that device yet.
+Every plan covers one of its customer's devices (the air conditioner of ``customers.demo``, a
+camera each). Idempotent: the catalog import changes nothing when the catalog is as seeded, and
+each subscription is created only when its customer has none of that plan yet.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ SECOND_CUSTOMER_NAME = "李四"
 CAMERA_MODEL = "FD-CAM-C2"
 CAMERA_SERIAL = "FD2025CAMC2000002"
 CAMERA_PURCHASED = date(2025, 3, 8)
+DEMO_CAMERA_SERIAL = "FD2025CAMC2000001"  # 张三's
+DEMO_CAMERA_PURCHASED = date(2025, 1, 20)
 
 
 def demo_catalog() -> dict[str, Any]:
@@ -78,9 +82,9 @@ def _start(
     )
 
 
-def _reminder_soon(customer: Customer, plan: Plan, now: datetime) -> Subscription:
+def _reminder_soon(customer: Customer, plan: Plan, now: datetime, device: Any) -> Subscription:
     # a monthly period ending in about four days: inside the reminder window (five days)
-    return _start(customer, plan, at=add_months(now + timedelta(days=4), -1))
+    return _start(customer, plan, at=add_months(now + timedelta(days=4), -1), device=device)
 
 
 def _offer_accepted(customer: Customer, plan: Plan, now: datetime, device: Any) -> Subscription:
@@ -116,20 +120,22 @@ def _payment_overdue(customer: Customer, plan: Plan, now: datetime, device: Any)
     )
 
 
-def _second_customer() -> tuple[Customer, Device | None]:
-    customer = customer_get_or_create(phone=SECOND_CUSTOMER_PHONE, name=SECOND_CUSTOMER_NAME)
+def _camera(customer: Customer, serial: str, purchased: date) -> Device | None:
+    """The customer's demo camera (registered the first time; None without the demo catalog)."""
     model = ProductModel.objects.filter(model_code=CAMERA_MODEL).first()
     if model is None:
-        return customer, None
-    device = Device.objects.filter(product_model=model, serial=CAMERA_SERIAL).first()
+        return None
+    device = Device.objects.filter(product_model=model, serial=serial).first()
     if device is None:
         device = device_register(
-            customer=customer,
-            product_model=model,
-            serial=CAMERA_SERIAL,
-            purchase_date=CAMERA_PURCHASED,
+            customer=customer, product_model=model, serial=serial, purchase_date=purchased
         )
-    return customer, device
+    return device
+
+
+def _second_customer() -> tuple[Customer, Device | None]:
+    customer = customer_get_or_create(phone=SECOND_CUSTOMER_PHONE, name=SECOND_CUSTOMER_NAME)
+    return customer, _camera(customer, CAMERA_SERIAL, CAMERA_PURCHASED)
 
 
 def seed_plans_demo(*, now: datetime | None = None) -> str:
@@ -141,18 +147,22 @@ def seed_plans_demo(*, now: datetime | None = None) -> str:
     if zhang is None:
         return "plans: catalog loaded; no demo customer for subscriptions"
     ac = Device.objects.filter(customer=zhang, serial=DEMO_DEVICE_SERIAL).first()
+    zhang_camera = _camera(zhang, DEMO_CAMERA_SERIAL, DEMO_CAMERA_PURCHASED)
     li, camera = _second_customer()
 
     # (customer, plan code, device, how it came to be)
     specs: list[tuple[Customer, str, Any, Callable[..., Subscription]]] = [
-        (zhang, "cloud-30", None, lambda c, p: _reminder_soon(c, p, now)),
+        (zhang, "cloud-30", zhang_camera, lambda c, p: _reminder_soon(c, p, now, zhang_camera)),
         (zhang, "ac-care-standard", ac, lambda c, p: _offer_accepted(c, p, now, ac)),
         (zhang, "warranty-plus", ac, lambda c, p: _auto_renew_off(c, p, now, ac)),
         (li, "cloud-90", camera, lambda c, p: _payment_overdue(c, p, now, camera)),
     ]
     created = 0
     for customer, code, device, make in specs:
-        if Subscription.objects.filter(customer=customer, plan__code=code, device=device).exists():
+        if (
+            device is None
+            or Subscription.objects.filter(customer=customer, plan__code=code).exists()
+        ):
             continue
         make(customer, plans[code])
         created += 1

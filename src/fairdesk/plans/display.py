@@ -1,7 +1,8 @@
 """Service plans in words: the one place where the names, labels and sentences that more than
 one interface shows (the portal, the console, the API, the messages) are written.
 
-* names in the reader's language: ``plan_name``, ``family_name``, ``offer_text``;
+* names in the reader's language: ``plan_name``, ``family_name``, ``offer_text``, and the device
+  a plan covers (``device_name``);
 * a change as a button or a headline: ``option_label`` ("Downgrade to 云存储·7天循环");
 * the audit trail: ``PlanEventKind``'s labels (``choices``) for staff, ``event_text`` (a
   sentence for the customer), ``event_by`` (customer, staff or system) and ``event_details``
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from fairdesk.core.localtime import local_text
 from fairdesk.core.money import yuan
+from fairdesk.customers.models import Device
 from fairdesk.plans.choices import ChangeKind, Channel, EndReason, PlanEventKind
 from fairdesk.plans.models import Plan, PlanEvent, PlanFamily, RetentionOffer, Subscription
 
@@ -44,6 +46,32 @@ def plan_name(plan: Plan | None) -> str:
 
 def family_name(family: PlanFamily) -> str:
     return family.name if in_chinese() else family.name_en
+
+
+def device_name(device: Device | None, *, short: bool = False) -> str:
+    """The device a plan covers, as its owner knows it: the product's name and the serial
+    number (``short``: its last four characters, for messages); "" for no device."""
+    if device is None:
+        return ""
+    model = device.product_model
+    product = model.name_en if model.name_en and not in_chinese() else model.name
+    if short:
+        return _("%(product)s (serial …%(tail)s)") % {
+            "product": product,
+            "tail": device.serial[-4:],
+        }
+    return _("%(product)s, serial %(serial)s") % {"product": product, "serial": device.serial}
+
+
+def plan_on_device(plan: Plan | None, device: Device | None) -> str:
+    """A plan with the device it covers, for messages: ``Cloud 30-day for Smart camera C2
+    (serial …0002)`` (the plan's name alone when it covers none)."""
+    if device is None:
+        return plan_name(plan)
+    return _("%(plan)s for %(device)s") % {
+        "plan": plan_name(plan),
+        "device": device_name(device, short=True),
+    }
 
 
 def offer_text(offer: RetentionOffer) -> str:

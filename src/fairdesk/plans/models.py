@@ -76,10 +76,21 @@ class ChangePolicy(models.Model):
 
 
 class PlanFamily(models.Model):
+    """Plans of one kind of service, ranked by tier (upgrade, downgrade). A plan of a family
+    whose kind covers a device (``choices.DEVICE_KINDS``) is subscribed for one of the
+    customer's devices of the family's product lines; a plan may be switched only to a plan of
+    its own family or of a related one (``related``, symmetric)."""
+
     code = models.SlugField(_("code"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=FamilyKind.choices)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
+    # the product lines (``network.choices.ProductLine`` values) of the devices its plans cover
+    product_lines = models.JSONField(_("product lines covered"), default=list, blank=True)
+    # families a subscriber may switch to, and back (a switch keeps the subscription's device)
+    related = models.ManyToManyField(
+        "self", symmetrical=True, blank=True, verbose_name=_("related families")
+    )
 
     class Meta:
         verbose_name = _("plan family")
@@ -183,13 +194,15 @@ class Subscription(models.Model):
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("plan")
     )
+    # the device the plan covers (required for a family of ``DEVICE_KINDS``; null only for
+    # subscriptions from before plans named their device)
     device = models.ForeignKey(
         "customers.Device",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="subscriptions",
-        verbose_name=_("device"),
+        verbose_name=_("device covered"),
     )
     status = models.CharField(
         _("status"),
@@ -218,6 +231,15 @@ class Subscription(models.Model):
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # a device never has two live covers of the same plan (the services also keep one
+            # live plan of a family per device, under the customer's lock)
+            models.UniqueConstraint(
+                fields=["device", "plan"],
+                condition=models.Q(status__in=["active", "past_due"]),
+                name="plan_one_live_cover_per_device",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.plan.code}"

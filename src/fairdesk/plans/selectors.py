@@ -22,6 +22,7 @@ from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.customers.models import Customer, Device
 from fairdesk.customers.selectors import customer_for_user
 from fairdesk.plans import proration
+from fairdesk.plans.choices import LIVE as LIVE  # re-exported: the pages and services use it
 from fairdesk.plans.choices import (
     PERIOD_MONTHS,
     Account,
@@ -31,9 +32,14 @@ from fairdesk.plans.choices import (
     OfferResponse,
     PlanEventKind,
     RefundStatus,
-    SubscriptionStatus,
     Timing,
     TimingRule,
+)
+from fairdesk.plans.covers import (
+    device_not_owned,
+    family_covers,
+    held_family_ids,
+    related_family_ids,
 )
 from fairdesk.plans.models import (
     ChangeAttempt,
@@ -56,7 +62,6 @@ QUOTE_VALID = timedelta(minutes=30)
 OFFER_QUIET = timedelta(days=30)
 
 PLAN_STAFF_ROLES = frozenset({roles.AGENT, roles.BRAND_ADMIN})
-LIVE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 
 
 def policy_get() -> ChangePolicy:
@@ -122,7 +127,9 @@ def plan_price_at(plan: Plan, at: datetime) -> int:
 
 def subscriptions_for(*, user: Any) -> QuerySet[Subscription]:
     """The subscriptions ``user`` may see: a customer's own; all for plan staff; else none."""
-    qs = Subscription.objects.select_related("plan", "plan__family", "customer", "device")
+    qs = Subscription.objects.select_related(
+        "plan", "plan__family", "customer", "device__product_model"
+    )
     customer = customer_for_user(user)
     if customer is not None:
         return qs.filter(customer=customer)
@@ -157,7 +164,9 @@ def check_manages_plans(user: Any) -> None:
 
 def _visible(user: Any) -> QuerySet[Subscription]:
     if user is None:
-        return Subscription.objects.select_related("plan", "plan__family", "customer", "device")
+        return Subscription.objects.select_related(
+            "plan", "plan__family", "customer", "device__product_model"
+        )
     return subscriptions_for(user=user)
 
 
@@ -273,29 +282,20 @@ def access_plan_customer(user: Any, customer_id: int | None) -> Customer:
     return customer
 
 
-def _device_not_owned() -> DomainError:
-    return DomainError(
-        _("This device is not registered to this customer."),
-        code="device_not_owned",
-        status=422,
-    )
-
-
 def access_device(customer: Customer, device_id: int | None) -> Device | None:
-    """The customer's device a plan is for (None: no particular device; 422
-    ``device_not_owned`` for a device that is not theirs or does not exist)."""
+    """The customer's device a plan is for (None: none given; 422 ``device_not_owned`` for a
+    device that is not theirs or does not exist). Which devices a plan may cover:
+    ``covers.check_plan_device``."""
     if device_id is None:
         return None
-    device = Device.objects.filter(pk=device_id, customer=customer).first()
+    device = (
+        Device.objects.select_related("product_model")
+        .filter(pk=device_id, customer=customer)
+        .first()
+    )
     if device is None:
-        raise _device_not_owned()
+        raise device_not_owned()
     return device
-
-
-def check_device_owned(customer: Customer, device: Device | None) -> None:
-    """A device given with a plan is the customer's (422 ``device_not_owned``)."""
-    if device is not None and device.customer_id != customer.pk:
-        raise _device_not_owned()
 
 
 def customer_language(customer: Customer) -> str:
@@ -337,14 +337,20 @@ class Option:
 
 
 def change_options(sub: Subscription, *, at: datetime) -> list[Option]:
-    """Every change open to this subscription, all offered alike: each other plan on sale
-    (upgrade, downgrade or switch by rank and family) and cancel. Nothing is hidden or gated."""
+    """Every change open to this subscription, all offered alike: each other plan on sale it
+    may be changed to (``check_change_target``: upgrade or downgrade within its family, a switch
+    to a related family covering its device that the device has no plan of yet) and cancel."""
     if sub.status not in LIVE:
         return []
+    related = related_family_ids(sub.plan.family)
+    taken = held_family_ids(sub.customer, sub.device, exclude=sub.pk) - {sub.plan.family_id}
     options = [
         Option(change_kind(sub.plan, plan), plan, plan_price_at(plan, at))
         for plan in plans_on_sale()
         if plan.pk != sub.plan_id
+        and plan.family_id in related
+        and plan.family_id not in taken
+        and family_covers(plan.family, sub.device)
     ]
     options.append(Option(ChangeKind.CANCEL, None, None))
     return options

@@ -22,19 +22,33 @@ NO_PLAN_DEVICE = ""
 
 class SubscribeForm(forms.Form):
     """Subscribe to a plan: how to pay, auto-renewal (off unless ticked, with the consent text
-    posted back as shown), and optionally the device the plan is for."""
+    posted back as shown), and the device the plan covers (one of ``devices``: the customer's
+    that it may cover)."""
 
     payment_method = forms.ChoiceField(
         label=_("Pay with"), choices=DEMO_PAYMENT_METHODS, initial=DEMO_PAYMENT_METHODS[0][0]
     )
     auto_renew = forms.BooleanField(label=_("Renew automatically"), required=False)
     consent_text = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
-    device = forms.ChoiceField(label=_("For which device? (optional)"), required=False)
+    # the id of one of the customer's devices; which ones a plan may cover is the service's
+    # rule (``plans.covers``): the list offers those, a stale page gets the service's answer
+    device = forms.IntegerField(
+        label=_("Which device does it cover?"),
+        min_value=1,
+        max_value=2**31 - 1,
+        widget=forms.Select,
+        error_messages={
+            "required": _("Choose the device this plan covers."),
+            "invalid": _("Choose the device this plan covers."),
+            "min_value": _("Choose the device this plan covers."),
+            "max_value": _("Choose the device this plan covers."),
+        },
+    )
 
     def __init__(self, *args: Any, devices: list[tuple[str, str]] | None = None, **kw: Any):
         super().__init__(*args, **kw)
-        none = (NO_PLAN_DEVICE, _("No particular device"))
-        cast(forms.ChoiceField, self.fields["device"]).choices = [none, *(devices or [])]
+        choose = (NO_PLAN_DEVICE, _("Choose a device"))
+        cast(forms.Select, self.fields["device"].widget).choices = [choose, *(devices or [])]
 
 
 class ChangeStartForm(forms.Form):

@@ -20,7 +20,7 @@ from fairdesk.core.errors import DomainError
 from fairdesk.core.localtime import local_text as local
 from fairdesk.core.money import yuan
 from fairdesk.customers.models import Customer
-from fairdesk.plans import selectors
+from fairdesk.plans import covers, selectors
 from fairdesk.plans.choices import (
     BillingPeriod,
     ChangeKind,
@@ -32,6 +32,7 @@ from fairdesk.plans.choices import (
     TimingRule,
 )
 from fairdesk.plans.display import (
+    device_name,
     end_reason_text,
     event_text,
     option_label,
@@ -161,6 +162,7 @@ class Summary:
     credit_text: str = ""
     ended_text: str = ""
     payment_text: str = ""
+    device_text: str = ""  # the device it covers ("" for none named)
 
 
 def summary(sub: Subscription) -> Summary:
@@ -174,6 +176,7 @@ def summary(sub: Subscription) -> Summary:
         entitlements=entitlements(sub.plan),
         price_text=per_period(sub.period_price_fen, sub.plan.period),
         payment_text=str(dict(DEMO_PAYMENT_METHODS).get(sub.payment_method, sub.payment_method)),
+        device_text=device_name(sub.device),
     )
     if not live:
         s.ended_text = _("Ended on %(date)s: %(reason)s.") % {
@@ -215,6 +218,33 @@ def summary(sub: Subscription) -> Summary:
             "amount": yuan(credit)
         }
     return s
+
+
+@dataclass
+class StandingRows:
+    """A plan on sale as it stands for the customer (``covers.Standing``), in words: the
+    subscriptions of it they hold ("You have it", with the device and a link), those of another
+    plan of its family, and whether one of their devices may take it."""
+
+    held: list[tuple[Subscription, str]]  # (subscription, what it covers)
+    kin: list[tuple[Subscription, str]]  # (subscription, "Care Standard, for …")
+    can_subscribe: bool
+    has_device: bool
+
+
+def standing_rows(standing: covers.Standing) -> StandingRows:
+    def covered(sub: Subscription) -> str:
+        return device_name(sub.device) or _("no particular device")
+
+    return StandingRows(
+        held=[(s, covered(s)) for s in standing.held],
+        kin=[
+            (s, _("%(plan)s, for %(device)s") % {"plan": plan_name(s.plan), "device": covered(s)})
+            for s in standing.kin
+        ],
+        can_subscribe=bool(standing.devices),
+        has_device=standing.has_device,
+    )
 
 
 @dataclass

@@ -32,12 +32,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.money import yuan
-from fairdesk.customers import selectors as customer_selectors
 from fairdesk.customers.http import customer_required
-from fairdesk.customers.models import Customer
-from fairdesk.plans import selectors
+from fairdesk.plans import covers, selectors
 from fairdesk.plans.choices import Channel
-from fairdesk.plans.display import family_name, plan_name
+from fairdesk.plans.display import device_name, family_name, plan_name
 from fairdesk.plans.gateway import get_gateway
 from fairdesk.plans.models import ChangeAttempt, PlanChange, Subscription
 from fairdesk.plans.services import changes
@@ -54,6 +52,7 @@ from fairdesk.portal.plan_display import (
     option_rows,
     per_period,
     refund_rows,
+    standing_rows,
     summary,
     timeline,
 )
@@ -93,17 +92,23 @@ def change_or_404(request: HttpRequest, pk: int) -> PlanChange:
 @never_cache
 @customer_required
 def plans(request: HttpRequest) -> HttpResponse:
-    """My subscriptions (live first) and the plans on sale."""
+    """My subscriptions (live first) and the plans on sale: for each, the ones the customer
+    already has (with the device and a link), else "Subscribe" when one of their devices may
+    take it, else which devices it covers."""
+    customer = request.customer  # type: ignore[attr-defined]
     subs = [summary(s) for s in selectors.subscriptions_for(user=request.user)]
     subs.sort(key=lambda s: not s.live)
     now = timezone.now()
+    on_sale = list(selectors.plans_on_sale())
+    standing = covers.standings(customer, on_sale)
     families: dict[int, dict[str, Any]] = {}
-    for plan in selectors.plans_on_sale():
+    for plan in on_sale:
         family = families.setdefault(
             plan.family_id,
             {
                 "family": plan.family,
                 "name": family_name(plan.family),
+                "lines": covers.product_lines_text(plan.family),
                 "plans": [],
             },
         )
@@ -113,6 +118,7 @@ def plans(request: HttpRequest) -> HttpResponse:
                 "name": plan_name(plan),
                 "price": per_period(selectors.plan_price_at(plan, now), plan.period),
                 "entitlements": entitlements(plan),
+                "standing": standing_rows(standing[plan.pk]),
             }
         )
     context = {
@@ -124,19 +130,13 @@ def plans(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/plans.html", context)
 
 
-def _devices(customer: Customer) -> list[tuple[str, str]]:
-    return [
-        (str(d.pk), f"{d.product_model.name} {d.product_model.model_code} · {d.serial}")
-        for d in customer_selectors.customer_devices(customer=customer)
-    ]
-
-
 @require_http_methods(["GET", "POST"])
 @never_cache
 @customer_required
 def subscribe(request: HttpRequest, code: str) -> HttpResponse:
-    """Subscribe to a plan: payment method (the demo gateway), auto-renewal only if ticked next
-    to its exact consent text, optionally a device."""
+    """Subscribe to a plan for one of the customer's devices it may cover (preselected when
+    there is one): payment method (the demo gateway), auto-renewal only if ticked next to its
+    exact consent text. A plan the device has already is shown as such, with its link."""
     customer = request.customer  # type: ignore[attr-defined]
     try:
         plan = selectors.plan_get(code)
@@ -145,37 +145,44 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404(exc.message) from exc
     now = timezone.now()
     consent = consent_text(plan, language=consent_language(customer), at=now)
-    devices = _devices(customer)
+    standing = covers.standings(customer, [plan])[plan.pk]
+    devices = [(str(d.pk), device_name(d)) for d in standing.devices]
     error, status = "", 200
     if request.method == "POST":
         form = SubscribeForm(request.POST, devices=devices)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                device_id = int(data["device"]) if data["device"] else None
                 sub = subscription_start(
                     customer=customer,
                     plan=plan,
                     payment_method=data["payment_method"],
                     auto_renew=data["auto_renew"],
                     consent_text_shown=data["consent_text"] if data["auto_renew"] else "",
-                    device=selectors.access_device(customer, device_id),
+                    device=selectors.access_device(customer, data["device"]),
                     channel=Channel.PORTAL,
                     actor=request.user,
                 )
             except DomainError as exc:
                 error, status = error_text(exc), exc.status
+                standing = covers.standings(customer, [plan])[plan.pk]
             else:
                 messages.success(
                     request,
-                    _("You subscribed to %(plan)s. The confirmation was sent to you.")
-                    % {"plan": plan_name(plan)},
+                    _(
+                        "You subscribed to %(plan)s for %(device)s. The confirmation was sent "
+                        "to you."
+                    )
+                    % {"plan": plan_name(plan), "device": device_name(sub.device)},
                 )
                 return HttpResponseRedirect(reverse("portal:plan", args=[sub.pk]))
         else:
             status = 422
     else:
-        form = SubscribeForm(devices=devices, initial={"consent_text": consent})
+        initial = {"consent_text": consent}
+        if len(devices) == 1:
+            initial["device"] = devices[0][0]
+        form = SubscribeForm(devices=devices, initial=initial)
     context = {
         "section": "plans",
         "plan": plan,
@@ -183,6 +190,8 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
         "price": per_period(selectors.plan_price_at(plan, now), plan.period),
         "price_now": yuan(selectors.plan_price_at(plan, now)),
         "entitlements": entitlements(plan),
+        "lines": covers.product_lines_text(plan.family),
+        "standing": standing_rows(standing),
         "form": form,
         "consent": consent,
         "gateway_label": get_gateway().label,

@@ -229,6 +229,7 @@ def _subscribe(world: World) -> Any:
         consent_text_shown="",
         channel="portal",
         actor=world.customer.user,
+        device=world.device,
     )
 
 

@@ -20,6 +20,7 @@ from fairdesk.plans.models import ChangeAttempt, ChangePolicy, PlanChange, PlanE
 from fairdesk.plans.services.catalog import catalog_import
 from fairdesk.plans.services.subscriptions import consent_text, subscription_start
 from fairdesk.plans.tests.conftest import T0, demo_catalog
+from fairdesk.plans.tests.devices import device_for
 from fairdesk.portal.tests.fixtures import World
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -60,6 +61,7 @@ def subscribe(world: World, clock: Any) -> Any:
             payment_method=method,
             auto_renew=True,
             consent_text_shown=consent_text(plan, language=world.customer.language),
+            device=device_for(world.customer, plan),
         )
 
     return make
@@ -121,13 +123,15 @@ def test_the_caller_page_costs_the_same_queries_for_more_plans(
 
 
 def test_the_subscription_page_offers_every_change_alike(world: World, subscribe: Any) -> None:
-    sub = subscribe("cloud-30")
+    sub = subscribe("ac-care-standard")
     page = as_user(world.agent).get(reverse("console:plan", args=[sub.pk]))
     assert page.status_code == 200
     html = page.content.decode()
     options = [b for b in buttons(html) if 'data-action="choose"' in b]
     kinds = [re.search(r'data-kind="(\w+)"', b).group(1) for b in options]  # type: ignore[union-attr]
-    assert len(options) == 8  # the 7 other plans on sale and cancel
+    # the 2 other care plans, the 2 warranties of the related family, and cancel
+    assert len(options) == 5
+    assert f'data-device="{world.device.pk}">壁挂式空调，序列号 SN12345678<' in html
     assert {"upgrade", "downgrade", "switch", "cancel"} == set(kinds)
     # equal prominence: the same markup for every option, cancel not singled out
     assert {re.sub(r'data-kind="\w+"', "", b) for b in options} == {
@@ -137,7 +141,7 @@ def test_the_subscription_page_offers_every_change_alike(world: World, subscribe
     actions = set(re.findall(r'data-action="([\w-]+)"', html))
     assert actions <= {"choose", "auto-renew-off", "end-serving"}
     assert "data-ledger-ok" in html and "data-ledger-problems" not in html
-    assert "¥30.00" in html
+    assert "¥299.00" in html
 
 
 # --- changes carried out for the customer -----------------------------------------------------

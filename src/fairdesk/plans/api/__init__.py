@@ -29,11 +29,15 @@ Errors have one shape, ``{"error": {"code", "message", "details"}}``:
   ``change_not_found``, ``plan_not_found`` (in the path), ``customer_not_found``;
 * 409 ``subscription_ended``, ``attempt_finished``, ``quote_expired`` (the preview is older than
   30 minutes or the subscription moved on: start again), ``no_offer``, ``change_not_undoable``,
-  ``already_subscribed``;
+  ``already_subscribed`` (the device has a live plan of that family already, or a change to one
+  scheduled; ``details.subscription_id`` names it when it is the customer's own);
 * 422 ``invalid_input`` (the body or query, with ``details``), ``plan_not_found`` (in the body),
   ``plan_not_on_sale``, ``same_plan``, ``timing_not_available``, ``consent_required`` (with
   ``details.consent_text``), ``auto_renew_unavailable``, ``payment_method_required``,
-  ``customer_required``, ``device_not_owned``, ``reason_too_long``.
+  ``customer_required``, ``device_required`` and ``device_not_covered`` (a plan covers one of
+  the customer's devices of a product line its family covers; ``details.product_lines``),
+  ``device_not_owned``, ``change_not_related`` (a plan changes only to a plan of its family or
+  of a related one), ``reason_too_long``.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ def list_plans(request: HttpRequest) -> dict[str, Any]:
     """The catalog on sale (public, no sign-in): prices in force, announced price changes,
     entitlements, and the one change policy that applies to every change alike."""
     now = timezone.now()
-    plans = selectors.plans_on_sale().prefetch_related("price_changes")
+    plans = selectors.plans_on_sale().prefetch_related("price_changes", "family__related")
     return {"policy": policy_out(), "plans": [plan_out(p, now) for p in plans]}
 
 

@@ -32,8 +32,9 @@ from fairdesk.plans.services.changes import (
         {
             403: "csrf_failed",
             404: "subscription_not_found",
-            409: "subscription_ended",
-            422: "invalid_input, plan_not_found, plan_not_on_sale, same_plan, timing_not_available",
+            409: "subscription_ended, already_subscribed",
+            422: "invalid_input, plan_not_found, plan_not_on_sale, same_plan, "
+            "timing_not_available, change_not_related, device_not_covered",
         },
         ok=(201,),
     ),
@@ -43,8 +44,11 @@ def start_change(
     request: ApiRequest, subscription_id: Id, payload: ChangeIn
 ) -> Respond[dict[str, Any]]:
     """Upgrade, downgrade, switch (``to_plan``) or cancel (``to_plan: null``) — the same call
-    for all. Answers the attempt with its preview (amounts honoured for 30 minutes) and at most
-    one retention offer. Then ``POST /changes/{id}/confirm``: that is all."""
+    for all. ``to_plan`` is one of the subscription's ``options``: a plan of its family, or of
+    a related family covering its device (422 ``change_not_related``, ``device_not_covered``;
+    409 ``already_subscribed`` when the device has a plan of that family already). Answers the
+    attempt with its preview (amounts honoured for 30 minutes) and at most one retention offer.
+    Then ``POST /changes/{id}/confirm``: that is all."""
     user = request.auth.user
     sub = selectors.access_subscription(user, subscription_id)
     to_plan = selectors.plan_named(payload.to_plan) if payload.to_plan is not None else None
@@ -95,8 +99,9 @@ def retime_change(request: ApiRequest, attempt_id: Id, payload: RetimeIn) -> dic
         {
             403: "csrf_failed",
             404: "attempt_not_found",
-            409: "attempt_finished, quote_expired, subscription_ended",
-            422: "invalid_input, invalid_refund_to, reason_too_long",
+            409: "attempt_finished, quote_expired, subscription_ended, already_subscribed",
+            422: "invalid_input, invalid_refund_to, reason_too_long, change_not_related, "
+            "device_not_covered",
         },
     ),
     summary="Step 2: confirm the change / 第二步：确认变更",

@@ -11,6 +11,7 @@ from typing import Any
 
 from fairdesk.core.localtime import local_or_none as _local
 from fairdesk.core.money import yuan_amount
+from fairdesk.customers.models import Device
 from fairdesk.plans import selectors
 from fairdesk.plans.choices import AttemptOutcome, ChangeKind, OfferResponse
 from fairdesk.plans.display import event_by, offer_text
@@ -88,6 +89,8 @@ def plan_out(plan: Plan, now: datetime) -> dict[str, Any]:
             "kind_label": str(plan.family.get_kind_display()),
             "name": plan.family.name,
             "name_en": plan.family.name_en,
+            "product_lines": list(plan.family.product_lines or []),
+            "related": sorted(f.code for f in plan.family.related.all()),
         },
         "tier_rank": plan.tier_rank,
         "period": plan.period,
@@ -131,12 +134,28 @@ def _scheduled_out(change: PlanChange | None) -> dict[str, Any] | None:
     }
 
 
+def device_out(device: Device | None) -> dict[str, Any] | None:
+    """The device a plan covers."""
+    if device is None:
+        return None
+    model = device.product_model
+    return {
+        "id": device.pk,
+        "product_line": model.product_line,
+        "model_code": model.model_code,
+        "name": model.name,
+        "name_en": model.name_en,
+        "serial": device.serial,
+    }
+
+
 def subscription_out(sub: Subscription, scheduled: PlanChange | None) -> dict[str, Any]:
     return {
         "id": sub.pk,
         "customer": {"id": sub.customer_id, "name": sub.customer.name},
         "plan": plan_ref(sub.plan),
         "device_id": sub.device_id,
+        "device": device_out(sub.device),
         "status": sub.status,
         "status_label": str(sub.get_status_display()),
         "period_start": _local(sub.period_start),

@@ -21,6 +21,13 @@ class FamilyOut(Data):
     kind_label: str
     name: str
     name_en: str
+    product_lines: list[str] = Field(
+        description="The product lines of the devices its plans cover: a subscription names one "
+        "of the customer's devices of these lines (device_id)"
+    )
+    related: list[str] = Field(
+        description="Families (codes) a plan of this one may be switched to, and back"
+    )
 
 
 class EntitlementsOut(Data):
@@ -89,6 +96,15 @@ class SubscriptionCustomerOut(Data):
     name: str
 
 
+class CoveredDeviceOut(Data):
+    id: int
+    product_line: str
+    model_code: str
+    name: str
+    name_en: str
+    serial: str
+
+
 class ScheduledChangeOut(Data):
     id: int = Field(description="Undo with POST /scheduled-changes/{id}/undo")
     kind: str
@@ -102,7 +118,11 @@ class SubscriptionOut(Data):
     id: int
     customer: SubscriptionCustomerOut
     plan: PlanRefOut
-    device_id: int | None
+    device_id: int | None = Field(description="The device the plan covers")
+    device: CoveredDeviceOut | None = Field(
+        description="The device the plan covers (null only for a subscription from before "
+        "plans named their device)"
+    )
     status: str = Field(description="active | past_due | ended")
     status_label: str
     period_start: datetime
@@ -161,7 +181,11 @@ class SubscriptionIn(Data):
         max_length=2000,
         description="With auto_renew: the exact text of GET /plans/{code}/consent-text",
     )
-    device_id: Id | None = None
+    device_id: Id | None = Field(
+        None,
+        description="The customer's device the plan covers, of a product line its family covers "
+        "(required: 422 device_required, device_not_covered, device_not_owned)",
+    )
     customer_id: Id | None = Field(None, description="Agents and integrations: the customer")
 
 

@@ -83,15 +83,18 @@ def list_subscriptions(request: ApiRequest, filters: Query[SubscriptionFilters])
             409: "already_subscribed",
             422: "invalid_input, plan_not_found, plan_not_on_sale, consent_required, "
             "auto_renew_unavailable, payment_method_required, customer_required, "
-            "device_not_owned",
+            "device_required, device_not_covered, device_not_owned",
         },
         ok=(201,),
     ),
     summary="Start a subscription / 订购服务套餐",
 )
 def start_subscription(request: ApiRequest, payload: SubscriptionIn) -> Respond[dict[str, Any]]:
-    """Subscribe to a plan on sale: the first period is charged now. Auto-renewal needs the
-    current consent text, verbatim (422 ``consent_required`` carries it in ``details``)."""
+    """Subscribe to a plan on sale for one of the customer's devices (``device_id``, of a
+    product line the plan's family covers): the first period is charged now. Auto-renewal needs
+    the current consent text, verbatim (422 ``consent_required`` carries it in ``details``). A
+    device has one live plan of a family: 409 ``already_subscribed`` names the subscription
+    that has it (``details.subscription_id``)."""
     user = request.auth.user
     customer = selectors.access_plan_customer(user, payload.customer_id)
     plan = selectors.plan_named(payload.plan)

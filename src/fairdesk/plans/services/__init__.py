@@ -38,7 +38,8 @@ with their ``actor`` (None: fairdesk itself — the worker, the demo). Calls to 
 happen after commit (``billing.invoice_collect``, ``billing.refund_execute``), each with an
 idempotency key, and are retried by the worker, so a crash never loses or doubles money.
 
-Lock order (to stay free of deadlocks): the customer row (starting a subscription), then the
+Lock order (to stay free of deadlocks): the customer row (starting a subscription, confirming
+a change: a device keeps one live plan of a family, ``covers.held_cover``), then the
 subscription row (``selectors.lock_subscription``: the row alone, then read with its plan), then
 its change attempt or change, then its invoices and refunds.
 """

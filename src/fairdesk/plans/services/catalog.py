@@ -62,11 +62,18 @@ def catalog_import(
     policy.save()
     counts = {"families": 0, "plans": 0, "price_changes": 0, "offers": 0}
     seen_plans: list[str] = []
+    families: dict[str, PlanFamily] = {}
     for fam in document["families"]:
         family, _created = PlanFamily.objects.update_or_create(
             code=fam["code"],
-            defaults={"kind": fam["kind"], "name": fam["name"], "name_en": fam["name_en"]},
+            defaults={
+                "kind": fam["kind"],
+                "name": fam["name"],
+                "name_en": fam["name_en"],
+                "product_lines": list(fam.get("product_lines") or []),
+            },
         )
+        families[family.code] = family
         counts["families"] += 1
         # ranks may be reordered: move the plans that take part, and any plan off sale holding a
         # rank the document uses, out of the way first (a plan off sale keeps its rank otherwise)
@@ -110,6 +117,7 @@ def catalog_import(
             seen_plans.append(item["code"])
             counts["plans"] += 1
     Plan.objects.exclude(code__in=seen_plans).update(active=False)
+    _relate_families(document["families"], families)
     seen_offers = []
     for item in document.get("retention_offers", []):
         RetentionOffer.objects.update_or_create(
@@ -126,6 +134,17 @@ def catalog_import(
         counts["offers"] += 1
     RetentionOffer.objects.exclude(code__in=seen_offers).update(active=False)
     return counts
+
+
+def _relate_families(documented: list[dict[str, Any]], families: dict[str, PlanFamily]) -> None:
+    """The relations the document declares, and no other: symmetric (named on either side)."""
+    pairs = {
+        frozenset((fam["code"], other)) for fam in documented for other in fam.get("related", [])
+    }
+    for code, family in families.items():
+        family.related.set(
+            [families[other] for pair in pairs if code in pair for other in pair if other != code]
+        )
 
 
 def check_price_change(*, plan: Plan, new_price_fen: int, notice_days: int) -> None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fairdesk.core.errors import DomainError
+from fairdesk.customers.models import Customer
 from fairdesk.plans.choices import (
     AttemptOutcome,
     ChangeStatus,
@@ -33,6 +34,7 @@ from fairdesk.plans.choices import (
     RefundTo,
     Timing,
 )
+from fairdesk.plans.covers import check_change_target
 from fairdesk.plans.models import ChangeAttempt, Plan, PlanChange, Subscription
 from fairdesk.plans.selectors import (
     CreditSplit,
@@ -88,12 +90,15 @@ def check_timing(timing: str | None) -> str:
 
 
 def check_change_start(sub: Subscription, to_plan: Plan | None) -> None:
-    """A live plan, changed to another plan on sale (or cancelled)."""
+    """A live plan, changed to another plan on sale that may replace it
+    (``covers.check_change_target``: its family or a related one, covering its device), or
+    cancelled."""
     check_live(sub)
     if to_plan is not None:
         if to_plan.pk == sub.plan_id:
             raise DomainError(_("This is already your plan."), code="same_plan", status=422)
         check_on_sale(to_plan)
+        check_change_target(sub, to_plan)
 
 
 def change_start(
@@ -212,6 +217,14 @@ def _lock_open_attempt(actor: Any, attempt_id: int, now: datetime) -> ChangeAtte
     return attempt
 
 
+def _lock_customer(actor: Any, attempt_id: int) -> None:
+    """The customer's row, locked first (the lock order): a change into another family and a
+    new subscription for the same device wait for each other, so a device never gets two
+    plans of one family."""
+    customer_id = access_attempt(actor, attempt_id).subscription.customer_id
+    Customer.objects.select_for_update(of=("self",)).get(pk=customer_id)
+
+
 def _finish_attempt(attempt: ChangeAttempt, outcome: str, *, now: datetime, reason: str) -> None:
     attempt.outcome = outcome
     attempt.finished_at = now
@@ -253,8 +266,11 @@ def do_change_confirm(
     """Carry out the previewed change with the amounts shown, in one transaction. A change
     confirmed while another is scheduled replaces it (the scheduled one is undone)."""
     with transaction.atomic():
+        _lock_customer(actor, attempt_id)
         attempt = _lock_open_attempt(actor, attempt_id, now)
         sub = attempt.subscription
+        if attempt.to_plan is not None:
+            check_change_target(sub, attempt.to_plan)
         quote = change_quote(sub, attempt.to_plan, timing=attempt.timing, at=attempt.quoted_at)
         previous = scheduled_change(sub)
         if previous is not None:

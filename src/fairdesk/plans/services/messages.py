@@ -20,7 +20,7 @@ from fairdesk.core.money import yuan_amount
 from fairdesk.customers.models import Customer
 from fairdesk.notifications.services import message_send, message_send_to_customer
 from fairdesk.plans.choices import ChangeKind, ChangeStatus, EndReason
-from fairdesk.plans.display import offer_text, plan_name
+from fairdesk.plans.display import offer_text, plan_name, plan_on_device
 from fairdesk.plans.models import (
     Invoice,
     Plan,
@@ -104,7 +104,7 @@ def tell_price_notice(sub: Subscription, change: PriceChange) -> None:
             "periods starting on or after %(date)s. You can change or cancel at any time: "
             "%(link)s"
         ) % {
-            "plan": plan_name(change.plan),
+            "plan": plan_on_device(change.plan, sub.device),
             "new": yuan_amount(change.new_price_fen),
             "old": yuan_amount(change.old_price_fen),
             "date": _local(change.effective_at),
@@ -135,7 +135,7 @@ def tell_payment_failed(sub: Subscription, invoice: Invoice) -> None:
             "cancel at %(link)s"
         ) % {
             "amount": yuan_amount(invoice.due_fen),
-            "plan": plan_name(sub.plan),
+            "plan": plan_on_device(sub.plan, sub.device),
             "grace": _local(sub.grace_until),
             "link": plan_link(sub),
         }
@@ -161,7 +161,7 @@ def tell_subscribed(sub: Subscription, *, language: str, at: datetime) -> None:
             "Subscribed to %(plan)s on %(at)s: ¥%(price)s for the period until %(end)s. "
             "Auto-renewal: %(renew)s. Change or cancel at any time: %(link)s"
         ) % {
-            "plan": plan_name(sub.plan),
+            "plan": plan_on_device(sub.plan, sub.device),
             "at": _local(at),
             "price": yuan_amount(sub.period_price_fen),
             "end": _local(sub.period_end),
@@ -190,7 +190,11 @@ def tell_auto_renew(sub: Subscription, *, language: str, at: datetime) -> None:
             _("Auto-renewal of %(plan)s is on from %(at)s.")
             if sub.auto_renew
             else _("Auto-renewal of %(plan)s is off from %(at)s; it ends on %(end)s.")
-        ) % {"plan": plan_name(sub.plan), "at": _local(at), "end": _local(sub.period_end)}
+        ) % {
+            "plan": plan_on_device(sub.plan, sub.device),
+            "at": _local(at),
+            "end": _local(sub.period_end),
+        }
         _tell(
             sub.customer,
             kind="plans.auto_renew",
@@ -210,7 +214,9 @@ def tell_change_confirmed(sub: Subscription, change: PlanChange, split: CreditSp
             ChangeKind.DOWNGRADE: _("downgrade to %(plan)s"),
             ChangeKind.SWITCH: _("switch to %(plan)s"),
             ChangeKind.CANCEL: _("cancellation of %(plan)s"),
-        }[ChangeKind(change.kind)] % {"plan": plan_name(change.to_plan or change.from_plan)}
+        }[ChangeKind(change.kind)] % {
+            "plan": plan_on_device(change.to_plan or change.from_plan, sub.device)
+        }
         parts = [
             _("We received your %(what)s at %(received)s. It takes effect %(effective)s.")
             % {
@@ -281,7 +287,7 @@ def tell_change_undone(sub: Subscription, change: PlanChange, *, at: datetime) -
         ) % {
             "at": _local(at),
             "date": _local(change.effective_at),
-            "plan": plan_name(sub.plan),
+            "plan": plan_on_device(sub.plan, sub.device),
         }
         _tell(
             sub.customer,
@@ -297,7 +303,7 @@ def tell_change_undone(sub: Subscription, change: PlanChange, *, at: datetime) -
 def tell_ended(sub: Subscription, reason: EndReason, *, at: datetime) -> None:
     with translation.override(customer_language(sub.customer)):
         body = _("%(plan)s ended on %(at)s (%(reason)s).") % {
-            "plan": plan_name(sub.plan),
+            "plan": plan_on_device(sub.plan, sub.device),
             "at": _local(at),
             "reason": reason.label,
         }
@@ -325,7 +331,7 @@ def tell_renewal_reminder(sub: Subscription, plan: Plan, amount_fen: int) -> Non
             "Reminder: %(plan)s renews on %(date)s and ¥%(amount)s will be charged. To change "
             "or cancel before then (same steps as an upgrade): %(link)s"
         ) % {
-            "plan": plan_name(plan),
+            "plan": plan_on_device(plan, sub.device),
             "date": _local(sub.period_end),
             "amount": yuan_amount(amount_fen),
             "link": plan_link(sub),

@@ -2,8 +2,10 @@
 
 Subscribing is two steps: ``check_subscription`` (every rule, no write: the caller may start
 this customer's plan, a payment method, a plan on sale, the consent to auto-renewal as shown, the
-customer's own device) then ``do_subscription_start`` (one transaction: the subscription, the
-consent, its event, the first invoice and the confirmation). ``subscription_start`` runs both.
+customer's own device of a line the plan covers, ``covers.check_plan_device``) then
+``do_subscription_start`` (one transaction under the customer's lock: no live plan of the family
+for that device yet, then the subscription, the consent, its event, the first invoice and the
+confirmation). ``subscription_start`` runs both.
 
 Auto-renewal needs explicit consent: the exact consent text shown (``consent_text``), stored
 verbatim with the time, channel and language (``AutoRenewConsent``, append-only). Turning it off
@@ -17,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -33,13 +35,13 @@ from fairdesk.plans.choices import (
     PlanEventKind,
     SubscriptionStatus,
 )
+from fairdesk.plans.covers import already_held, check_plan_device, held_cover
 from fairdesk.plans.display import plan_name
 from fairdesk.plans.models import AutoRenewConsent, Plan, Subscription
 from fairdesk.plans.selectors import (
     LIVE,
     access_plan_customer,
     access_subscription,
-    check_device_owned,
     check_on_sale,
     customer_language,
     plan_price_at,
@@ -154,7 +156,7 @@ def check_subscription(
     language = customer_language(customer)
     if auto_renew:
         language = check_auto_renew_consent(plan, consent_text_shown, language=language, at=now)
-    check_device_owned(customer, device)
+    check_plan_device(customer, plan, device)
     return NewSubscription(
         customer=customer,
         plan=plan,
@@ -169,33 +171,37 @@ def check_subscription(
 
 
 def do_subscription_start(new: NewSubscription, *, now: datetime) -> Subscription:
-    """Subscribe: the first period is charged now (collected after commit). One plan of a family
-    per customer and device (409 ``already_subscribed``)."""
+    """Subscribe: the first period is charged now (collected after commit). A device has one
+    live plan of a family at most (409 ``already_subscribed``, naming the subscription that
+    has it): checked under the customer's lock, and kept by the database for the same plan."""
     customer, plan = new.customer, new.plan
     with transaction.atomic():
         # one subscribe at a time per customer (the first lock of the lock order)
         Customer.objects.select_for_update(of=("self",)).get(pk=customer.pk)
-        if Subscription.objects.filter(
-            customer=customer, plan__family=plan.family, status__in=LIVE, device=new.device
-        ).exists():
-            raise DomainError(
-                _("You already have a plan of this kind; change it from “My plans” instead."),
-                code="already_subscribed",
-                status=409,
-            )
+        held = held_cover(customer, new.device, plan.family)
+        if held is not None:
+            raise already_held(held, customer, plan)
         price = plan_price_at(plan, now)
         end = proration.add_months(now, PERIOD_MONTHS[plan.period])
-        sub = Subscription.objects.create(
-            customer=customer,
-            plan=plan,
-            device=new.device,
-            period_start=now,
-            period_end=end,
-            period_price_fen=price,
-            auto_renew=new.auto_renew,
-            payment_method=new.payment_method,
-            created_at=now,
-        )
+        try:
+            with transaction.atomic():  # a savepoint: the constraint's refusal is answered
+                sub = Subscription.objects.create(
+                    customer=customer,
+                    plan=plan,
+                    device=new.device,
+                    period_start=now,
+                    period_end=end,
+                    period_price_fen=price,
+                    auto_renew=new.auto_renew,
+                    payment_method=new.payment_method,
+                    created_at=now,
+                )
+        except IntegrityError:
+            # the device changed hands while its previous owner's plan still runs
+            held = held_cover(customer, new.device, plan.family)
+            if held is None:
+                raise
+            raise already_held(held, customer, plan) from None
         if new.auto_renew:
             AutoRenewConsent.objects.create(
                 subscription=sub,
@@ -215,6 +221,7 @@ def do_subscription_start(new: NewSubscription, *, now: datetime) -> Subscriptio
             plan=plan.code,
             fen=price,
             auto_renew=new.auto_renew,
+            device=new.device.pk if new.device is not None else None,
         )
         invoice_issue(
             sub,

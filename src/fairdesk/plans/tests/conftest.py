@@ -1,5 +1,6 @@
 """Fixtures of the plan tests: the demo catalog loaded through ``catalog_import``, a customer,
-a clock (time-machine) that tests move to cross renewals."""
+a clock (time-machine) that tests move to cross renewals. ``subscribe`` covers the customer's
+device of a line the plan covers (``devices.device_for``) unless the test names one."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from fairdesk.plans import selectors
 from fairdesk.plans.models import Plan, Subscription
 from fairdesk.plans.services.catalog import catalog_import
 from fairdesk.plans.services.subscriptions import consent_text, subscription_start
+from fairdesk.plans.tests.devices import device_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
@@ -67,8 +69,11 @@ def subscribe(customer: Customer) -> Callable[..., Subscription]:
         plan: Plan, *, method: str = "demo-card-1234", auto_renew: bool = True, **kw: Any
     ) -> Subscription:
         text = consent_text(plan, language=customer.language) if auto_renew else ""
+        who = kw.pop("who", customer)
+        if "device" not in kw:
+            kw["device"] = device_for(who, plan)
         return subscription_start(
-            customer=kw.pop("who", customer),
+            customer=who,
             plan=plan,
             payment_method=method,
             auto_renew=auto_renew,

@@ -280,7 +280,7 @@ class FakeAlipay(Fake):
             "out_trade_no": out_trade_no,
             "trade_status": trade["status"],
             "total_amount": f"{trade['fen'] // 100}.{trade['fen'] % 100:02d}",
-            "subject": "服务计划",
+            "subject": "服务套餐",
         }
         params["sign"] = sign(self.alipay_key, self.content(params, skip=("sign", "sign_type")))
         params["sign_type"] = "RSA2"

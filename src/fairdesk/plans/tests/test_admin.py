@@ -303,6 +303,7 @@ def test_a_family_page_adds_a_plan_and_keeps_existing_prices(
         "kind": family.kind,
         "name": family.name,
         "name_en": family.name_en,
+        "product_lines": family.product_lines,
         "plans-TOTAL_FORMS": str(len(plans) + 1),
         "plans-INITIAL_FORMS": str(len(plans)),
         "plans-MIN_NUM_FORMS": "0",
@@ -326,3 +327,40 @@ def test_a_family_page_adds_a_plan_and_keeps_existing_prices(
     assert response.status_code == 302, response.content.decode()[:3000]
     prices = dict(family.plans.values_list("code", "price_fen"))
     assert prices == {"cloud-7": 1500, "cloud-30": 3000, "cloud-90": 6000, "cloud-1": 500}
+
+
+def test_a_family_page_keeps_the_catalog_files_rules_on_lines_and_relations(
+    catalog: dict[str, Plan], django_user_model: Any
+) -> None:
+    client = client_for(staff(django_user_model, roles.BRAND_ADMIN))
+    care, cloud = PlanFamily.objects.get(code="ac-care"), PlanFamily.objects.get(code="cloud")
+    data: dict[str, Any] = {
+        "kind": care.kind,
+        "name": care.name,
+        "name_en": care.name_en,
+        "plans-TOTAL_FORMS": "0",
+        "plans-INITIAL_FORMS": "0",
+        "plans-MIN_NUM_FORMS": "0",
+        "plans-MAX_NUM_FORMS": "1000",
+    }
+    url = reverse("admin:plans_planfamily_change", args=[care.pk])
+    # no product line
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"product_lines"}
+    # a camera's cloud storage as a related family: no line in common
+    response = client.post(
+        url, {**data, "product_lines": ["air_conditioner"], "related": [cloud.pk]}
+    )
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"related"}
+    care.refresh_from_db()
+    assert care.product_lines == ["air_conditioner"]
+    assert not care.related.filter(pk=cloud.pk).exists()
+    # two lines, the warranty related: saved, and related both ways
+    warranty = PlanFamily.objects.get(code="ext-warranty")
+    lines = ["air_conditioner", "water_heater"]
+    response = client.post(url, {**data, "product_lines": lines, "related": [warranty.pk]})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    care.refresh_from_db()
+    assert care.product_lines == lines and list(warranty.related.all()) == [care]

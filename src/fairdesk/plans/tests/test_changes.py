@@ -26,6 +26,7 @@ from fairdesk.plans.choices import (
 )
 from fairdesk.plans.models import Invoice, Plan, PlanEvent, Refund, Subscription
 from fairdesk.plans.proration import add_months
+from fairdesk.plans.services.catalog import catalog_import
 from fairdesk.plans.services.changes import (
     change_accept_offer,
     change_confirm,
@@ -33,7 +34,7 @@ from fairdesk.plans.services.changes import (
     change_undo,
 )
 from fairdesk.plans.services.renewals import plans_process_due, subscription_roll
-from fairdesk.plans.tests.conftest import T0, assert_balanced
+from fairdesk.plans.tests.conftest import T0, assert_balanced, demo_catalog
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -168,9 +169,16 @@ def test_offer_accepted_discounts_next_renewal(
 def test_switch_to_other_period_length_credits_and_starts_new_period(
     catalog: dict[str, Plan], subscribe: Callable[..., Subscription], clock: Traveller
 ) -> None:
+    # a monthly extended warranty, in the family related to air-conditioner care
+    document = demo_catalog()
+    warranty = document["families"][1]["plans"][0]
+    warranty.update(period="monthly", price="30.00")
+    del warranty["minimum_term_months"]
+    catalog_import(document=document)
     sub = subscribe(catalog["ac-care-basic"])  # yearly
     clock.move_to(T0 + timedelta(days=73))
-    attempt = change_start(subscription=sub, to_plan=catalog["cloud-30"], channel=Channel.PORTAL)
+    monthly = Plan.objects.get(code="warranty-plus")
+    attempt = change_start(subscription=sub, to_plan=monthly, channel=Channel.PORTAL)
     change = change_confirm(attempt_id=attempt.pk, channel=Channel.PORTAL)
     sub.refresh_from_db()
     assert change.kind == "switch" and change.charge_fen == 3000

@@ -66,6 +66,9 @@ def test_the_demo_seeds_varied_states_twice_the_same(db: None) -> None:
     assert subs["cloud-90"].customer.phone == "13800000002"
     for sub in subs.values():
         assert selectors.ledger_problems(sub) == [], sub.plan.code
+        # every plan names the device it covers, of a line its family covers
+        assert sub.device is not None and sub.device.customer_id == sub.customer_id
+        assert sub.device.product_model.product_line in sub.plan.family.product_lines
     # the reminder is due: the worker's next minute sends it, once
     assert renewal_reminders_send() == 1
 

@@ -37,6 +37,7 @@ from fairdesk.plans.services.changes import (
 from fairdesk.plans.services.renewals import plans_process_due
 from fairdesk.plans.services.subscriptions import auto_renew_set, consent_text, subscription_start
 from fairdesk.plans.tests.conftest import T0
+from fairdesk.plans.tests.devices import device_for
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,7 @@ def _subscribe(plan: Plan, *, method: str = "demo-card", auto_renew: bool = True
         payment_method=method,
         auto_renew=auto_renew,
         consent_text_shown=text,
+        device=device_for(customer, plan),
     )
 
 
@@ -175,7 +177,11 @@ def _apply(
         clock.move_to(now + timedelta(hours=op[1]))
         plans_process_due()
     elif op[0] == "change":
-        choices = [None, *[p for p in plans if p.pk != sub.plan_id]]
+        # the plans it may change to (its family and the related ones); once it has ended,
+        # any plan (refused)
+        options = selectors.change_options(sub, at=now)
+        targets = [o.to_plan for o in options] or [p for p in plans if p.pk != sub.plan_id]
+        choices = [None, *targets]
         target = choices[op[1] % len(choices)]
         attempt = change_start(subscription=sub, to_plan=target, channel=Channel.API)
         change_confirm(attempt_id=attempt.pk, channel=Channel.API, refund_to=op[2])

@@ -17,7 +17,7 @@ from time_machine import Traveller
 from fairdesk.core import roles
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.customers.models import Customer, Device, ProductModel
-from fairdesk.plans import selectors
+from fairdesk.plans import covers, selectors
 from fairdesk.plans.choices import Channel, SubscriptionStatus
 from fairdesk.plans.models import ChangeAttempt, Plan, PlanChange, Subscription
 from fairdesk.plans.services.changes import change_confirm, change_start, change_undo
@@ -188,7 +188,7 @@ def test_a_device_is_the_customers_own_with_one_message(
     with pytest.raises(DomainError) as by_id:
         selectors.access_device(customer, theirs.pk)
     with pytest.raises(DomainError) as given:
-        selectors.check_device_owned(customer, theirs)
+        covers.check_device_owned(customer, theirs)
     assert by_id.value.code == given.value.code == "device_not_owned"
     assert by_id.value.message == given.value.message
 

@@ -29,6 +29,7 @@ from fairdesk.plans.models import ChangeAttempt, ChangePolicy, Plan, PlanChange,
 from fairdesk.plans.services.catalog import catalog_import
 from fairdesk.plans.services.changes import change_confirm, change_start
 from fairdesk.plans.services.subscriptions import consent_text, subscription_start
+from fairdesk.plans.tests.devices import device_for, register_device
 from fairdesk.portal.tests.fixtures import World
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -60,6 +61,7 @@ def plans(world: World) -> dict[str, Plan]:
 
 def subscribe(customer: Any, plan: Plan, method: str = "demo-card-6222", **kw: Any) -> Any:
     auto_renew = kw.pop("auto_renew", True)
+    kw.setdefault("device", device_for(customer, plan))
     return subscription_start(
         customer=customer,
         plan=plan,
@@ -158,41 +160,83 @@ def test_my_plans_lists_subscriptions_and_plans_on_sale(world: World, plans: dic
     assert 'data-auto-renew="on"' in html
     for code in ("ac-care-basic", "warranty-max", "cloud-7"):
         assert f'data-plan-on-sale="{code}"' in html
-    assert 'data-nav="plans"' in html and "我的服务计划" in html
+    assert 'data-nav="plans"' in html and "我的套餐" in html
+    assert "服务计划" not in html  # one name for one thing
+    assert "壁挂式空调，序列号 SN12345678" in html  # the device it covers
+
+
+def plan_card(html: str, code: str) -> str:
+    """The card of a plan on sale (up to the next one)."""
+    return html.split(f'data-plan-on-sale="{code}"')[1].split("data-plan-on-sale=")[0]
+
+
+def test_a_plan_held_says_so_instead_of_subscribe(world: World, plans: dict) -> None:
+    sub = subscribe(world.customer, plans["ac-care-standard"])
+    html = html_of(as_user(world.customer.user).get(reverse("portal:plans")))
+    held = plan_card(html, "ac-care-standard")
+    assert 'data-action="subscribe"' not in held
+    assert f'data-held="{sub.pk}"' in held and reverse("portal:plan", args=[sub.pk]) in held
+    assert "您已为壁挂式空调，序列号 SN12345678订购此套餐" in held.replace("\n", "")
+    # another plan of its family: the customer has one of that kind, change it there
+    kin = plan_card(html, "ac-care-premium")
+    assert 'data-action="subscribe"' not in kin and f'data-kin="{sub.pk}"' in kin
+    # the warranty covers the same air conditioner: it can be subscribed
+    assert 'data-action="subscribe"' in plan_card(html, "warranty-plus")
+    # no camera: cloud storage asks for one first
+    cloud = plan_card(html, "cloud-7")
+    assert 'data-action="subscribe"' not in cloud and "data-no-device" in cloud
+    # a second air conditioner: the plan can be subscribed for it
+    register_device(world.customer)
+    html = html_of(as_user(world.customer.user).get(reverse("portal:plans")))
+    assert 'data-action="subscribe"' in plan_card(html, "ac-care-standard")
 
 
 def test_subscribe_page_shows_the_demo_gateway_and_an_unticked_consent(
     world: World, plans: dict
 ) -> None:
-    response = as_user(world.customer.user).get(reverse("portal:plan_subscribe", args=["cloud-30"]))
+    response = as_user(world.customer.user).get(
+        reverse("portal:plan_subscribe", args=["ac-care-basic"])
+    )
     html = html_of(response)
     assert "演示支付网关" in html and "demo-declined-0004" in html
     checkbox = found(r'<input type="checkbox" name="auto_renew"[^>]*>', html).group(0)
     assert "checked" not in checkbox
-    text = consent_text(plans["cloud-30"], language="zh-hans")
+    text = consent_text(plans["ac-care-basic"], language="zh-hans")
     assert f"data-consent>{text}<" in html.replace("&ldquo;", "“").replace("&rdquo;", "”")
-    assert "SN12345678" in html  # my device, optional
+    # the one air conditioner it may cover, chosen already; the select is required
+    select = found(r'<select name="device"[^>]*>.*?</select>', html.replace("\n", " ")).group(0)
+    assert "required" in select
+    assert f'<option value="{world.device.pk}" selected>壁挂式空调，序列号 SN12345678' in select
 
 
 def test_subscribe_with_consent_then_my_plan(world: World, plans: dict) -> None:
     me = as_user(world.customer.user)
+    camera = register_device(world.customer, "smart_home")
     text = consent_text(plans["cloud-30"], language="zh-hans")
     response = me.post(
         reverse("portal:plan_subscribe", args=["cloud-30"]),
-        {"payment_method": "demo-card-6222", "auto_renew": "on", "consent_text": text},
+        {
+            "payment_method": "demo-card-6222",
+            "auto_renew": "on",
+            "consent_text": text,
+            "device": str(camera.pk),
+        },
     )
     sub = Subscription.objects.get(customer=world.customer)
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:plan", args=[sub.pk])
-    assert sub.auto_renew and sub.consents.get().text_shown == text
+    assert sub.auto_renew and sub.consents.get().text_shown == text and sub.device == camera
     html = html_of(me.get(response["Location"]))
     assert "云存储·30天循环" in html and 'data-event="subscribed"' in html
+    assert f'data-device="{camera.pk}">智能摄像机，序列号 {camera.serial}<' in html
+    message = Message.objects.get(kind="plans.subscribed", channel="portal")
+    assert f"智能摄像机（尾号{camera.serial[-4:]}）的云存储·30天循环" in message.body
     assert 'data-event="payment_succeeded"' in html and 'data-invoice-status="paid"' in html
 
 
 def test_subscribe_without_auto_renew_needs_no_consent(world: World, plans: dict) -> None:
     response = as_user(world.customer.user).post(
-        reverse("portal:plan_subscribe", args=["cloud-7"]),
+        reverse("portal:plan_subscribe", args=["ac-care-basic"]),
         {"payment_method": "demo-card-6222", "device": str(world.device.pk)},
     )
     assert response.status_code == 302
@@ -206,15 +250,17 @@ def test_subscribe_without_auto_renew_needs_no_consent(world: World, plans: dict
         ({"payment_method": "", "auto_renew": ""}, 422, "这个字段是必填项"),
         ({"payment_method": "stolen-card"}, 422, "不在可用的选项"),
         ({"auto_renew": "on", "consent_text": "我同意"}, 422, CONSENT_REQUIRED),
-        ({"device": "999999"}, 422, "不在可用的选项"),
+        ({"device": "999999"}, 422, "This device is not registered to this customer."),
+        ({"device": ""}, 422, "Choose the device this plan covers."),
+        ({"device": "99999999999999999999"}, 422, "Choose the device this plan covers."),
     ],
 )
 def test_bad_subscribe_is_explained_and_changes_nothing(
     world: World, plans: dict, data: dict, status: int, text: str
 ) -> None:
-    form = {"payment_method": "demo-card-6222", **data}
+    form = {"payment_method": "demo-card-6222", "device": str(world.device.pk), **data}
     response = as_user(world.customer.user).post(
-        reverse("portal:plan_subscribe", args=["cloud-30"]), form
+        reverse("portal:plan_subscribe", args=["ac-care-basic"]), form
     )
     assert response.status_code == status
     assert zh(text) in html_of(response)
@@ -222,13 +268,28 @@ def test_bad_subscribe_is_explained_and_changes_nothing(
 
 
 def test_subscribing_twice_to_a_kind_is_explained(world: World, plans: dict) -> None:
-    subscribe(world.customer, plans["cloud-30"])
-    response = as_user(world.customer.user).post(
-        reverse("portal:plan_subscribe", args=["cloud-90"]), {"payment_method": "demo-card-6222"}
-    )
-    assert response.status_code == 409
-    text = zh("You already have a plan of this kind; change it from “My plans” instead.")
-    assert text in html_of(response)
+    sub = subscribe(world.customer, plans["ac-care-basic"])
+    me = as_user(world.customer.user)
+    for code, text in (
+        ("ac-care-basic", "You already have this plan for this device; see it under “My plans”."),
+        (
+            "ac-care-premium",
+            "This device already has %(plan)s, a plan of the same kind: change that one instead "
+            "(under “My plans”).",
+        ),
+    ):
+        # a page left open before: the device is posted anyway
+        response = me.post(
+            reverse("portal:plan_subscribe", args=[code]),
+            {"payment_method": "demo-card-6222", "device": str(world.device.pk)},
+        )
+        assert response.status_code == 409
+        html = html_of(response)
+        assert zh(text, plan="清洗保养·基础版") in html.replace("&ldquo;", "“").replace(
+            "&rdquo;", "”"
+        )
+        assert reverse("portal:plan", args=[sub.pk]) in html  # the one held, linked
+        assert 'data-form="subscribe"' not in html  # no device left to subscribe it for
     assert Subscription.objects.count() == 1
 
 
@@ -246,7 +307,15 @@ def test_my_plan_offers_every_change_as_the_same_button(world: World, plans: dic
     buttons = re.findall(r"<button [^>]*data-action=\"choose\"[^>]*>", html)
     kinds = [found(r'data-kind="(\w+)"', b).group(1) for b in buttons]
     assert sorted(set(kinds)) == ["cancel", "downgrade", "switch", "upgrade"]
-    assert len(buttons) == Plan.objects.filter(active=True).count()  # every other plan + cancel
+    # every other plan of its family and of the related one (the warranty), and cancel
+    targets = [found(r'data-to="([\w-]+)"', b).group(1) for b in buttons]
+    assert targets == [
+        "ac-care-basic",
+        "ac-care-premium",
+        "warranty-plus",
+        "warranty-max",
+        "cancel",
+    ]
     classes = {found(r'class="([^"]*)"', b).group(1) for b in buttons}
     assert classes == {"plan-option"}  # one style for all, none primary, none danger
     assert "disabled" not in "".join(buttons)
@@ -261,6 +330,8 @@ def test_unknown_option_is_explained_and_changes_nothing(world: World, plans: di
         ("no-such-plan", zh("There is no plan %(code)s.", code="no-such-plan")),
         ("cloud-30", zh("This is already your plan.")),
         ("", "请从列出的变更中选择一项"),
+        # a camera's cloud storage is not "switched" to air-conditioner care
+        ("ac-care-basic", "无法更换为清洗保养·基础版"),
     ):
         response = choose(me, sub, to)
         assert response.status_code == 422, to
@@ -429,7 +500,7 @@ def test_unpaid_invoice_blocks_neither_downgrade_nor_upgrade(world: World, plans
     me = as_user(world.customer.user)
     me.post(
         reverse("portal:plan_subscribe", args=["ac-care-standard"]),
-        {"payment_method": "demo-declined-0004"},
+        {"payment_method": "demo-declined-0004", "device": str(world.device.pk)},
     )
     sub = Subscription.objects.get(customer=world.customer)
     assert sub.status == SubscriptionStatus.PAST_DUE

@@ -40,6 +40,11 @@ def test_catalog_is_public_with_prices_entitlements_and_the_one_policy(
     standard = plans["ac-care-standard"]
     assert (standard["price_fen"], standard["price_yuan"]) == (29900, "299.00")
     assert standard["family"]["code"] == "ac-care" and standard["family"]["kind"] == "maintenance"
+    # what its plans cover, and where they may be switched to
+    assert standard["family"]["product_lines"] == ["air_conditioner"]
+    assert standard["family"]["related"] == ["ext-warranty"]
+    assert plans["warranty-plus"]["family"]["related"] == ["ac-care"]
+    assert plans["cloud-7"]["family"]["related"] == []
     assert standard["tier_rank"] == 2 and standard["period"] == "yearly"
     assert standard["entitlements"] == {
         "free_visits_per_year": 2,

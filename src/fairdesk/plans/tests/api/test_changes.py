@@ -212,6 +212,9 @@ def test_period_end_changes_are_scheduled_and_undone_in_one_call(
         ({"to_plan": "cloud-90", "timing": "tomorrow"}, 422, "invalid_input"),
         ({}, 422, "invalid_input"),  # to_plan must be said: null cancels, nothing is implied
         ({"to_plan": 5}, 422, "invalid_input"),
+        # the camera's cloud storage is not "switched" to air-conditioner care
+        ({"to_plan": "ac-care-basic"}, 422, "change_not_related"),
+        ({"to_plan": "warranty-max"}, 422, "change_not_related"),
     ],
 )
 def test_bad_change_input_is_rejected_and_changes_nothing(

@@ -32,6 +32,7 @@ from fairdesk.plans.tests.api.calls import (
     post,
 )
 from fairdesk.plans.tests.conftest import T0
+from fairdesk.plans.tests.devices import register_device
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -39,8 +40,14 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_customer_subscribes_with_auto_renewal_consent(
     catalog: dict[str, Plan], me: Client, customer: Customer, clock: Traveller
 ) -> None:
+    camera = register_device(customer, "smart_home")
     text = get(me, "/plans/cloud-30/consent-text").json()["text"]
-    body = {"plan": "cloud-30", "payment_method": "demo-card-1", "auto_renew": True}
+    body = {
+        "plan": "cloud-30",
+        "payment_method": "demo-card-1",
+        "auto_renew": True,
+        "device_id": camera.pk,
+    }
     refused = post(me, "/subscriptions", {**body, "consent_text": "我同意"})
     assert refused.status_code == 422 and error_code(refused) == "consent_required"
     assert refused.json()["error"]["details"]["consent_text"] == text
@@ -55,13 +62,24 @@ def test_customer_subscribes_with_auto_renewal_consent(
     assert data["period_end"] == "2026-12-23T10:00:00+08:00"
     assert data["next_charge"]["amount_fen"] == 3000
     assert data["next_charge"]["at"] == "2026-12-23T10:00:00+08:00"
-    assert {o["kind"] for o in data["options"]} == {"upgrade", "downgrade", "switch", "cancel"}
+    # cloud storage is related to no other family: no switch is offered
+    assert {o["kind"] for o in data["options"]} == {"upgrade", "downgrade", "cancel"}
     assert data["timings"] == ["immediate"]
+    assert data["device_id"] == camera.pk
+    assert data["device"] == {
+        "id": camera.pk,
+        "product_line": "smart_home",
+        "model_code": camera.product_model.model_code,
+        "name": "智能摄像机",
+        "name_en": "Smart camera",
+        "serial": camera.serial,
+    }
     sub = Subscription.objects.get()
     assert sub.consents.get().channel == "api"
     assert PlanEvent.objects.get(subscription=sub, kind="subscribed").channel == "api"
     again = post(me, "/subscriptions", {**body, "consent_text": text})
     assert again.status_code == 409 and error_code(again) == "already_subscribed"
+    assert again.json()["error"]["details"] == {"subscription_id": sub.pk}
 
 
 @pytest.mark.parametrize(
@@ -72,6 +90,7 @@ def test_customer_subscribes_with_auto_renewal_consent(
         ({"plan": "cloud-30"}, "invalid_input"),
         ({"plan": "cloud-30", "payment_method": "x" * 65}, "invalid_input"),
         ({"plan": "cloud-30", "payment_method": "card", "device_id": 999999}, "device_not_owned"),
+        ({"plan": "cloud-30", "payment_method": "card"}, "device_required"),
     ],
 )
 def test_bad_subscription_input_is_422_and_creates_nothing(
@@ -109,10 +128,16 @@ def test_agents_start_and_list_for_a_named_customer(
         client, "/subscriptions", {"plan": "cloud-7", "payment_method": "card", "customer_id": 999}
     )
     assert unknown.status_code == 404 and error_code(unknown) == "customer_not_found"
+    camera = register_device(customer, "smart_home")
     response = post(
         client,
         "/subscriptions",
-        {"plan": "cloud-7", "payment_method": "card", "customer_id": customer.pk},
+        {
+            "plan": "cloud-7",
+            "payment_method": "card",
+            "customer_id": customer.pk,
+            "device_id": camera.pk,
+        },
     )
     assert response.status_code == 201
     sub = Subscription.objects.get()
