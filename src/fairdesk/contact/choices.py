@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ContactType(models.TextChoices):
@@ -68,7 +69,7 @@ GREEN_CATEGORIES = frozenset(
 
 
 class ComplaintStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("complaint status", "Received")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     INVESTIGATING = "investigating", _("Investigating")
     RESOLVED = "resolved", _("Resolved, awaiting your answer")
