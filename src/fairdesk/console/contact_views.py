@@ -35,7 +35,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -65,6 +65,7 @@ from fairdesk.contact.services.queue import (
 )
 from fairdesk.core.errors import DomainError, NotFound
 from fairdesk.core.phones import mask_phone
+from fairdesk.network.choices import ProductLine
 from fairdesk.plans import selectors as plan_selectors
 from fairdesk.plans.display import plan_name
 from fairdesk.service_requests import selectors as sr
@@ -81,6 +82,12 @@ CLASS_TEXT: dict[str, Text] = {
     "standard": gettext_lazy("Standard"),
 }
 CLASS_BADGE = {"safety": "bad", "green": "ok", "standard": ""}
+PRODUCT_TEXT = dict(ProductLine.choices)
+#: Who moved a complaint (``ComplaintEvent.actor_role``), in plain words.
+COMPLAINT_ROLE_TEXT: dict[str, Text] = {
+    workflow.BRAND: gettext_lazy("Customer service"),
+    workflow.CUSTOMER: gettext_lazy("Customer"),
+}
 TYPE_TEXT = dict(ContactType.choices)
 CHANNEL_TEXT = dict(Channel.choices)
 AGENT_STATUS_TEXT: dict[str, Text] = {
@@ -114,6 +121,14 @@ OPEN_COMPLAINT_STATUSES = [
     ComplaintStatus.RESOLVED,
     ComplaintStatus.REJECTED,
 ]
+
+
+def language_text(code: str) -> str:
+    """A language's name in the reader's language ("英语" for en in a Chinese page)."""
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
 
 
 def duration_text(seconds: float) -> str:
@@ -262,6 +277,8 @@ def _queue_context(request: HttpRequest, profile: AgentProfile) -> dict[str, Any
             "class_text": CLASS_TEXT.get(e.queue_class, e.queue_class),
             "class_badge": CLASS_BADGE.get(e.queue_class, ""),
             "type_text": TYPE_TEXT.get(e.contact_type, e.contact_type),
+            "language_text": language_text(e.language),
+            "product_text": PRODUCT_TEXT.get(e.product_line, e.product_line),
             "channel_text": CHANNEL_TEXT.get(e.channel, e.channel),
             "waited": duration_text(e.waited_seconds),
             "estimate": duration_text(e.estimated_wait_seconds),
@@ -692,10 +709,8 @@ def _complaint_context(request: HttpRequest, complaint: Complaint, **extra: Any)
         "timeline": [
             {
                 "event": e,
-                "who": (e.actor.get_full_name() or e.actor.get_username())
-                if e.actor
-                else e.actor_role,
-                "role": e.actor_role,
+                "who": (e.actor.get_full_name() or e.actor.get_username()) if e.actor else "",
+                "role": COMPLAINT_ROLE_TEXT.get(e.actor_role) or _("System"),
                 "to_text": ComplaintStatus(e.to_status).label
                 if e.to_status in ComplaintStatus.values
                 else e.to_status,

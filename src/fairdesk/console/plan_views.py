@@ -161,6 +161,8 @@ def _plan_context(request: HttpRequest, sub: Subscription, **extra: Any) -> dict
         "refunds": refunds,
         "events": _event_rows(sub),
         "consent_text": consent,
+        # the text the customer agrees to is in their language, whatever the page's
+        "consent_language": plan_selectors.customer_language(sub.customer),
         "section": "search",
         "serving": serving_customer(request),
         **extra,

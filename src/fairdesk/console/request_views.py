@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -42,8 +42,8 @@ ACTION_LABELS: dict[str, Any] = {
     Status.ACCEPTED: gettext_lazy("Accept"),
     Status.SCHEDULED: gettext_lazy("Schedule the visit"),
     Status.EN_ROUTE: gettext_lazy("Technician on the way"),
-    Status.ON_SITE: gettext_lazy("Technician on site"),
-    Status.RESOLVED: gettext_lazy("Resolved"),
+    Status.ON_SITE: pgettext_lazy("request action", "Technician on site"),
+    Status.RESOLVED: pgettext_lazy("request action", "Resolved"),
     Status.CLOSED: gettext_lazy("Close"),
     Status.WAITING_CUSTOMER: gettext_lazy("Wait for the customer"),
     Status.WAITING_PARTS: gettext_lazy("Wait for parts"),

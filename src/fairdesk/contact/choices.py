@@ -70,7 +70,7 @@ GREEN_CATEGORIES = frozenset(
 
 
 class ComplaintStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("complaint status", "Received")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     INVESTIGATING = "investigating", _("Investigating")
     RESOLVED = "resolved", _("Resolved, awaiting your answer")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fairdesk.core.masking import mask_address, mask_name, mask_serial
 from fairdesk.core.phones import mask_phone
@@ -28,7 +29,7 @@ class Customer(models.Model):
     )
     # mainland mobile number, 11 digits (normalised: no +86, no spaces)
     phone = models.CharField(_("mobile number"), max_length=11, unique=True)
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -17,10 +17,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fairdesk.core.admin import ReadOnlyInline
 from fairdesk.core.errors import DomainError
+from fairdesk.core.sentences import enumeration
 from fairdesk.network.choices import LineOutcome, ProductLine
 from fairdesk.network.forms import CoverageImportForm, OutletAdminForm
 from fairdesk.network.models import (
@@ -87,7 +88,7 @@ class OutletAdmin(admin.ModelAdmin):
             },
         ),
         (gettext_lazy("Service"), {"fields": ["product_lines", "import_link"]}),
-        (gettext_lazy("History"), {"fields": ["created_at", "updated_at"]}),
+        (pgettext_lazy("admin fieldset", "History"), {"fields": ["created_at", "updated_at"]}),
     ]
     inlines = [CoverageInline]
 
@@ -105,7 +106,7 @@ class OutletAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("product lines served"))
     def product_lines_display(self, obj: Outlet) -> str:
         labels = dict(ProductLine.choices)
-        return "、".join(str(labels.get(p, p)) for p in obj.product_lines or [])
+        return enumeration(labels.get(p, p) for p in obj.product_lines or [])
 
     @admin.display(description=gettext_lazy("coverage"))
     def import_link(self, obj: Outlet) -> str:

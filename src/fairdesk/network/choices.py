@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProductLine(models.TextChoices):
@@ -19,9 +20,9 @@ class ProductLine(models.TextChoices):
 
 
 class OutletStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    SUSPENDED = "suspended", _("Suspended")
-    CLOSED = "closed", _("Closed")
+    ACTIVE = "active", pgettext_lazy("outlet status", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("outlet status", "Suspended")
+    CLOSED = "closed", pgettext_lazy("outlet status", "Closed")
 
 
 class MemberRole(models.TextChoices):
@@ -35,7 +36,7 @@ class MemberRole(models.TextChoices):
 class ResolutionStatus(models.TextChoices):
     """How the resolver read a piece of text (mirrors fairdesk.areas.resolver)."""
 
-    RESOLVED = "resolved", _("Resolved")
+    RESOLVED = "resolved", pgettext_lazy("address status", "Resolved")
     AMBIGUOUS = "ambiguous", _("Ambiguous")
     RETIRED = "retired", _("Retired division")
     NOT_FOUND = "not_found", _("Not found")

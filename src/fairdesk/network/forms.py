@@ -22,6 +22,8 @@ class CoverageLookupForm(forms.Form):
             attrs={
                 "type": "search",
                 "placeholder": _("e.g. 广西南宁市良庆区 or 黔东南榕江县"),
+                # what is typed here is an address in Chinese, in any language of the page
+                "data-user": "",
                 "autocomplete": "street-address",
                 "enterkeyhint": "search",
             }

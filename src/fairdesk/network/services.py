@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from fairdesk.areas.gazetteer import get_gazetteer
 from fairdesk.areas.resolver import Resolution, resolve
 from fairdesk.core.errors import DomainError
+from fairdesk.core.sentences import enumeration
 from fairdesk.network.choices import (
     LEVEL_NAME,
     ImportMode,
@@ -500,7 +501,7 @@ def check_phones(phones: Iterable[str] | str | None) -> list[str]:
     bad = [p for p in out if not _PHONE_RE.match(p)]
     if bad:
         raise DomainError(
-            _("Not a phone number: %(phones)s.") % {"phones": "、".join(bad)},
+            _("Not a phone number: %(phones)s.") % {"phones": enumeration(bad)},
             code="invalid_phone",
             status=422,
             details={"phones": bad},

@@ -778,5 +778,5 @@ class LocalGatewayRecordAdmin(ReadOnlyAdmin):
         return yuan(obj.amount_fen)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        extra_context = {**(extra_context or {}), "title": LocalGateway.label}
+        extra_context = {**(extra_context or {}), "title": _(LocalGateway.label)}
         return super().changelist_view(request, extra_context)

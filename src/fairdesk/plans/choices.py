@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FamilyKind(models.TextChoices):
@@ -56,7 +57,7 @@ class RefundTo(models.TextChoices):
 
 
 class SubscriptionStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("plan status", "Active")
     PAST_DUE = "past_due", _("Payment overdue (grace period)")
     ENDED = "ended", _("Ended")
 
@@ -72,7 +73,7 @@ class EndReason(models.TextChoices):
 
 
 class ChangeStatus(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
+    SCHEDULED = "scheduled", pgettext_lazy("plan change status", "Scheduled")
     APPLIED = "applied", _("Applied")
     UNDONE = "undone", _("Undone")
 

@@ -15,17 +15,19 @@ Amounts are written by ``fairdesk.core.money``; instants by ``fairdesk.core.loca
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_lazy, pgettext
+from django.utils.translation import get_language, gettext_lazy, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from fairdesk.core.localtime import local_text
 from fairdesk.core.money import yuan
+from fairdesk.core.sentences import sentences
 from fairdesk.customers.models import Device
-from fairdesk.plans.choices import ChangeKind, Channel, EndReason, PlanEventKind
+from fairdesk.plans.choices import ChangeKind, Channel, EndReason, PlanEventKind, Timing
 from fairdesk.plans.models import Plan, PlanEvent, PlanFamily, RetentionOffer, Subscription
 
 # --------------------------------------------------------------------------------------------
@@ -208,7 +210,7 @@ def event_text(kind: str, data: Mapping[str, Any], names: Mapping[str, str]) -> 
             parts.append(_("Charged %(amount)s.") % {"amount": money("charge_fen")})
         if data.get("credit_fen"):
             parts.append(_("Credited %(amount)s.") % {"amount": money("credit_fen")})
-        return " ".join(parts)
+        return sentences(*parts)
     if kind == PlanEventKind.CHANGE_UNDONE:
         if data.get("replaced_by_attempt"):
             return _("The scheduled change was replaced by a newer one.")
@@ -246,27 +248,89 @@ def event_text(kind: str, data: Mapping[str, Any], names: Mapping[str, str]) -> 
 MONEY_KEYS = frozenset({"settled", "refunded", "account_credit"})
 #: Instants in events' details whose key does not end in "_at".
 INSTANT_KEYS = frozenset({"period_start", "period_end"})
+#: Details that name a row by its id (an invoice, a refund, an attempt): shown as "#12".
+ID_KEYS = frozenset({"invoice", "refund", "attempt", "replaced_by_attempt"})
+#: Details shown as recorded: codes (a plan's, an offer's) and a gateway's own words.
+VERBATIM_KEYS = frozenset({"plan", "to_plan", "offer", "error"})
+#: The names of events' details (``PlanEvent.data``'s keys), for staff; a key not named here
+#: is shown as it is recorded.
+DETAIL_LABELS: Mapping[str, Promise] = {
+    "plan": pgettext_lazy("plan event detail", "plan"),
+    "to_plan": pgettext_lazy("plan event detail", "new plan"),
+    "offer": pgettext_lazy("plan event detail", "retention offer"),
+    "fen": pgettext_lazy("plan event detail", "amount"),
+    "charge_fen": pgettext_lazy("plan event detail", "charge"),
+    "credit_fen": pgettext_lazy("plan event detail", "credit"),
+    "new_fen": pgettext_lazy("plan event detail", "new price"),
+    "old_fen": pgettext_lazy("plan event detail", "old price"),
+    "settled": pgettext_lazy("plan event detail", "settled"),
+    "refunded": pgettext_lazy("plan event detail", "refunded"),
+    "account_credit": pgettext_lazy("plan event detail", "account credit"),
+    "auto_renew": pgettext_lazy("plan event detail", "auto-renewal"),
+    "change": pgettext_lazy("plan event detail", "change"),
+    "change_kind": pgettext_lazy("plan event detail", "change"),
+    "kind": pgettext_lazy("plan event detail", "kind"),
+    "timing": pgettext_lazy("plan event detail", "takes effect"),
+    "effective_at": pgettext_lazy("plan event detail", "effective"),
+    "renews_at": pgettext_lazy("plan event detail", "renews"),
+    "period_start": pgettext_lazy("plan event detail", "period start"),
+    "period_end": pgettext_lazy("plan event detail", "period end"),
+    "invoice": pgettext_lazy("plan event detail", "invoice"),
+    "refund": pgettext_lazy("plan event detail", "refund"),
+    "attempt": pgettext_lazy("plan event detail", "attempt"),
+    "replaced_by_attempt": pgettext_lazy("plan event detail", "replaced by attempt"),
+    "error": pgettext_lazy("plan event detail", "error"),
+}
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One recorded detail of an event, in words: its name and value; ``verbatim``: the value is
+    a code or a gateway's own words, shown as recorded."""
+
+    key: str
+    label: str
+    value: str
+    verbatim: bool = False
 
 
 def _detail_value(key: str, value: Any) -> str:
     money = key == "fen" or key.endswith("_fen") or key in MONEY_KEYS
-    if money and isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        if key == "auto_renew":
+            return pgettext("auto-renewal", "on") if value else pgettext("auto-renewal", "off")
+        return pgettext("detail", "yes") if value else pgettext("detail", "no")
+    if money and isinstance(value, int):
         return yuan(value)
+    if key in ID_KEYS or (key == "change" and isinstance(value, int)):  # "change": a kind, or an id
+        return f"#{value}"
     if isinstance(value, str) and (key.endswith("_at") or key in INSTANT_KEYS):
         try:
             instant = datetime.fromisoformat(value)
         except ValueError:
             return value
         return local_text(instant)
+    if key in ("change", "change_kind", "kind") and value in ChangeKind.values:
+        return str(ChangeKind(value).label)
+    if key == "timing" and value in Timing.values:
+        return str(Timing(value).label)
     return str(value)
 
 
-def event_details(data: Mapping[str, Any]) -> str:
-    """An event's recorded details for staff, readable: ``key: value; …`` with amounts in yuan
-    and instants on the Beijing clock (empty values left out)."""
+def event_details(data: Mapping[str, Any]) -> list[Detail]:
+    """An event's recorded details for staff, in words: each named, amounts in yuan, instants
+    on the Beijing clock, kinds and timings by their labels (empty values left out)."""
     details = []
     for key, value in data.items():
         if value is None or value == "" or (value == 0 and not isinstance(value, bool)):
             continue
-        details.append(f"{key}: {_detail_value(key, value)}")
-    return "; ".join(details)
+        label = DETAIL_LABELS.get(key)
+        details.append(
+            Detail(
+                key=key,
+                label=str(label) if label is not None else key,
+                value=_detail_value(key, value),
+                verbatim=key in VERBATIM_KEYS or label is None,
+            )
+        )
+    return details

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fairdesk.core.models import AppendOnly
 from fairdesk.plans.choices import (
@@ -550,7 +551,7 @@ class LocalGatewayRecord(models.Model):
     amount_fen = models.PositiveIntegerField(_("amount (fen)"))
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
     ok = models.BooleanField(_("succeeded"))
-    reference = models.CharField(_("reference"), max_length=100)
+    reference = models.CharField(pgettext_lazy("payment", "reference"), max_length=100)
     error = models.CharField(_("error"), max_length=200, blank=True)
     original_reference = models.CharField(_("refund of"), max_length=100, blank=True)
     at = models.DateTimeField(_("at"))

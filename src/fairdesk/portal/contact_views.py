@@ -579,7 +579,9 @@ def _event_who(event: Any) -> str:
         return str(_("You"))
     if event.actor_role == workflow.BRAND:
         name = (event.actor.get_full_name() or event.actor.get_username()) if event.actor else ""
-        return _("Customer service") + (f" ({name})" if name else "")
+        if not name:
+            return _("Customer service")
+        return _("%(who)s (%(role)s)") % {"who": name, "role": _("Customer service")}
     return str(_("System"))
 
 

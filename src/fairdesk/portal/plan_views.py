@@ -194,7 +194,8 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
         "standing": standing_rows(standing),
         "form": form,
         "consent": consent,
-        "gateway_label": get_gateway().label,
+        "consent_language": consent_language(customer),
+        "gateway_label": _(get_gateway().label),
         "rule_text": RULE_TEXT[selectors.policy_get().timing_rule],
         "error": error,
     }
@@ -214,6 +215,7 @@ def _plan_context(request: HttpRequest, sub: Subscription, **extra: Any) -> dict
         "options": option_rows(sub, now=now),
         "rule_text": RULE_TEXT[selectors.policy_get().timing_rule],
         "consent": auto_renew_consent(sub),
+        "consent_language": consent_language(sub.customer),
         "timeline": timeline(sub),
         "invoices": invoice_rows(sub),
         "refunds": refund_rows(sub.refunds.all()),

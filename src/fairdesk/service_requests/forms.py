@@ -83,7 +83,7 @@ class RequestForm(forms.Form):
         label=_("Or describe the product"),
         max_length=300,
         required=False,
-        help_text=_("Brand, type and model if you know it, e.g. 格力 空调 KFR-35GW."),
+        help_text=_("Brand, type and model if you know it, e.g. Gree air conditioner KFR-35GW."),
     )
     description = forms.CharField(
         label=_("What is wrong?"),

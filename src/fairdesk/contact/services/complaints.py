@@ -29,6 +29,7 @@ from fairdesk.contact.selectors import brand_late, complaint_role
 from fairdesk.contact.services.messages import check_message, tell_brand
 from fairdesk.core.errors import DomainError
 from fairdesk.core.localtime import local_text as _local
+from fairdesk.core.sentences import clause, sentences
 from fairdesk.customers.models import Customer
 from fairdesk.notifications.services import message_send, message_send_to_customer
 
@@ -262,11 +263,15 @@ def complaint_transition(
                 "status": ComplaintStatus(to_status).label,
             }
             if complaint.due_at and to_status in workflow.BRAND_OWES:
-                body += " " + _("Next step due by %(due)s.") % {"due": _local(complaint.due_at)}
+                body = sentences(
+                    body, _("Next step due by %(due)s.") % {"due": _local(complaint.due_at)}
+                )
             if to_status == ComplaintStatus.RESOLVED:
-                body += " " + _("Outcome: %(outcome)s. Please accept or reject it.") % {
-                    "outcome": complaint.outcome
-                }
+                body = sentences(
+                    body,
+                    _("Outcome: %(outcome)s. Please accept or reject it.")
+                    % {"outcome": clause(complaint.outcome)},
+                )
             message_send(
                 channel="portal",
                 customer=customer,

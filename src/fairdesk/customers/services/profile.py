@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from fairdesk.areas.resolver import resolve
 from fairdesk.core.errors import DomainError
 from fairdesk.core.phones import normalize_mobile
+from fairdesk.core.sentences import clause, enumeration, sentences
 from fairdesk.customers.choices import AddressStatus
 from fairdesk.customers.models import Address, Customer
 from fairdesk.customers.services.common import clean, invalid, strip
@@ -184,11 +185,12 @@ def check_address_found(res: Any) -> None:
     message = _(
         "We could not find this address: %(text)s. Start with the province, city and "
         "district, e.g. 广西壮族自治区南宁市良庆区玉洞大道33号."
-    ) % {"text": res.input}
+    ) % {"text": clause(res.input)}
     if candidates:
-        message += " " + _("Did you mean: %(names)s?") % {
-            "names": "、".join(c["name"] for c in candidates)
-        }
+        message = sentences(
+            message,
+            _("Did you mean: %(names)s?") % {"names": enumeration(c["name"] for c in candidates)},
+        )
     raise invalid(
         message,
         "address_not_found",

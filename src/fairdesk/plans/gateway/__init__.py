@@ -42,6 +42,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 
 log = logging.getLogger("fairdesk.plans.gateway")
 
@@ -82,6 +83,7 @@ class GatewayNotConfigured(Exception):
 
 class PaymentGateway(Protocol):
     name: str
+    #: What the customer is told pays, in English (marked for translation: shown translated)
     label: str
 
     def charge(self, *, method: str, amount_fen: int, idempotency_key: str) -> GatewayResult: ...
@@ -98,7 +100,7 @@ class LocalGateway:
     """The demo gateway: records what a real gateway would do. No real money moves."""
 
     name = "local"
-    label = "演示支付网关（不产生真实扣款） / Demo payment gateway (no real money)"
+    label = gettext_noop("Demo payment gateway (no real money)")
 
     def _record(self, **fields: Any) -> GatewayResult:
         from fairdesk.plans.models import LocalGatewayRecord
@@ -163,7 +165,7 @@ class NoGateway:
     the worker, and ``fairdesk manage check --deploy`` reports it (``plans.E001``)."""
 
     name = "none"
-    label = "未配置支付网关 / No payment gateway configured"
+    label = gettext_noop("No payment gateway configured")
     error = "no payment gateway is configured (PAYMENT_GATEWAY)"
 
     def charge(self, *, method: str, amount_fen: int, idempotency_key: str) -> GatewayResult:

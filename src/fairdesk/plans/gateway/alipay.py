@@ -35,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from fairdesk.core.money import parse_yuan, yuan_amount
 from fairdesk.plans.gateway import (
@@ -114,7 +115,7 @@ class AlipayGateway:
     """Alipay's open API (``ALIPAY_GATEWAY_URL``), agreement withholding and refunds."""
 
     name = "alipay"
-    label = "支付宝代扣 / Alipay"
+    label = gettext_noop("Alipay automatic debit")
 
     def __init__(self) -> None:
         if not settings.ALIPAY_APP_ID:

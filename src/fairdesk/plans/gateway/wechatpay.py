@@ -48,6 +48,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from fairdesk.plans.gateway import (
     GatewayNotConfigured,
@@ -137,7 +138,7 @@ class WeChatPayGateway:
     """WeChat Pay (``WECHATPAY_API_URL``): contract withholding and API v3 refunds."""
 
     name = "wechatpay"
-    label = "微信支付代扣 / WeChat Pay"
+    label = gettext_noop("WeChat Pay automatic debit")
 
     def __init__(self) -> None:
         self.mch_id = settings.WECHATPAY_MCH_ID

@@ -14,9 +14,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.money import yuan_amount
+from fairdesk.core.sentences import sentences
 from fairdesk.customers.models import Customer
 from fairdesk.notifications.services import message_send, message_send_to_customer
 from fairdesk.plans.choices import ChangeKind, ChangeStatus, EndReason
@@ -165,7 +167,9 @@ def tell_subscribed(sub: Subscription, *, language: str, at: datetime) -> None:
             "at": _local(at),
             "price": yuan_amount(sub.period_price_fen),
             "end": _local(sub.period_end),
-            "renew": _("on") if sub.auto_renew else _("off"),
+            "renew": pgettext("auto-renewal", "on")
+            if sub.auto_renew
+            else pgettext("auto-renewal", "off"),
             "link": plan_link(sub),
         }
         _tell(
@@ -253,7 +257,7 @@ def tell_change_confirmed(sub: Subscription, change: PlanChange, split: CreditSp
             sub.customer,
             kind="plans.change_confirmed",
             subject=_("Plan change confirmed"),
-            body=" ".join(parts),
+            body=sentences(*parts),
             reference=_reference(sub),
             sms=True,
             params={

@@ -99,9 +99,9 @@ def test_admin_pages_load_for_a_brand_admin(world: Subscription, django_user_mod
         assert response.status_code == 200, opts.model_name
     for name in ("planfamily", "plan", "retentionoffer"):
         assert client.get(reverse(f"admin:plans_{name}_add")).status_code == 200
-    # the demo gateway says what it is
+    # the demo gateway says what it is, in the page's language
     page = client.get(reverse("admin:plans_localgatewayrecord_changelist")).content.decode()
-    assert "不产生真实扣款" in page and "no real money" in page
+    assert "演示支付网关（不产生真实扣款）" in page and "no real money" not in page
 
 
 def test_admin_list_pages_load_for_an_agent_and_an_auditor(

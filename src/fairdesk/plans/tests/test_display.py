@@ -59,8 +59,22 @@ def test_a_sentence_names_the_plans_and_writes_the_amounts() -> None:
 
 
 def test_details_for_staff_are_readable() -> None:
-    details = event_details({"fen": -3000, "effective_at": "2026-12-23T02:00:00+00:00", "x": 0})
-    assert details == "fen: -¥30.00; effective_at: 2026-12-23 10:00"
+    data = {"fen": -3000, "effective_at": "2026-12-23T02:00:00+00:00", "x": 0, "plan": "cloud-30"}
+    data |= {"timing": "immediate", "auto_renew": True, "invoice": 7, "mystery": "m"}
+    with translation.override("en"):
+        details = [(d.label, d.value, d.verbatim) for d in event_details(data)]
+    assert details == [
+        ("amount", "-¥30.00", False),
+        ("effective", "2026-12-23 10:00", False),
+        ("plan", "cloud-30", True),
+        ("takes effect", "Immediately", False),
+        ("auto-renewal", "on", False),
+        ("invoice", "#7", False),
+        ("mystery", "m", True),  # a key not named: shown as recorded
+    ]
+    with translation.override("zh-hans"):
+        labels = [d.label for d in event_details(data)]
+    assert labels[:2] == ["金额", "生效时间"]
 
 
 def test_names_follow_the_readers_language() -> None:

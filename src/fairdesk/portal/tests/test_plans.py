@@ -202,7 +202,9 @@ def test_subscribe_page_shows_the_demo_gateway_and_an_unticked_consent(
     checkbox = found(r'<input type="checkbox" name="auto_renew"[^>]*>', html).group(0)
     assert "checked" not in checkbox
     text = consent_text(plans["ac-care-basic"], language="zh-hans")
-    assert f"data-consent>{text}<" in html.replace("&ldquo;", "“").replace("&rdquo;", "”")
+    assert f'data-consent lang="zh-hans">{text}<' in html.replace("&ldquo;", "“").replace(
+        "&rdquo;", "”"
+    )
     # the one air conditioner it may cover, chosen already; the select is required
     select = found(r'<select name="device"[^>]*>.*?</select>', html.replace("\n", " ")).group(0)
     assert "required" in select

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from fairdesk.core import roles
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.safety import hazards_in, safety_advice
+from fairdesk.core.sentences import sentences
 from fairdesk.network.choices import MemberRole
 from fairdesk.network.selectors import outlet_members
 from fairdesk.notifications.services import message_send
@@ -72,20 +73,18 @@ def safety_alert(*, sr: ServiceRequest, now: datetime) -> None:
     recipients = escalation_recipients(sr, 1)
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Safety hazard: %(number)s") % {"number": sr.number}
-        body = " ".join(
-            [
-                _(
-                    "Request %(number)s (%(kind)s) reports a safety hazard: %(description)s "
-                    "Outlet: %(outlet)s. Call the customer now; the customer has been told:"
-                )
-                % {
-                    "number": sr.number,
-                    "kind": sr.get_kind_display(),
-                    "description": sr.description[:200],
-                    "outlet": sr.outlet.name if sr.outlet else _("central queue"),
-                },
-                *safety_advice(sr.description),
-            ]
+        body = sentences(
+            _(
+                "Request %(number)s (%(kind)s) reports a safety hazard: %(description)s "
+                "Outlet: %(outlet)s. Call the customer now; the customer has been told:"
+            )
+            % {
+                "number": sr.number,
+                "kind": sr.get_kind_display(),
+                "description": sr.description[:200],
+                "outlet": sr.outlet.name if sr.outlet else _("central queue"),
+            },
+            *safety_advice(sr.description),
         )
     _notify(
         recipients,
@@ -144,7 +143,7 @@ def sla_clock_escalate(*, clock: SlaClock, level: int, now: datetime) -> bool:
                 "status": sr.get_status_display(),
             }
             if level >= 2:
-                body += " " + _("Still not met: escalated to the brand's administrators.")
+                body = sentences(body, _("Still not met: escalated to the brand's administrators."))
         _notify(
             recipients,
             kind="sla.escalation",

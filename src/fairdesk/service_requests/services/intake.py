@@ -34,6 +34,7 @@ from fairdesk.core.errors import DomainError, Invalid
 from fairdesk.core.localtime import SHANGHAI
 from fairdesk.core.localtime import local_text as _local
 from fairdesk.core.safety import looks_hazardous, safety_advice
+from fairdesk.core.sentences import sentences
 from fairdesk.notifications.services import message_send_to_customer
 from fairdesk.service_requests.choices import (
     FIELD_KINDS,
@@ -550,7 +551,7 @@ def confirmation_text(
             parts.append(text % {"promises": missing})
     if not clocks:
         parts.append(_("No time promise applies to this request."))
-    return pgettext("sentence separator", " ").join(str(p) for p in parts if p)
+    return sentences(*parts)
 
 
 # --------------------------------------------------------------------------------------------
