@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fairdesk.contact.choices import (
     AgentStatus,
@@ -186,7 +187,7 @@ class Callback(models.Model):
         AgentProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     missed_at = models.DateTimeField(_("missed"), null=True, blank=True)
-    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(pgettext_lazy("when", "cancelled"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
 
     class Meta:

@@ -472,11 +472,9 @@ def _confirm(
     # the request's progress without signing in: a signed link that expires (selectors.tracking)
     link = tracking_link(sr)
     with translation.override(language):
-        body = pgettext("sentence separator", " ").join(
-            [
-                confirmation_text(sr, clocks, not_applying, routing),
-                _("Follow your request here: %(link)s") % {"link": link},
-            ]
+        body = sentences(
+            confirmation_text(sr, clocks, not_applying, routing),
+            _("Follow your request here: %(link)s") % {"link": link},
         )
         subject = _("Service request %(number)s") % {"number": sr.number}
         params = {
