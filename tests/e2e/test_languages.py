@@ -50,6 +50,7 @@ from fairdesk.plans.choices import Channel
 from fairdesk.plans.models import ChangeAttempt, Plan, PlanChange, Subscription
 from fairdesk.plans.services.changes import change_confirm, change_start
 from fairdesk.service_requests.models import ServiceRequest
+from fairdesk.service_requests.selectors.tracking import tracking_token
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -188,6 +189,7 @@ def demo_instances() -> dict[str, Any]:
     }
     missing = [key for key, value in values.items() if value is None]
     assert not missing, f"the demo data has no {missing}"
+    values["track"] = tracking_token(values["request"])  # the signed link of its SMS
     values["request"] = values["request"].number
     values["plan_code"] = values["plan_code"].code
     return {key: getattr(value, "pk", value) for key, value in values.items()}
@@ -217,6 +219,9 @@ DETAIL = {
     "portal:chat_human": "contact",
     "portal:chat_close": "contact",
     "portal:callback": "callback",
+    "portal:callback_cancel": "callback",
+    "portal:callback_move": "callback",
+    "portal:track": "track",
     "portal:complaint": "complaint",
     "portal:complaint_record": "complaint",
     "portal:complaint_answer": "complaint",

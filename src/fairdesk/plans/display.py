@@ -249,7 +249,7 @@ MONEY_KEYS = frozenset({"settled", "refunded", "account_credit"})
 #: Instants in events' details whose key does not end in "_at".
 INSTANT_KEYS = frozenset({"period_start", "period_end"})
 #: Details that name a row by its id (an invoice, a refund, an attempt): shown as "#12".
-ID_KEYS = frozenset({"invoice", "refund", "attempt", "replaced_by_attempt"})
+ID_KEYS = frozenset({"invoice", "refund", "attempt", "replaced_by_attempt", "device"})
 #: Details shown as recorded: codes (a plan's, an offer's) and a gateway's own words.
 VERBATIM_KEYS = frozenset({"plan", "to_plan", "offer", "error"})
 #: The names of events' details (``PlanEvent.data``'s keys), for staff; a key not named here
@@ -280,6 +280,7 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "attempt": pgettext_lazy("plan event detail", "attempt"),
     "replaced_by_attempt": pgettext_lazy("plan event detail", "replaced by attempt"),
     "error": pgettext_lazy("plan event detail", "error"),
+    "device": pgettext_lazy("plan event detail", "device"),
 }
 
 
