@@ -43,6 +43,8 @@ def _notify(
 ) -> None:
     """An escalation's messages to staff: in the portal inbox and by e-mail when they have one,
     each once (``key`` and the recipient make the dedupe key)."""
+    if not recipients:
+        log.warning("%s %s: nobody to notify", kind, key)
     for user in recipients:
         message_send(
             channel="portal",
@@ -94,8 +96,6 @@ def safety_alert(*, sr: ServiceRequest, now: datetime) -> None:
         reference=sr.number,
         key=f"safety:{sr.pk}",
     )
-    if not recipients:
-        log.warning("safety alert %s: nobody to notify", sr.number)
     TimelineEvent.objects.create(
         request=sr,
         at=now,
@@ -152,8 +152,6 @@ def sla_clock_escalate(*, clock: SlaClock, level: int, now: datetime) -> bool:
             reference=sr.number,
             key=f"sla:{clock.pk}:{level}",
         )
-        if not recipients:
-            log.warning("SLA escalation %s level %s: nobody to notify", sr.number, level)
         TimelineEvent.objects.create(
             request=sr,
             at=now,
